@@ -1,0 +1,3 @@
+module github.com/minikubelet/minikubelet
+
+go 1.26.0

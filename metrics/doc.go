@@ -1,0 +1,3 @@
+// Package metrics holds minikubelet's Prometheus metrics, named like the
+// kubelet's so that existing dashboards work unchanged.
+package metrics
