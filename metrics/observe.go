@@ -1,0 +1,145 @@
+package metrics
+
+import (
+	"time"
+
+	"google.golang.org/grpc/status"
+)
+
+// ObservePodStart records the time from the agent first seeing a pod to
+// all its containers running (kubelet_pod_start_duration_seconds).
+func (k *Kubelet) ObservePodStart(d time.Duration) {
+	k.podStart.Observe(d.Seconds())
+}
+
+// ObservePodStartSLI records a pod's start time excluding image pulls and
+// init containers (kubelet_pod_start_sli_duration_seconds).
+func (k *Kubelet) ObservePodStartSLI(d time.Duration) {
+	k.podStartSLI.Observe(d.Seconds())
+}
+
+// ObservePodWorker records one pod sync by a pod worker; op is one of the
+// PodWorker* constants.
+func (k *Kubelet) ObservePodWorker(op string, d time.Duration) {
+	k.podWorker.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// ObserveOperation records one CRI call: operation is the kubelet's
+// snake_case name for it (run_podsandbox, create_container, pull_image,
+// ...) and err its result. It implements the CRI client's Observer, which
+// calls it once per RPC.
+func (k *Kubelet) ObserveOperation(operation string, d time.Duration, err error) {
+	k.runtimeOps.WithLabelValues(operation).Inc()
+	k.runtimeDur.WithLabelValues(operation).Observe(d.Seconds())
+	if err != nil {
+		k.runtimeErrs.WithLabelValues(operation).Inc()
+	}
+}
+
+// ObserveRunPodSandbox records one attempt to start a pod sandbox with the
+// given runtime handler ("" for the runtime's default) and its result. It
+// counts the pod as started (kubelet_started_pods_total) whatever the
+// result, as the kubelet does, and counts the failure separately.
+func (k *Kubelet) ObserveRunPodSandbox(handler string, d time.Duration, err error) {
+	k.startedPods.Inc()
+	k.sandboxDur.WithLabelValues(handler).Observe(d.Seconds())
+	if err != nil {
+		k.podErrs.Inc()
+		k.sandboxErrs.WithLabelValues(handler).Inc()
+	}
+}
+
+// StartedContainer records one attempt to create and start a container of
+// the given type (a ContainerType* constant). A non-nil err is counted by
+// its gRPC status code ("Unknown" for errors that carry none), which keeps
+// the code label to a handful of values.
+func (k *Kubelet) StartedContainer(containerType string, err error) {
+	k.started.WithLabelValues(containerType).Inc()
+	if err != nil {
+		k.startErrs.WithLabelValues(containerType, status.Code(err).String()).Inc()
+	}
+}
+
+// RestartedPod records a static pod deleted and recreated with the same
+// UID while the agent watched it.
+func (k *Kubelet) RestartedPod() {
+	k.restarted.WithLabelValues(staticPod).Inc()
+}
+
+// SetDesiredPods sets how many pods the manifests ask for. All of them are
+// static pods.
+func (k *Kubelet) SetDesiredPods(n int) {
+	k.desired.WithLabelValues(staticPod).Set(float64(n))
+}
+
+// ObserveImagePull records a successful image pull and the pulled image's
+// size in bytes (0 if unknown).
+func (k *Kubelet) ObserveImagePull(d time.Duration, sizeBytes uint64) {
+	k.imagePull.WithLabelValues(imageSizeLabel(sizeBytes)).Observe(d.Seconds())
+}
+
+// ObservePLEGRelist records one relist of the runtime that took d and has
+// just finished. The relist interval and last-seen time are measured from
+// relist start to relist start, as in the kubelet.
+func (k *Kubelet) ObservePLEGRelist(d time.Duration) {
+	p := &k.pleg
+	start := p.now().Add(-d)
+	p.mu.Lock()
+	previous := p.lastStart
+	p.lastStart = start
+	p.mu.Unlock()
+	if !previous.IsZero() {
+		p.interval.Observe(start.Sub(previous).Seconds())
+	}
+	p.duration.Observe(d.Seconds())
+	p.lastSeen.Set(float64(start.UnixNano()) / float64(time.Second))
+}
+
+// ObserveEventStreamConnect records an attempt to open the runtime's CRI
+// event stream (GetContainerEvents): success or error.
+func (k *Kubelet) ObserveEventStreamConnect(err error) {
+	if err != nil {
+		k.eventedErrs.Inc()
+		return
+	}
+	k.eventedConn.Inc()
+}
+
+// ObserveEventLatency records the time from the runtime creating a CRI
+// event to the agent receiving it.
+func (k *Kubelet) ObserveEventLatency(d time.Duration) {
+	k.eventedLat.Observe(d.Seconds())
+}
+
+// ReleasedLeakedAddresses counts pod IPs released because IPAM held them
+// for pods that no longer exist.
+func (k *Kubelet) ReleasedLeakedAddresses(n int) {
+	if n > 0 {
+		k.cniReleased.Add(float64(n))
+	}
+}
+
+// RepairedCNIConfig counts one rewrite of a missing or damaged CNI config.
+func (k *Kubelet) RepairedCNIConfig() {
+	k.cniRepairs.Inc()
+}
+
+// RotatedContainerLog counts one container log rotation.
+func (k *Kubelet) RotatedContainerLog() {
+	k.logRotations.Inc()
+}
+
+// SetManifestErrors replaces the set of manifest files that failed to
+// load; each file is exported as minikubelet_manifest_errors{file} with the
+// number of times it is listed. A file fixed since the last call
+// disappears from the output.
+func (k *Kubelet) SetManifestErrors(files []string) {
+	k.manifests.set(files)
+}
+
+// SetPodCounter makes kubelet_running_pods and kubelet_running_containers
+// read pc at every scrape, so they are never stale. Until it is called
+// those metrics are not exported.
+func (k *Kubelet) SetPodCounter(pc PodCounter) {
+	k.pods.setCounter(pc)
+}
