@@ -1,0 +1,77 @@
+package kubelet
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// removePodResources deletes what the runtime leaves behind a removed pod:
+// its directory (emptyDir volumes, /etc/hosts), its log directory and its
+// pod-level cgroup. It is idempotent.
+func (k *Kubelet) removePodResources(uid types.UID) error {
+	var errs []error
+	if err := os.RemoveAll(k.podDir(uid)); err != nil {
+		errs = append(errs, fmt.Errorf("removing pod directory: %w", err))
+	}
+	logDirs, _ := filepath.Glob(filepath.Join(k.cfg.PodLogDir, "*_"+string(uid)))
+	for _, dir := range logDirs {
+		if err := os.RemoveAll(dir); err != nil {
+			errs = append(errs, fmt.Errorf("removing pod log directory: %w", err))
+		}
+	}
+	if parent := k.podCgroupParent(uid); parent != "" {
+		if err := removeCgroup(k.cfg.CgroupRoot, parent); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeCgroup removes a cgroup directory, deepest first, from every
+// hierarchy mounted under root (cgroup v1 has one per controller; v2 one).
+// The runtime removes containers' cgroups but not the parent we named.
+func removeCgroup(root, path string) error {
+	candidates := []string{filepath.Join(root, path)}
+	hierarchies, _ := os.ReadDir(root)
+	for _, h := range hierarchies {
+		if h.IsDir() {
+			candidates = append(candidates, filepath.Join(root, h.Name(), path))
+		}
+	}
+	var errs []error
+	for _, dir := range candidates {
+		if err := removeCgroupDir(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func removeCgroupDir(dir string) error {
+	var dirs []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+	for _, d := range dirs {
+		if err := os.Remove(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing cgroup %s: %w", d, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// execResult says what carrying out a plan did.
+type execResult struct {
+	changed    bool          // the runtime was changed; look again
+	retryAfter time.Duration // something failed and should be retried then
+	err        error         // the first failure, for deletion bookkeeping
+}
+
+func (r *execResult) fail(err error, after time.Duration) {
+	if r.err == nil {
+		r.err = err
+	}
+	if r.retryAfter == 0 || after < r.retryAfter {
+		r.retryAfter = after
+	}
+}
+
+// sandboxRef is a ready sandbox new containers go into.
+type sandboxRef struct {
+	ID     string
+	Config *runtimeapi.PodSandboxConfig
+	IPs    []string
+}
+
+// execute carries out a plan in the kubelet's order: kill, stop, remove,
+// then create the sandbox, then init or app containers. pod is the spec to
+// act on (the last known one for a deleted pod; nil for an adopted orphan).
+func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *observedPod, plan *podActions) execResult {
+	var res execResult
+	k.killContainers(ctx, uid, pod, obs, plan.ContainersToKill, &res)
+	for _, id := range plan.SandboxesToStop {
+		if err := k.cfg.Runtime.StopPodSandbox(ctx, id); err != nil && !isNotFound(err) {
+			res.fail(fmt.Errorf("stopping sandbox %s: %w", id, err), retryAfterError)
+			continue
+		}
+		res.changed = true
+	}
+	for _, id := range plan.ContainersToRemove {
+		if err := k.cfg.Runtime.RemoveContainer(ctx, id); err != nil && !isNotFound(err) {
+			res.fail(fmt.Errorf("removing container %s: %w", id, err), retryAfterError)
+			continue
+		}
+		res.changed = true
+	}
+	for _, id := range plan.SandboxesToRemove {
+		if err := k.cfg.Runtime.RemovePodSandbox(ctx, id); err != nil && !isNotFound(err) {
+			res.fail(fmt.Errorf("removing sandbox %s: %w", id, err), retryAfterError)
+			continue
+		}
+		res.changed = true
+	}
+	if res.err != nil || plan.Deleted || plan.Terminal || pod == nil {
+		return res
+	}
+
+	sb, ok := k.sandboxForStart(ctx, pod, obs, plan, &res)
+	if !ok {
+		return res
+	}
+	if plan.InitToStart != nil {
+		k.startContainer(ctx, pod, sb, *plan.InitToStart, &res)
+		return res
+	}
+	k.startContainers(ctx, pod, sb, plan.ContainersToStart, &res)
+	return res
+}
+
+// sandboxForStart returns the sandbox to start containers in, creating it
+// when the plan says so.
+func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observedPod, plan *podActions, res *execResult) (sandboxRef, bool) {
+	if !plan.CreateSandbox {
+		if plan.InitToStart == nil && len(plan.ContainersToStart) == 0 {
+			return sandboxRef{}, false
+		}
+		current := obs.currentSandbox()
+		config, err := k.sandboxConfig(pod, current.Attempt)
+		if err != nil {
+			res.fail(err, retryAfterError)
+			return sandboxRef{}, false
+		}
+		return sandboxRef{ID: current.ID, Config: config, IPs: current.IPs}, true
+	}
+	if !pod.Spec.HostNetwork && k.cfg.NetworkReady != nil {
+		if err := k.cfg.NetworkReady(ctx); err != nil {
+			k.setAllWaiting(pod, waitingState{Reason: ReasonNetworkNotReady, Message: err.Error()})
+			res.fail(fmt.Errorf("pod network not ready: %w", err), retryAfterError)
+			return sandboxRef{}, false
+		}
+	}
+	sb, err := k.runSandbox(ctx, pod, plan.SandboxAttempt)
+	if err != nil {
+		k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: EventFailed, Message: err.Error()})
+		k.log.Warn("creating pod sandbox failed", "pod", podRef(pod, pod.UID), "err", err)
+		res.fail(err, k.startRetry.Next("sandbox/"+string(pod.UID)))
+		return sandboxRef{}, false
+	}
+	k.startRetry.Reset("sandbox/" + string(pod.UID))
+	res.changed = true
+	if plan.SandboxAttempt > 0 {
+		k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventSandbox, Message: "Pod sandbox changed, it will be killed and re-created."})
+	}
+	return sb, true
+}
+
+// killContainers stops containers concurrently, each with the pod's grace
+// period; the runtime sends SIGTERM, then SIGKILL when the period is over.
+func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod, obs *observedPod, kills []containerKill, res *execResult) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for _, kill := range kills {
+		grace := graceFor(pod, obs, kill.ID)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k.addEvent(uid, Event{Type: v1.EventTypeNormal, Reason: EventKilling, Container: kill.Name,
+				Message: fmt.Sprintf("Stopping container %s (%s)", kill.Name, kill.Reason)})
+			err := k.cfg.Runtime.StopContainer(ctx, kill.ID, grace)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && !isNotFound(err) {
+				res.fail(fmt.Errorf("stopping container %s (%s): %w", kill.Name, kill.ID, err), retryAfterError)
+				return
+			}
+			res.changed = true
+		}()
+	}
+	wg.Wait()
+}
+
+func graceFor(pod *v1.Pod, obs *observedPod, containerID string) int64 {
+	if pod != nil {
+		return gracePeriodSeconds(pod)
+	}
+	for _, c := range obs.Containers {
+		if c.ID == containerID {
+			return c.GracePeriod
+		}
+	}
+	return minGracePeriodSeconds
+}
+
+// startContainers starts app containers concurrently: they do not depend
+// on each other, and one failing does not hold back the rest.
+func (k *Kubelet) startContainers(ctx context.Context, pod *v1.Pod, sb sandboxRef, starts []containerStart, res *execResult) {
+	var wg sync.WaitGroup
+	results := make([]execResult, len(starts))
+	for i, start := range starts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k.startContainer(ctx, pod, sb, start, &results[i])
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		res.changed = res.changed || r.changed
+		if r.err != nil {
+			res.fail(r.err, r.retryAfter)
+		}
+	}
+}
+
+
+// errHeld marks an attempt skipped because its back-off has not ended.
+var errHeld = errors.New("held back by back-off")

@@ -1,0 +1,193 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Config holds what the sync loop needs; New fills in defaults.
+type Config struct {
+	Runtime Runtime
+	Images  ImageService
+	// RuntimeName prefixes container IDs in status ("containerd://…").
+	RuntimeName    string
+	RuntimeHandler string
+	NodeName       string
+	// RootDir holds pod volumes (emptyDir) and managed files.
+	RootDir string
+	// PodLogDir is where each pod gets <ns>_<name>_<uid>/<container>/<n>.log.
+	PodLogDir string
+	// CgroupParent is the parent of every pod's cgroup, e.g. "/minikubelet";
+	// empty leaves cgroup placement to the runtime.
+	CgroupParent string
+	// CgroupRoot is where cgroup hierarchies are mounted (/sys/fs/cgroup).
+	CgroupRoot string
+	// ResolvConf gives pods the host's DNS settings.
+	ResolvConf string
+	// RelistPeriod is how often the runtime is relisted to notice changes.
+	RelistPeriod time.Duration
+	// NetworkReady, when set, must return nil before a pod that is not on
+	// the host network gets a sandbox; its error is shown as NetworkNotReady.
+	NetworkReady func(ctx context.Context) error
+	Metrics      Metrics
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// DesiredPod is one pod the manifests ask for.
+type DesiredPod struct {
+	Pod  *v1.Pod
+	File string
+	// Stale marks the last good pod of a file that is invalid right now.
+	Stale bool
+}
+
+// ManifestError is a manifest file the source could not use.
+type ManifestError struct {
+	File     string
+	Messages []string
+	Pods     []types.NamespacedName
+}
+
+// Kubelet keeps the runtime's pods equal to the desired pods.
+type Kubelet struct {
+	cfg          Config
+	log          *slog.Logger
+	workers      *podWorkers
+	crashBackoff *backoff
+	pullBackoff  *backoff
+	startRetry   *backoff
+
+	mu             sync.Mutex
+	pods           map[types.UID]*podRecord
+	manifestErrors []ManifestError
+	desiredSeen    bool
+}
+
+// New checks the configuration and fills in defaults.
+func New(cfg Config) (*Kubelet, error) {
+	if cfg.Runtime == nil || cfg.Images == nil {
+		return nil, errors.New("kubelet: a CRI runtime and image service are required")
+	}
+	if cfg.RootDir == "" {
+		cfg.RootDir = "/var/lib/minikubelet"
+	}
+	if cfg.PodLogDir == "" {
+		cfg.PodLogDir = "/var/log/pods"
+	}
+	if cfg.CgroupRoot == "" {
+		cfg.CgroupRoot = "/sys/fs/cgroup"
+	}
+	if cfg.ResolvConf == "" {
+		cfg.ResolvConf = "/etc/resolv.conf"
+	}
+	if cfg.RelistPeriod == 0 {
+		cfg.RelistPeriod = time.Second
+	}
+	if cfg.RuntimeName == "" {
+		cfg.RuntimeName = "cri"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
+	k := &Kubelet{
+		cfg:          cfg,
+		log:          cfg.Logger,
+		crashBackoff: newBackoff(10*time.Second, 5*time.Minute, cfg.Now),
+		pullBackoff:  newBackoff(10*time.Second, 5*time.Minute, cfg.Now),
+		startRetry:   newBackoff(time.Second, 30*time.Second, cfg.Now),
+		pods:         map[types.UID]*podRecord{},
+	}
+	k.workers = newPodWorkers(k.syncPod, cfg.Logger)
+	return k, nil
+}
+
+// Run relists the runtime, adopts what this agent created before, and
+// keeps syncing pods until ctx ends. Pods keep running after it returns.
+func (k *Kubelet) Run(ctx context.Context) error {
+	k.workers.start(ctx)
+	defer k.workers.wait()
+	pleg := newRelister(k.cfg.Runtime, k.cfg.RelistPeriod, k.cfg.Metrics, k.log)
+	return pleg.run(ctx, k.handleRuntimeChanges)
+}
+
+// SetDesired replaces the desired pods and the manifest errors. Pods that
+// appeared, vanished or changed get synced; their workers pick up the
+// newest spec, so updates to a busy pod collapse into the latest.
+func (k *Kubelet) SetDesired(pods []DesiredPod, errs []ManifestError) {
+	now := k.cfg.Now()
+	k.mu.Lock()
+	wanted := make(map[types.UID]DesiredPod, len(pods))
+	for _, p := range pods {
+		wanted[p.Pod.UID] = p
+	}
+	var touched, deleted []types.UID
+	for uid, rec := range k.pods {
+		if _, ok := wanted[uid]; !ok && rec.desired != nil {
+			rec.desired = nil
+			deleted = append(deleted, uid)
+		}
+	}
+	for uid, p := range wanted {
+		rec, ok := k.pods[uid]
+		if !ok {
+			rec = newPodRecord(p.Pod, now)
+			k.pods[uid] = rec
+			touched = append(touched, uid)
+		} else if rec.desired == nil {
+			touched = append(touched, uid)
+		}
+		rec.desired, rec.lastPod, rec.file, rec.stale = p.Pod, p.Pod, p.File, p.Stale
+	}
+	k.manifestErrors = errs
+	k.desiredSeen = true
+	k.mu.Unlock()
+	k.cfg.Metrics.SetDesiredPods(len(pods))
+
+	for _, uid := range deleted {
+		k.workers.cancelInFlight(uid)
+		k.workers.enqueue(uid)
+	}
+	for _, uid := range touched {
+		k.workers.enqueue(uid)
+	}
+}
+
+// handleRuntimeChanges is called by the relister after every relist with
+// the UIDs whose runtime state changed and every UID the runtime has. A UID
+// the agent does not track yet (a pod created before a restart, or one whose
+// manifest was deleted while the agent was down) gets a worker, but only once
+// the manifests have been read, so adoption never tears down a wanted pod.
+func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
+	k.mu.Lock()
+	var wake []types.UID
+	if k.desiredSeen {
+		for _, uid := range present {
+			if _, ok := k.pods[uid]; !ok {
+				k.pods[uid] = &podRecord{firstSeen: k.cfg.Now()}
+				wake = append(wake, uid)
+			}
+		}
+	}
+	for _, uid := range changed {
+		if _, ok := k.pods[uid]; ok {
+			wake = append(wake, uid)
+		}
+	}
+	k.mu.Unlock()
+	for _, uid := range wake {
+		k.workers.enqueue(uid)
+	}
+}

@@ -1,0 +1,154 @@
+package kubelet
+
+import (
+	"sort"
+	"strconv"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// observedSandbox is what the runtime says about one of a pod's sandboxes.
+type observedSandbox struct {
+	ID        string
+	Attempt   uint32
+	Ready     bool
+	CreatedAt time.Time
+	IPs       []string
+}
+
+// observedContainer is what the runtime says about one container instance.
+type observedContainer struct {
+	ID           string
+	SandboxID    string
+	Name         string
+	Type         ContainerType
+	Image        string
+	ImageRef     string
+	State        runtimeapi.ContainerState
+	RestartCount int
+	Hash         string
+	CreatedAt    time.Time
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	ExitCode     int32
+	Reason       string
+	Message      string
+	LogPath      string
+	// GracePeriod is the pod's termination grace period recorded on the
+	// container, so a restarted agent stops it as gently as the spec said.
+	GracePeriod int64
+}
+
+// observedPod is the runtime's view of one pod, by UID: every sandbox and
+// every container instance still known to the runtime.
+type observedPod struct {
+	Sandboxes  []observedSandbox   // newest first
+	Containers []observedContainer // newest first
+}
+
+// currentSandbox is the newest sandbox, the one the pod's containers belong in.
+func (o *observedPod) currentSandbox() *observedSandbox {
+	if len(o.Sandboxes) == 0 {
+		return nil
+	}
+	return &o.Sandboxes[0]
+}
+
+// latest returns the newest instance of the named container in the given
+// sandbox, or nil.
+func (o *observedPod) latest(name, sandboxID string) *observedContainer {
+	for i := range o.Containers {
+		c := &o.Containers[i]
+		if c.Name == name && c.SandboxID == sandboxID {
+			return c
+		}
+	}
+	return nil
+}
+
+// nextRestartCount continues a container's restart count across instances
+// and sandboxes, as the kubelet does.
+func (o *observedPod) nextRestartCount(name string) int {
+	next := 0
+	for _, c := range o.Containers {
+		if c.Name == name && c.RestartCount+1 > next {
+			next = c.RestartCount + 1
+		}
+	}
+	return next
+}
+
+func (o *observedPod) sortNewestFirst() {
+	sort.SliceStable(o.Sandboxes, func(i, j int) bool {
+		a, b := o.Sandboxes[i], o.Sandboxes[j]
+		if a.Attempt != b.Attempt {
+			return a.Attempt > b.Attempt
+		}
+		return a.CreatedAt.After(b.CreatedAt)
+	})
+	sort.SliceStable(o.Containers, func(i, j int) bool {
+		a, b := o.Containers[i], o.Containers[j]
+		if a.RestartCount != b.RestartCount {
+			return a.RestartCount > b.RestartCount
+		}
+		return a.CreatedAt.After(b.CreatedAt)
+	})
+}
+
+func observedFromContainerStatus(s *runtimeapi.ContainerStatus, sandboxID string) observedContainer {
+	labels, annotations := s.GetLabels(), s.GetAnnotations()
+	restarts, _ := strconv.Atoi(annotations[ContainerRestartCountAnnotation])
+	return observedContainer{
+		ID:           s.GetId(),
+		SandboxID:    sandboxID,
+		Name:         labels[ContainerNameLabel],
+		Type:         ContainerType(labels[ContainerTypeLabel]),
+		Image:        s.GetImage().GetImage(),
+		ImageRef:     s.GetImageRef(),
+		State:        s.GetState(),
+		RestartCount: restarts,
+		Hash:         annotations[ContainerHashAnnotation],
+		CreatedAt:    unixNanoTime(s.GetCreatedAt()),
+		StartedAt:    unixNanoTime(s.GetStartedAt()),
+		FinishedAt:   unixNanoTime(s.GetFinishedAt()),
+		ExitCode:     s.GetExitCode(),
+		Reason:       s.GetReason(),
+		Message:      s.GetMessage(),
+		LogPath:      s.GetLogPath(),
+		GracePeriod:  parseGrace(annotations),
+	}
+}
+
+func observedFromContainer(c *runtimeapi.Container) observedContainer {
+	labels, annotations := c.GetLabels(), c.GetAnnotations()
+	restarts, _ := strconv.Atoi(annotations[ContainerRestartCountAnnotation])
+	return observedContainer{
+		ID:           c.GetId(),
+		SandboxID:    c.GetPodSandboxId(),
+		Name:         labels[ContainerNameLabel],
+		Type:         ContainerType(labels[ContainerTypeLabel]),
+		Image:        c.GetImage().GetImage(),
+		ImageRef:     c.GetImageRef(),
+		State:        c.GetState(),
+		RestartCount: restarts,
+		Hash:         annotations[ContainerHashAnnotation],
+		CreatedAt:    unixNanoTime(c.GetCreatedAt()),
+		GracePeriod:  parseGrace(annotations),
+	}
+}
+
+func parseGrace(annotations map[string]string) int64 {
+	grace, err := strconv.ParseInt(annotations[PodTerminationGraceAnnotation], 10, 64)
+	if err != nil || grace < minGracePeriodSeconds {
+		return minGracePeriodSeconds
+	}
+	return grace
+}
+
+func unixNanoTime(ns int64) time.Time {
+	if ns <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}

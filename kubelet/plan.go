@@ -1,0 +1,373 @@
+package kubelet
+
+import (
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// podActions is the plan for one sync of one pod: what to kill, remove,
+// create and start. computePodActions builds it without side effects; the
+// executor in sync.go carries it out in order.
+type podActions struct {
+	// ContainersToKill are running (or half-created) instances to stop.
+	ContainersToKill []containerKill
+	// SandboxesToStop are ready sandboxes to stop, after their containers.
+	SandboxesToStop []string
+	// ContainersToRemove are dead instances nobody needs any more.
+	ContainersToRemove []string
+	// SandboxesToRemove are stopped sandboxes nobody needs any more.
+	SandboxesToRemove []string
+
+	// CreateSandbox asks for a new sandbox with SandboxAttempt.
+	CreateSandbox  bool
+	SandboxAttempt uint32
+	// SandboxID is the ready sandbox new containers go into (empty when
+	// CreateSandbox is set).
+	SandboxID string
+
+	// InitToStart is the next init container to run, if any.
+	InitToStart *containerStart
+	// ContainersToStart are app containers to start, concurrently.
+	ContainersToStart []containerStart
+	// Waiting are containers held back, by name, with the kubelet's reason.
+	Waiting map[string]waitingState
+	// RequeueAfter asks for another sync when a back-off ends.
+	RequeueAfter time.Duration
+
+	// Terminal says the pod has finished for good (restartPolicy Never or
+	// OnFailure and nothing left to run).
+	Terminal bool
+	// Deleted says the pod is gone from the manifests: once everything
+	// above is done, its volumes, logs and cgroup go too.
+	Deleted bool
+}
+
+type containerKill struct {
+	ID     string
+	Name   string
+	Reason string
+}
+
+type containerStart struct {
+	Spec         *v1.Container
+	Type         ContainerType
+	RestartCount int
+	// BackoffKey identifies the container's crash back-off; set on restarts.
+	BackoffKey string
+}
+
+type waitingState struct {
+	Reason  string
+	Message string
+}
+
+// planInput is everything computePodActions may look at.
+type planInput struct {
+	Pod      *v1.Pod // nil when the pod was deleted
+	Observed *observedPod
+	Now      time.Time
+	// RestartDelay is the current crash back-off of a container key.
+	RestartDelay func(key string) time.Duration
+}
+
+// computePodActions compares a pod's spec with what the runtime runs and
+// returns the actions that close the gap. It is pure: same input, same plan.
+func computePodActions(in planInput) podActions {
+	if in.Pod == nil {
+		return planDeletion(in.Observed)
+	}
+	obs, pod := in.Observed, in.Pod
+	var a podActions
+	sb := obs.currentSandbox()
+
+	if sb == nil || !sb.Ready {
+		if sb != nil && sandboxDeathIsFinal(pod, obs, sb) {
+			a.Terminal = true
+			planGarbage(&a, pod, obs, sb.ID)
+			return a
+		}
+		planFreshSandbox(&a, pod, obs, sb)
+		return a
+	}
+	a.SandboxID = sb.ID
+	planOlderSandboxes(&a, pod, obs)
+
+	if podIsTerminal(pod, obs, sb.ID) {
+		a.Terminal = true
+		killRunning(&a, obs, sb.ID, "pod finished")
+		a.SandboxesToStop = append(a.SandboxesToStop, sb.ID)
+		planGarbage(&a, pod, obs, sb.ID)
+		return a
+	}
+	if planInitContainers(&a, in, sb.ID) {
+		planAppContainers(&a, in, sb.ID)
+	}
+	planGarbage(&a, pod, obs, sb.ID)
+	return a
+}
+
+// planDeletion tears everything down.
+func planDeletion(obs *observedPod) podActions {
+	a := podActions{Deleted: true}
+	for _, c := range obs.Containers {
+		if c.State != runtimeapi.ContainerState_CONTAINER_EXITED {
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "pod deleted"})
+		}
+		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+	}
+	for _, s := range obs.Sandboxes {
+		if s.Ready {
+			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
+		}
+		a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
+	}
+	return a
+}
+
+// planFreshSandbox starts the pod over in a new sandbox: the old one is
+// missing or died, so whatever still runs in it is stopped.
+func planFreshSandbox(a *podActions, pod *v1.Pod, obs *observedPod, old *observedSandbox) {
+	a.CreateSandbox = true
+	if old != nil {
+		a.SandboxAttempt = old.Attempt + 1
+	}
+	for _, c := range obs.Containers {
+		if c.State == runtimeapi.ContainerState_CONTAINER_RUNNING || c.State == runtimeapi.ContainerState_CONTAINER_UNKNOWN {
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "pod sandbox changed"})
+		}
+	}
+	for _, s := range obs.Sandboxes {
+		if s.Ready {
+			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
+		}
+	}
+	if len(pod.Spec.InitContainers) > 0 {
+		ic := &pod.Spec.InitContainers[0]
+		a.InitToStart = &containerStart{Spec: ic, Type: ContainerTypeInit, RestartCount: obs.nextRestartCount(ic.Name)}
+		return
+	}
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: c, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(c.Name)})
+	}
+}
+
+// sandboxDeathIsFinal is the kubelet's rule: a pod that must not restart
+// gets no new sandbox once its containers have run.
+func sandboxDeathIsFinal(pod *v1.Pod, obs *observedPod, sb *observedSandbox) bool {
+	if podIsTerminal(pod, obs, sb.ID) {
+		return true
+	}
+	if pod.Spec.RestartPolicy != v1.RestartPolicyNever {
+		return false
+	}
+	for _, c := range obs.Containers {
+		if c.SandboxID == sb.ID && c.Type != ContainerTypeInit {
+			return true
+		}
+	}
+	return false
+}
+
+// planOlderSandboxes stops sandboxes other than the current one and removes
+// them once the current sandbox has an instance of every container, so the
+// restart counts they carry are not lost before then.
+func planOlderSandboxes(a *podActions, pod *v1.Pod, obs *observedPod) {
+	if len(obs.Sandboxes) < 2 {
+		return
+	}
+	current := obs.Sandboxes[0].ID
+	replaced := true
+	for i := range pod.Spec.Containers {
+		if obs.latest(pod.Spec.Containers[i].Name, current) == nil {
+			replaced = false
+		}
+	}
+	for _, s := range obs.Sandboxes[1:] {
+		killRunning(a, obs, s.ID, "pod sandbox changed")
+		if s.Ready {
+			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
+		}
+		if replaced {
+			a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
+		}
+	}
+}
+
+func killRunning(a *podActions, obs *observedPod, sandboxID, reason string) {
+	for _, c := range obs.Containers {
+		if c.SandboxID != sandboxID {
+			continue
+		}
+		if c.State == runtimeapi.ContainerState_CONTAINER_RUNNING || c.State == runtimeapi.ContainerState_CONTAINER_UNKNOWN {
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: reason})
+		}
+	}
+}
+
+// planInitContainers runs init containers one at a time, in order. It
+// reports whether all of them have succeeded.
+func planInitContainers(a *podActions, in planInput, sandboxID string) bool {
+	pod, obs := in.Pod, in.Observed
+	for i := range pod.Spec.InitContainers {
+		spec := &pod.Spec.InitContainers[i]
+		c := obs.latest(spec.Name, sandboxID)
+		switch {
+		case c == nil:
+			a.InitToStart = &containerStart{Spec: spec, Type: ContainerTypeInit, RestartCount: obs.nextRestartCount(spec.Name)}
+			return false
+		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
+			return false
+		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED && c.ExitCode == 0:
+			continue
+		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED:
+			// A failed init container under restartPolicy Never makes the
+			// pod terminal, which computePodActions checked already.
+			planRestart(a, in, spec, ContainerTypeInit, c)
+			return false
+		default: // created but never started, or unknown: start it afresh
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "incomplete container"})
+			a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+			a.InitToStart = &containerStart{Spec: spec, Type: ContainerTypeInit, RestartCount: obs.nextRestartCount(spec.Name)}
+			return false
+		}
+	}
+	return true
+}
+
+func planAppContainers(a *podActions, in planInput, sandboxID string) {
+	pod, obs := in.Pod, in.Observed
+	for i := range pod.Spec.Containers {
+		spec := &pod.Spec.Containers[i]
+		c := obs.latest(spec.Name, sandboxID)
+		switch {
+		case c == nil:
+			a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
+			if c.Hash != "" && c.Hash != containerHash(spec) {
+				a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "container spec changed"})
+				a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+			}
+		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED:
+			if shouldRestart(pod.Spec.RestartPolicy, c.ExitCode) {
+				planRestart(a, in, spec, ContainerTypeApp, c)
+			}
+		default:
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "incomplete container"})
+			a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+			a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+		}
+	}
+}
+
+// planRestart restarts an exited container now, or holds it in
+// CrashLoopBackOff until its back-off since the last exit has passed.
+func planRestart(a *podActions, in planInput, spec *v1.Container, kind ContainerType, dead *observedContainer) {
+	key := backoffKey(in.Pod, spec.Name)
+	delay := time.Duration(0)
+	if in.RestartDelay != nil {
+		delay = in.RestartDelay(key)
+	}
+	if wait := dead.FinishedAt.Add(delay).Sub(in.Now); delay > 0 && wait > 0 {
+		if a.Waiting == nil {
+			a.Waiting = map[string]waitingState{}
+		}
+		a.Waiting[spec.Name] = waitingState{
+			Reason:  ReasonCrashLoopBackOff,
+			Message: "back-off " + delay.String() + " restarting failed container=" + spec.Name + " pod=" + in.Pod.Name + "_" + in.Pod.Namespace + "(" + string(in.Pod.UID) + ")",
+		}
+		if a.RequeueAfter == 0 || wait < a.RequeueAfter {
+			a.RequeueAfter = wait
+		}
+		return
+	}
+	start := containerStart{Spec: spec, Type: kind, RestartCount: in.Observed.nextRestartCount(spec.Name), BackoffKey: key}
+	if kind == ContainerTypeInit {
+		a.InitToStart = &start
+		return
+	}
+	a.ContainersToStart = append(a.ContainersToStart, start)
+}
+
+func shouldRestart(policy v1.RestartPolicy, exitCode int32) bool {
+	switch policy {
+	case v1.RestartPolicyNever:
+		return false
+	case v1.RestartPolicyOnFailure:
+		return exitCode != 0
+	default:
+		return true
+	}
+}
+
+// podIsTerminal reports whether a pod whose restart policy allows it to
+// finish has finished in the given sandbox.
+func podIsTerminal(pod *v1.Pod, obs *observedPod, sandboxID string) bool {
+	if pod.Spec.RestartPolicy == v1.RestartPolicyAlways || pod.Spec.RestartPolicy == "" {
+		return false
+	}
+	for i := range pod.Spec.InitContainers {
+		c := obs.latest(pod.Spec.InitContainers[i].Name, sandboxID)
+		if c != nil && c.State == runtimeapi.ContainerState_CONTAINER_EXITED && c.ExitCode != 0 && pod.Spec.RestartPolicy == v1.RestartPolicyNever {
+			return true
+		}
+	}
+	for i := range pod.Spec.Containers {
+		c := obs.latest(pod.Spec.Containers[i].Name, sandboxID)
+		if c == nil || c.State != runtimeapi.ContainerState_CONTAINER_EXITED {
+			return false
+		}
+		if shouldRestart(pod.Spec.RestartPolicy, c.ExitCode) {
+			return false
+		}
+	}
+	return true
+}
+
+// planGarbage keeps, per container name, the newest dead instance (for
+// status and `logs --previous`) and removes older ones.
+func planGarbage(a *podActions, pod *v1.Pod, obs *observedPod, currentSandbox string) {
+	planned := map[string]bool{}
+	for _, id := range a.ContainersToRemove {
+		planned[id] = true
+	}
+	keptDead := map[string]bool{}
+	for _, c := range obs.Containers { // newest first
+		if c.State != runtimeapi.ContainerState_CONTAINER_EXITED || planned[c.ID] {
+			continue
+		}
+		if !keptDead[c.Name] && isSpecContainer(pod, c.Name) {
+			keptDead[c.Name] = true
+			continue
+		}
+		if c.SandboxID == currentSandbox && isLatestInSandbox(obs, c) {
+			continue // still the container's current state
+		}
+		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+	}
+}
+
+func isLatestInSandbox(obs *observedPod, c observedContainer) bool {
+	latest := obs.latest(c.Name, c.SandboxID)
+	return latest != nil && latest.ID == c.ID
+}
+
+func isSpecContainer(pod *v1.Pod, name string) bool {
+	for i := range pod.Spec.InitContainers {
+		if pod.Spec.InitContainers[i].Name == name {
+			return true
+		}
+	}
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func backoffKey(pod *v1.Pod, containerName string) string {
+	return string(pod.UID) + "/" + containerName
+}

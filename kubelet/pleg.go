@@ -1,0 +1,98 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// relister is the pod lifecycle event generator: every period it lists this
+// agent's sandboxes and containers and reports the pods whose state changed,
+// so a container exit or a vanished sandbox leads to a sync.
+type relister struct {
+	runtime Runtime
+	period  time.Duration
+	metrics Metrics
+	log     *slog.Logger
+
+	last     map[string]string    // sandbox or container ID → state, last relist
+	owners   map[string]types.UID // sandbox or container ID → pod UID, last relist
+	lastTime time.Time
+}
+
+func newRelister(rt Runtime, period time.Duration, m Metrics, log *slog.Logger) *relister {
+	return &relister{runtime: rt, period: period, metrics: m, log: log}
+}
+
+// run relists until ctx ends, calling report after each successful relist.
+func (r *relister) run(ctx context.Context, report func(changed, present []types.UID)) error {
+	ticker := time.NewTicker(r.period)
+	defer ticker.Stop()
+	for {
+		if err := r.relist(ctx, report); err != nil && ctx.Err() == nil {
+			r.log.Warn("relist failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID)) error {
+	start := time.Now()
+	selector := managedSelector()
+	sandboxes, err := r.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
+	if err != nil {
+		return fmt.Errorf("listing pod sandboxes: %w", err)
+	}
+	containers, err := r.runtime.ListContainers(ctx, &runtimeapi.ContainerFilter{LabelSelector: selector})
+	if err != nil {
+		return fmt.Errorf("listing containers: %w", err)
+	}
+	states := make(map[string]string, len(sandboxes)+len(containers))
+	owner := make(map[string]types.UID, len(states))
+	present := map[types.UID]bool{}
+	for _, s := range sandboxes {
+		uid := types.UID(s.GetLabels()[PodUIDLabel])
+		states[s.GetId()], owner[s.GetId()] = s.GetState().String(), uid
+		present[uid] = true
+	}
+	for _, c := range containers {
+		uid := types.UID(c.GetLabels()[PodUIDLabel])
+		states[c.GetId()], owner[c.GetId()] = c.GetState().String(), uid
+		present[uid] = true
+	}
+	changed := map[types.UID]bool{}
+	for id, state := range states {
+		if r.last[id] != state {
+			changed[owner[id]] = true
+		}
+	}
+	for id := range r.last {
+		if _, ok := states[id]; !ok {
+			changed[r.owners[id]] = true
+		}
+	}
+	interval := time.Duration(0)
+	if !r.lastTime.IsZero() {
+		interval = start.Sub(r.lastTime)
+	}
+	r.last, r.lastTime, r.owners = states, start, owner
+	r.metrics.ObservePLEGRelist(time.Since(start), interval)
+	report(keys(changed), keys(present))
+	return nil
+}
+
+func keys(set map[types.UID]bool) []types.UID {
+	out := make([]types.UID, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	return out
+}

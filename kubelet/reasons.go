@@ -1,0 +1,32 @@
+package kubelet
+
+// The kubelet's container state reasons, shown by `get pods` and `describe`.
+const (
+	ReasonContainerCreating = "ContainerCreating"
+	ReasonPodInitializing   = "PodInitializing"
+	ReasonCrashLoopBackOff  = "CrashLoopBackOff"
+	ReasonErrImagePull      = "ErrImagePull"
+	ReasonImagePullBackOff  = "ImagePullBackOff"
+	ReasonErrImageNeverPull = "ErrImageNeverPull"
+	ReasonCreateContainer   = "CreateContainerError"
+	ReasonCreateConfig      = "CreateContainerConfigError"
+	ReasonRunContainerError = "RunContainerError"
+	ReasonError             = "Error"
+	ReasonCompleted         = "Completed"
+	ReasonOOMKilled         = "OOMKilled"
+	ReasonNetworkNotReady   = "NetworkNotReady"
+	ReasonManifestError     = "ManifestError"
+)
+
+// Event reasons, as the kubelet records them.
+const (
+	EventPulling   = "Pulling"
+	EventPulled    = "Pulled"
+	EventCreated   = "Created"
+	EventStarted   = "Started"
+	EventKilling   = "Killing"
+	EventBackOff   = "BackOff"
+	EventFailed    = "Failed"
+	EventSandbox   = "SandboxChanged"
+	EventUnhealthy = "Unhealthy"
+)

@@ -1,0 +1,143 @@
+package kubelet
+
+import (
+	"sort"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// maxEventsPerPod bounds each pod's event list; `describe` shows the newest.
+const maxEventsPerPod = 50
+
+// Event is one thing that happened to a pod, like a kubelet event.
+type Event struct {
+	Time      time.Time
+	Type      string // v1.EventTypeNormal or v1.EventTypeWarning
+	Reason    string
+	Message   string
+	Container string
+}
+
+// podRecord is the agent's memory of one pod UID. Everything here can be
+// rebuilt from the manifests and the runtime; it is a cache, not the truth.
+type podRecord struct {
+	desired   *v1.Pod // nil once the manifest is gone
+	lastPod   *v1.Pod // the last spec seen, kept while the pod terminates
+	file      string
+	stale     bool
+	firstSeen time.Time
+
+	status  v1.PodStatus
+	waiting map[string]waitingState // container name → why it is not running
+	events  []Event
+	// startObserved is set once the pod-start latency has been recorded.
+	startObserved bool
+	observed      *observedPod
+}
+
+func newPodRecord(pod *v1.Pod, now time.Time) *podRecord {
+	return &podRecord{desired: pod, lastPod: pod, firstSeen: now}
+}
+
+func (r *podRecord) addEvent(e Event) {
+	r.events = append(r.events, e)
+	if len(r.events) > maxEventsPerPod {
+		r.events = append([]Event(nil), r.events[len(r.events)-maxEventsPerPod:]...)
+	}
+}
+
+// PodView is a pod as users see it: spec, status, where it came from.
+type PodView struct {
+	Pod *v1.Pod
+	// File is the manifest that defines the pod.
+	File string
+	// Stale says the manifest is invalid right now and this is its last
+	// good spec, still running.
+	Stale bool
+	// ManifestErrors are the problems of the pod's manifest, if any.
+	ManifestErrors []string
+	Events         []Event
+	// Terminating says the manifest is gone and the pod is being stopped.
+	Terminating bool
+}
+
+// Pods returns every pod the agent knows, sorted by namespace and name,
+// including pods that exist only as a broken manifest.
+func (k *Kubelet) Pods() []PodView {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var views []PodView
+	seen := map[types.NamespacedName]bool{}
+	errsByFile := map[string][]string{}
+	for _, e := range k.manifestErrors {
+		errsByFile[e.File] = append(errsByFile[e.File], e.Messages...)
+	}
+	for _, rec := range k.pods {
+		if rec.lastPod == nil {
+			continue // adopted orphan about to be removed
+		}
+		pod := rec.lastPod.DeepCopy()
+		pod.Status = *rec.status.DeepCopy()
+		if pod.Status.Phase == "" {
+			pod.Status.Phase = v1.PodPending
+		}
+		views = append(views, PodView{
+			Pod: pod, File: rec.file, Stale: rec.stale, ManifestErrors: errsByFile[rec.file],
+			Events: append([]Event(nil), rec.events...), Terminating: rec.desired == nil,
+		})
+		if rec.desired != nil {
+			seen[types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}] = true
+		}
+	}
+	for _, e := range k.manifestErrors {
+		for _, name := range e.Pods {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			views = append(views, brokenManifestView(name, e))
+		}
+	}
+	sort.Slice(views, func(i, j int) bool {
+		a, b := views[i].Pod, views[j].Pod
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return !views[i].Terminating && views[j].Terminating
+	})
+	return views
+}
+
+// GetPod returns the pod with that namespace and name; a pod being
+// replaced by a new version is returned as the new version.
+func (k *Kubelet) GetPod(namespace, name string) (PodView, bool) {
+	for _, v := range k.Pods() {
+		if v.Pod.Namespace == namespace && v.Pod.Name == name {
+			return v, true
+		}
+	}
+	return PodView{}, false
+}
+
+// ManifestErrors returns the manifest files with problems.
+func (k *Kubelet) ManifestErrors() []ManifestError {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]ManifestError(nil), k.manifestErrors...)
+}
+
+func brokenManifestView(name types.NamespacedName, e ManifestError) PodView {
+	pod := &v1.Pod{}
+	pod.Name, pod.Namespace = name.Name, name.Namespace
+	pod.Status.Phase = v1.PodPending
+	pod.Status.Reason = ReasonManifestError
+	if len(e.Messages) > 0 {
+		pod.Status.Message = e.Messages[0]
+	}
+	return PodView{Pod: pod, File: e.File, ManifestErrors: e.Messages}
+}

@@ -1,0 +1,240 @@
+package kubelet
+
+import (
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// recordStatus recomputes a pod's status from what was observed and what
+// the plan held back, and records the pod-start latency once.
+func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, plan *podActions) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec, ok := k.pods[uid]
+	if !ok || pod == nil {
+		return
+	}
+	waiting := map[string]waitingState{}
+	for name, w := range rec.waiting {
+		waiting[name] = w
+	}
+	for name, w := range plan.Waiting {
+		waiting[name] = w
+		if rec.waiting[name] != w {
+			rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventBackOff, Container: name, Message: w.Message})
+		}
+	}
+	rec.status = computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal)
+	rec.observed = obs
+	for name, w := range plan.Waiting {
+		if rec.waiting == nil {
+			rec.waiting = map[string]waitingState{}
+		}
+		rec.waiting[name] = w
+	}
+	if !rec.startObserved && allContainersRunning(rec.status) {
+		rec.startObserved = true
+		k.cfg.Metrics.ObservePodStart(k.cfg.Now().Sub(rec.firstSeen))
+		k.cfg.Metrics.StartedPod()
+		k.log.Info("pod running", "pod", podRef(pod, uid), "ips", rec.status.PodIPs, "took", k.cfg.Now().Sub(rec.firstSeen).Round(time.Millisecond))
+	}
+}
+
+func allContainersRunning(s v1.PodStatus) bool {
+	if len(s.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, c := range s.ContainerStatuses {
+		if c.State.Running == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// computePodStatus derives the Kubernetes pod status from the runtime's
+// view, the kubelet's way: phase, conditions, IPs, and per container its
+// state, last termination and restart count.
+func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingState, runtimeName string, firstSeen time.Time, terminal bool) v1.PodStatus {
+	status := v1.PodStatus{QOSClass: qosClass(pod)}
+	sandboxID := ""
+	if sb := obs.currentSandbox(); sb != nil {
+		sandboxID = sb.ID
+		if sb.Ready {
+			for _, ip := range sb.IPs {
+				status.PodIPs = append(status.PodIPs, v1.PodIP{IP: ip})
+			}
+			if len(sb.IPs) > 0 {
+				status.PodIP = sb.IPs[0]
+			}
+		}
+	}
+	start := metav1.NewTime(firstSeen)
+	status.StartTime = &start
+
+	initDone := true
+	for i := range pod.Spec.InitContainers {
+		cs := containerStatus(&pod.Spec.InitContainers[i], obs, sandboxID, waiting, runtimeName, ReasonPodInitializing)
+		if cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 0 {
+			initDone = false
+		}
+		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
+	}
+	appWaitingReason := ReasonContainerCreating
+	if !initDone {
+		appWaitingReason = ReasonPodInitializing
+	}
+	for i := range pod.Spec.Containers {
+		status.ContainerStatuses = append(status.ContainerStatuses,
+			containerStatus(&pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason))
+	}
+	status.Phase = podPhase(pod, status, initDone, terminal)
+	status.Conditions = podConditions(status, initDone)
+	return status
+}
+
+func containerStatus(spec *v1.Container, obs *observedPod, sandboxID string, waiting map[string]waitingState, runtimeName, defaultReason string) v1.ContainerStatus {
+	cs := v1.ContainerStatus{Name: spec.Name, Image: spec.Image}
+	current := obs.latest(spec.Name, sandboxID)
+	if current == nil {
+		for i := range obs.Containers { // e.g. the sandbox was just replaced
+			if obs.Containers[i].Name == spec.Name {
+				current = &obs.Containers[i]
+				break
+			}
+		}
+	}
+	if previous := previousInstance(obs, spec.Name, current); previous != nil {
+		cs.LastTerminationState = v1.ContainerState{Terminated: terminatedState(previous, runtimeName)}
+	}
+	w, held := waiting[spec.Name]
+	switch {
+	case current == nil:
+		if !held {
+			w = waitingState{Reason: defaultReason}
+		}
+		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: w.Reason, Message: w.Message}
+		return cs
+	case current.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
+		cs.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(current.StartedAt)}
+		cs.Ready = true
+	case current.State == runtimeapi.ContainerState_CONTAINER_EXITED && held:
+		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: w.Reason, Message: w.Message}
+		cs.LastTerminationState = v1.ContainerState{Terminated: terminatedState(current, runtimeName)}
+	case current.State == runtimeapi.ContainerState_CONTAINER_EXITED:
+		cs.State.Terminated = terminatedState(current, runtimeName)
+	default:
+		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: ReasonContainerCreating}
+	}
+	started := current.State == runtimeapi.ContainerState_CONTAINER_RUNNING
+	cs.Started = &started
+	cs.RestartCount = int32(current.RestartCount)
+	cs.ContainerID = runtimeName + "://" + current.ID
+	cs.ImageID = current.ImageRef
+	return cs
+}
+
+// previousInstance is the newest dead instance older than current.
+func previousInstance(obs *observedPod, name string, current *observedContainer) *observedContainer {
+	for i := range obs.Containers {
+		c := &obs.Containers[i]
+		if c.Name != name || c.State != runtimeapi.ContainerState_CONTAINER_EXITED {
+			continue
+		}
+		if current == nil || (c.ID != current.ID && c.RestartCount < current.RestartCount) {
+			return c
+		}
+	}
+	return nil
+}
+
+func terminatedState(c *observedContainer, runtimeName string) *v1.ContainerStateTerminated {
+	reason := c.Reason
+	switch {
+	case reason == "OOMKilled":
+	case c.ExitCode == 0:
+		reason = ReasonCompleted
+	case reason == "" || reason == "Error":
+		reason = ReasonError
+	}
+	return &v1.ContainerStateTerminated{
+		ExitCode:    c.ExitCode,
+		Reason:      reason,
+		Message:     c.Message,
+		StartedAt:   metav1.NewTime(c.StartedAt),
+		FinishedAt:  metav1.NewTime(c.FinishedAt),
+		ContainerID: runtimeName + "://" + c.ID,
+	}
+}
+
+func podPhase(pod *v1.Pod, status v1.PodStatus, initDone, terminal bool) v1.PodPhase {
+	if terminal {
+		for _, cs := range status.InitContainerStatuses {
+			if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
+				return v1.PodFailed
+			}
+		}
+		for _, cs := range status.ContainerStatuses {
+			if t := cs.State.Terminated; t == nil || t.ExitCode != 0 {
+				return v1.PodFailed
+			}
+		}
+		return v1.PodSucceeded
+	}
+	if !initDone {
+		return v1.PodPending
+	}
+	for _, cs := range status.ContainerStatuses {
+		neverRan := cs.State.Waiting != nil && cs.LastTerminationState.Terminated == nil
+		if neverRan {
+			return v1.PodPending
+		}
+	}
+	return v1.PodRunning
+}
+
+func podConditions(status v1.PodStatus, initDone bool) []v1.PodCondition {
+	ready := len(status.ContainerStatuses) > 0
+	for _, cs := range status.ContainerStatuses {
+		ready = ready && cs.Ready
+	}
+	cond := func(t v1.PodConditionType, ok bool) v1.PodCondition {
+		c := v1.PodCondition{Type: t, Status: v1.ConditionFalse}
+		if ok {
+			c.Status = v1.ConditionTrue
+		}
+		return c
+	}
+	return []v1.PodCondition{
+		cond(v1.PodInitialized, initDone),
+		cond(v1.ContainersReady, ready),
+		cond(v1.PodReady, ready),
+		cond(v1.PodScheduled, true),
+	}
+}
+
+func qosClass(pod *v1.Pod) v1.PodQOSClass {
+	any, guaranteed := false, true
+	for _, c := range pod.Spec.Containers {
+		for _, r := range []v1.ResourceName{v1.ResourceCPU, v1.ResourceMemory} {
+			req, hasReq := c.Resources.Requests[r]
+			lim, hasLim := c.Resources.Limits[r]
+			any = any || hasReq || hasLim
+			if !hasLim || (hasReq && req.Cmp(lim) != 0) {
+				guaranteed = false
+			}
+		}
+	}
+	switch {
+	case !any:
+		return v1.PodQOSBestEffort
+	case guaranteed:
+		return v1.PodQOSGuaranteed
+	default:
+		return v1.PodQOSBurstable
+	}
+}

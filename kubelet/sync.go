@@ -1,0 +1,142 @@
+package kubelet
+
+import (
+	"context"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Re-sync delays: after acting, look again at once so status catches up;
+// after a runtime error, retry soon; while an older version of the same pod
+// still terminates, wait for it as the kubelet does for static pods.
+const (
+	resyncAfterAction   = 5 * time.Millisecond
+	retryAfterError     = time.Second
+	waitForOlderVersion = 100 * time.Millisecond
+)
+
+// syncPod is one pass of the level-triggered loop for one pod: observe the
+// runtime, plan, act, record status.
+func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bool) {
+	began := time.Now()
+	k.mu.Lock()
+	rec, ok := k.pods[uid]
+	if !ok {
+		k.mu.Unlock()
+		return 0, true
+	}
+	pod, lastPod := rec.desired, rec.lastPod
+	k.mu.Unlock()
+
+	operation := "sync"
+	if pod == nil {
+		operation = "terminate"
+	}
+	defer func() { k.cfg.Metrics.ObservePodWorker(operation, time.Since(began)) }()
+
+	obs, err := k.observe(ctx, uid)
+	if err != nil {
+		if ctx.Err() == nil {
+			k.log.Warn("observing pod failed; will retry", "pod", podRef(lastPod, uid), "err", err)
+		}
+		return retryAfterError, false
+	}
+	if pod != nil && k.olderVersionTerminating(pod) {
+		return waitForOlderVersion, false
+	}
+	if pod != nil {
+		k.forgetBackoffAfterLongRun(pod, obs)
+	}
+	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay})
+	specForActions := pod
+	if specForActions == nil {
+		specForActions = lastPod
+	}
+	res := k.execute(ctx, uid, specForActions, obs, &plan)
+
+	if plan.Deleted {
+		if res.err == nil && ctx.Err() == nil {
+			return k.finishDeletion(ctx, uid, lastPod)
+		}
+		return retryAfterError, false
+	}
+	k.recordStatus(uid, pod, obs, &plan)
+	switch {
+	case res.changed:
+		return resyncAfterAction, false
+	case res.retryAfter > 0 && (plan.RequeueAfter == 0 || res.retryAfter < plan.RequeueAfter):
+		return res.retryAfter, false
+	default:
+		return plan.RequeueAfter, false
+	}
+}
+
+// olderVersionTerminating reports whether another UID with the same
+// namespace/name is still being torn down: an edited manifest is a new pod,
+// and the new one starts only after the old one is gone, so the two never
+// fight over ports or names.
+func (k *Kubelet) olderVersionTerminating(pod *v1.Pod) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for uid, rec := range k.pods {
+		if uid == pod.UID || rec.desired != nil || rec.lastPod == nil {
+			continue
+		}
+		if rec.lastPod.Name == pod.Name && rec.lastPod.Namespace == pod.Namespace {
+			return true
+		}
+	}
+	return false
+}
+
+// forgetBackoffAfterLongRun resets a container's crash back-off once an
+// instance ran for 10 minutes, so a rare crash restarts at once again.
+func (k *Kubelet) forgetBackoffAfterLongRun(pod *v1.Pod, obs *observedPod) {
+	const longRun = 10 * time.Minute
+	now := k.cfg.Now()
+	for _, c := range obs.Containers {
+		if c.StartedAt.IsZero() {
+			continue
+		}
+		end := c.FinishedAt
+		if end.IsZero() {
+			end = now
+		}
+		if end.Sub(c.StartedAt) >= longRun {
+			k.crashBackoff.Reset(backoffKey(pod, c.Name))
+		}
+	}
+}
+
+// finishDeletion removes what the runtime does not: volumes, logs, the pod
+// cgroup; then forgets the pod.
+func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1.Pod) (time.Duration, bool) {
+	obs, err := k.observe(ctx, uid)
+	if err != nil || len(obs.Sandboxes) > 0 || len(obs.Containers) > 0 {
+		return retryAfterError, false // something reappeared or is still going
+	}
+	if err := k.removePodResources(uid); err != nil {
+		k.log.Warn("removing pod files failed; will retry", "pod", podRef(lastPod, uid), "err", err)
+		return retryAfterError, false
+	}
+	k.mu.Lock()
+	rec, ok := k.pods[uid]
+	if ok && rec.desired != nil {
+		k.mu.Unlock()
+		return resyncAfterAction, false // wanted again meanwhile
+	}
+	delete(k.pods, uid)
+	k.mu.Unlock()
+	k.crashBackoff.ResetPrefix(string(uid) + "/")
+	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
+	return 0, true
+}
+
+func podRef(pod *v1.Pod, uid types.UID) string {
+	if pod == nil {
+		return string(uid)
+	}
+	return pod.Namespace + "/" + pod.Name
+}
