@@ -1,0 +1,189 @@
+package cri
+
+import (
+	"context"
+	"errors"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDialWaitsForRuntimeThatStartsLate(t *testing.T) {
+	path := socketIn(t, "late.sock")
+	started := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		close(started)
+	}()
+	dialed := make(chan error, 1)
+	var client *Client
+	go func() {
+		var err error
+		client, err = Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 10 * time.Second})
+		dialed <- err
+	}()
+	<-started
+	serve(t, path, newFakeRuntime())
+	if err := <-dialed; err != nil {
+		t.Fatalf("Dial should have retried until the runtime came up: %v", err)
+	}
+	defer client.Close(context.Background())
+	if client.RuntimeName() != "fake" || client.RuntimeVersion() != "0.0.1" {
+		t.Errorf("runtime = %q %q, want the fake's Version reply", client.RuntimeName(), client.RuntimeVersion())
+	}
+	if want := "unix://" + path; client.Endpoint() != want {
+		t.Errorf("Endpoint() = %q, want %q", client.Endpoint(), want)
+	}
+}
+
+func TestDialGivesUpAfterConnectTimeout(t *testing.T) {
+	path := socketIn(t, "absent.sock")
+	start := time.Now()
+	_, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 300 * time.Millisecond})
+	if err == nil {
+		t.Fatal("Dial succeeded with no runtime listening")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Dial took %s despite a 300ms connect timeout", took)
+	}
+	want := "no CRI runtime answered at unix://" + path + " (no such file or directory): is the runtime running? check --runtime-endpoint"
+	if err.Error() != want {
+		t.Errorf("error =\n  %s\nwant\n  %s", err, want)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error should wrap context.DeadlineExceeded: %v", err)
+	}
+}
+
+func TestDialStopsWhenContextIsCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err := Dial(ctx, Config{Endpoint: socketIn(t, "absent.sock"), ConnectTimeout: time.Hour})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Dial after cancel = %v, want an error wrapping context.Canceled", err)
+	}
+}
+
+func TestDialRefusesRuntimeThatIsNotCRIv1(t *testing.T) {
+	path := socketIn(t, "old.sock")
+	fake := newFakeRuntime()
+	fake.apiVersion = "v1alpha2"
+	serve(t, path, fake)
+
+	_, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 5 * time.Second})
+	if err == nil {
+		t.Fatal("Dial accepted a v1alpha2 runtime")
+	}
+	for _, want := range []string{"unix://" + path, `speaks CRI "v1alpha2"`, `needs CRI "v1"`, "upgrade"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestDialRefusesServerWithoutCRIv1Service(t *testing.T) {
+	path := socketIn(t, "nocri.sock")
+	serve(t, path, nil) // a gRPC server with no services at all
+
+	_, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 5 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "does not serve CRI v1") {
+		t.Fatalf("Dial = %v, want an error saying the server does not serve CRI v1", err)
+	}
+	if strings.Contains(err.Error(), "rpc error") {
+		t.Errorf("error leaks gRPC framing: %v", err)
+	}
+}
+
+func TestAutoDetectErrorNamesEveryPathOnOneLine(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "containerd.sock")
+	stale := filepath.Join(dir, "crio.sock")
+	leaveStaleSocket(t, stale)
+
+	_, err := Dial(context.Background(), Config{
+		DetectEndpoints: []string{missing, "unix://" + stale},
+		ConnectTimeout:  300 * time.Millisecond,
+	})
+	if err == nil {
+		t.Fatal("Dial succeeded with no runtime at any detected endpoint")
+	}
+	want := "no CRI runtime answered at unix://" + missing + " (no such file or directory), unix://" + stale +
+		" (connection refused): is containerd or CRI-O running? set --runtime-endpoint"
+	if err.Error() != want {
+		t.Errorf("error =\n  %s\nwant\n  %s", err, want)
+	}
+}
+
+// leaveStaleSocket creates a socket file nobody listens on, as a crashed
+// runtime leaves behind.
+func leaveStaleSocket(t *testing.T, path string) {
+	t.Helper()
+	listener, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listener.SetUnlinkOnClose(false)
+	listener.Close()
+}
+
+func TestAutoDetectUsesFirstEndpointThatAnswers(t *testing.T) {
+	dir := t.TempDir()
+	absent := filepath.Join(dir, "containerd.sock")
+	present := filepath.Join(dir, "crio.sock")
+	serve(t, present, newFakeRuntime())
+
+	client, err := Dial(context.Background(), Config{
+		DetectEndpoints: []string{absent, present},
+		ConnectTimeout:  5 * time.Second,
+	})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer client.Close(context.Background())
+	if want := "unix://" + present; client.Endpoint() != want {
+		t.Errorf("Endpoint() = %q, want %q", client.Endpoint(), want)
+	}
+}
+
+func TestDefaultEndpointsAreContainerdThenCRIO(t *testing.T) {
+	got := strings.Join(DefaultEndpoints(), ",")
+	if want := "unix:///run/containerd/containerd.sock,unix:///var/run/crio/crio.sock"; got != want {
+		t.Errorf("DefaultEndpoints() = %s, want %s", got, want)
+	}
+}
+
+func TestSocketPath(t *testing.T) {
+	tests := []struct {
+		endpoint string
+		want     string // empty: an error is expected
+	}{
+		{"unix:///run/containerd/containerd.sock", "/run/containerd/containerd.sock"},
+		{"/run/containerd/containerd.sock", "/run/containerd/containerd.sock"},
+		{"unix:/var/run/crio/crio.sock", "/var/run/crio/crio.sock"},
+		{"tcp://127.0.0.1:1234", ""},
+		{"npipe:////./pipe/containerd", ""},
+		{"run/containerd.sock", ""},
+		{"unix://run/containerd.sock", ""},
+		{"unix://", ""},
+	}
+	for _, tt := range tests {
+		got, err := socketPath(tt.endpoint)
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("socketPath(%q) = %q, want an error", tt.endpoint, got)
+		case tt.want == "" && !strings.Contains(err.Error(), "unix:///path/to/socket"):
+			t.Errorf("socketPath(%q) error %q does not show the expected form", tt.endpoint, err)
+		case tt.want != "" && (err != nil || got != tt.want):
+			t.Errorf("socketPath(%q) = %q, %v; want %q", tt.endpoint, got, err, tt.want)
+		}
+	}
+}
+
+func TestDialRejectsNegativeTimeout(t *testing.T) {
+	_, err := Dial(context.Background(), Config{Endpoint: "/x.sock", CallTimeout: -time.Second})
+	if err == nil || !strings.Contains(err.Error(), "CallTimeout") {
+		t.Fatalf("Dial with a negative CallTimeout = %v, want an error naming CallTimeout", err)
+	}
+}
