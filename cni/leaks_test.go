@@ -1,0 +1,255 @@
+package cni
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/containernetworking/cni/libcni"
+)
+
+// leakFixture is a manager on temp directories with fake plugins.
+type leakFixture struct {
+	manager   *Manager
+	exec      *fakeExec
+	sandboxes *fakeSandboxes
+	cacheDir  string
+	allocDir  string // host-local's directory for our network
+	released  int
+	logs      *logBuffer
+}
+
+func newLeakFixture(t *testing.T, live ...string) *leakFixture {
+	t.Helper()
+	root := t.TempDir()
+	logger, logs := newTestLogger(t)
+	f := &leakFixture{
+		sandboxes: &fakeSandboxes{ids: live},
+		cacheDir:  filepath.Join(root, "cache"),
+		allocDir:  filepath.Join(root, "networks", NetworkName),
+		logs:      logs,
+	}
+	f.exec = newFakeExec(f.allocDir)
+	cfg := Config{
+		ConfDir:        filepath.Join(root, "net.d"),
+		DataDir:        filepath.Join(root, "networks"),
+		CacheDir:       f.cacheDir,
+		Logger:         logger,
+		OnLeakReleased: func() { f.released++ },
+	}
+	manager, err := newManager(cfg, f.sandboxes, deps{
+		exec:  f.exec,
+		hosts: func(network) []hostSetup { return nil },
+		now:   time.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.manager = manager
+	return f
+}
+
+func (f *leakFixture) allocation(ip string) string { return filepath.Join(f.allocDir, ip) }
+
+func (f *leakFixture) cacheEntry(network, containerID string) string {
+	return filepath.Join(f.cacheDir, "results", network+"-"+containerID+"-eth0")
+}
+
+func TestReleasesCachedAttachmentOfGoneSandboxWithCNIDel(t *testing.T) {
+	f := newLeakFixture(t, "live1")
+	old := 2 * DefaultLeakGrace
+	writeAllocation(t, f.allocDir, "10.88.0.5", "gone1", old)
+	writeCacheEntry(t, f.cacheDir, NetworkName, "gone1", "10.88.0.5", f.manager.conflist, old)
+	writeAllocation(t, f.allocDir, "10.88.0.6", "live1", old)
+	writeCacheEntry(t, f.cacheDir, NetworkName, "live1", "10.88.0.6", f.manager.conflist, old)
+
+	released, err := f.manager.ReleaseLeaks(context.Background())
+	if err != nil || released != 1 || f.released != 1 {
+		t.Fatalf("released %d (hook %d), err %v; want 1", released, f.released, err)
+	}
+	if exists(f.allocation("10.88.0.5")) || exists(f.cacheEntry(NetworkName, "gone1")) {
+		t.Error("gone sandbox's address or cache entry still there")
+	}
+	if !exists(f.allocation("10.88.0.6")) || !exists(f.cacheEntry(NetworkName, "live1")) {
+		t.Error("live sandbox's address was released")
+	}
+	dels := f.exec.callsOf("DEL")
+	// DEL runs the chain in reverse: portmap, then bridge (which releases the IP).
+	if len(dels) != 2 || dels[0].plugin != "portmap" || dels[1].plugin != "bridge" {
+		t.Fatalf("DEL calls %+v", dels)
+	}
+	for _, del := range dels {
+		if del.containerID != "gone1" || del.ifName != "eth0" || del.netns != "/var/run/netns/cni-gone1" {
+			t.Errorf("DEL with wrong runtime config: %+v", del)
+		}
+	}
+	if f.logs.count("released leaked pod address") != 1 {
+		t.Errorf("want one log line per release:\n%s", f.logs)
+	}
+}
+
+func TestDelUsesCachedConfigNotCurrentOne(t *testing.T) {
+	f := newLeakFixture(t)
+	// Allocated under an older config that also chained bandwidth.
+	_, oldConflist := render(t, Config{Bandwidth: true})
+	writeCacheEntry(t, f.cacheDir, NetworkName, "gone1", "10.88.0.5", oldConflist, time.Hour)
+	if _, err := f.manager.ReleaseLeaks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	dels := f.exec.callsOf("DEL")
+	if len(dels) != 3 || dels[0].plugin != "bandwidth" {
+		t.Fatalf("DEL should run the cached chain (bandwidth, portmap, bridge): %+v", dels)
+	}
+}
+
+func TestOrphanAllocationWithoutCacheIsRemoved(t *testing.T) {
+	f := newLeakFixture(t, "live1")
+	writeAllocation(t, f.allocDir, "10.88.0.7", "gone2", time.Hour)
+	writeAllocation(t, f.allocDir, "10.88.0.8", "live1", time.Hour)
+
+	released, err := f.manager.ReleaseLeaks(context.Background())
+	if err != nil || released != 1 {
+		t.Fatalf("released %d err %v", released, err)
+	}
+	if exists(f.allocation("10.88.0.7")) {
+		t.Error("orphan allocation still there")
+	}
+	if !exists(f.allocation("10.88.0.8")) {
+		t.Error("live sandbox's allocation removed")
+	}
+	if len(f.exec.callsOf("DEL")) != 0 {
+		t.Error("no cache entry: DEL must not be guessed")
+	}
+	if f.logs.count("host-local file without CNI cache entry") != 1 {
+		t.Errorf("fallback not logged:\n%s", f.logs)
+	}
+}
+
+func TestNeverReleasesLiveSandboxInAnyState(t *testing.T) {
+	// fakeSandboxes reports every sandbox NotReady: it still owns its IP.
+	f := newLeakFixture(t, "notready1", "notready2")
+	writeAllocation(t, f.allocDir, "10.88.0.9", "notready1", time.Hour)
+	writeCacheEntry(t, f.cacheDir, NetworkName, "notready1", "10.88.0.9", f.manager.conflist, time.Hour)
+	writeAllocation(t, f.allocDir, "10.88.0.10", "notready2", time.Hour)
+
+	released, err := f.manager.ReleaseLeaks(context.Background())
+	if err != nil || released != 0 || f.released != 0 {
+		t.Fatalf("released %d err %v", released, err)
+	}
+	if !exists(f.allocation("10.88.0.9")) || !exists(f.allocation("10.88.0.10")) || len(f.exec.callsOf("DEL")) != 0 {
+		t.Fatal("a live sandbox's address was touched")
+	}
+}
+
+func TestSandboxListedAfterScanProtectsAllocation(t *testing.T) {
+	f := newLeakFixture(t)
+	writeAllocation(t, f.allocDir, "10.88.0.11", "starting", time.Hour)
+	writeCacheEntry(t, f.cacheDir, NetworkName, "starting", "10.88.0.11", f.manager.conflist, time.Hour)
+	// RunPodSandbox finishes between the scan and the list.
+	f.sandboxes.beforeList = func() {
+		f.sandboxes.mu.Lock()
+		f.sandboxes.ids = append(f.sandboxes.ids, "starting")
+		f.sandboxes.mu.Unlock()
+	}
+	if released, err := f.manager.ReleaseLeaks(context.Background()); err != nil || released != 0 {
+		t.Fatalf("released %d err %v", released, err)
+	}
+	if !exists(f.allocation("10.88.0.11")) {
+		t.Fatal("allocation of a sandbox that appeared during the sweep was released")
+	}
+}
+
+func TestYoungAllocationIsLeftForRunPodSandboxInFlight(t *testing.T) {
+	// containerd lists a sandbox only after CNI ADD; a fresh allocation with
+	// no live sandbox may be one being set up right now.
+	f := newLeakFixture(t)
+	writeAllocation(t, f.allocDir, "10.88.0.12", "adding", time.Second)
+	writeCacheEntry(t, f.cacheDir, NetworkName, "adding", "10.88.0.12", f.manager.conflist, time.Second)
+	if released, err := f.manager.ReleaseLeaks(context.Background()); err != nil || released != 0 {
+		t.Fatalf("released %d err %v", released, err)
+	}
+	if !exists(f.allocation("10.88.0.12")) {
+		t.Fatal("young allocation released")
+	}
+}
+
+func TestOtherNetworksAreNeverTouched(t *testing.T) {
+	f := newLeakFixture(t)
+	otherAlloc := filepath.Join(filepath.Dir(f.allocDir), "other-net")
+	writeAllocation(t, otherAlloc, "10.99.0.5", "gone3", time.Hour)
+	writeCacheEntry(t, f.cacheDir, "other-net", "gone3", "10.99.0.5", []byte(`{"cniVersion":"1.0.0","name":"other-net","plugins":[{"type":"bridge"}]}`), time.Hour)
+
+	if released, err := f.manager.ReleaseLeaks(context.Background()); err != nil || released != 0 {
+		t.Fatalf("released %d err %v", released, err)
+	}
+	if !exists(filepath.Join(otherAlloc, "10.99.0.5")) || !exists(f.cacheEntry("other-net", "gone3")) {
+		t.Fatal("another network's state was touched")
+	}
+	if len(f.exec.callsOf("DEL")) != 0 {
+		t.Fatal("DEL ran for another network")
+	}
+	if f.sandboxes.lists != 0 {
+		t.Error("nothing of ours to check, yet the runtime was asked")
+	}
+}
+
+func TestListFailureReleasesNothing(t *testing.T) {
+	f := newLeakFixture(t)
+	f.sandboxes.err = errors.New("runtime down")
+	writeAllocation(t, f.allocDir, "10.88.0.13", "unknown", time.Hour)
+	_, err := f.manager.ReleaseLeaks(context.Background())
+	if err == nil || !exists(f.allocation("10.88.0.13")) {
+		t.Fatalf("err %v; allocation must stay when the runtime cannot be asked", err)
+	}
+}
+
+func TestHostLocalReleaseRechecksOwnerUnderLock(t *testing.T) {
+	dir := t.TempDir()
+	store := hostLocalStore{dir: dir}
+	writeAllocation(t, dir, "10.88.0.14", "new-owner", 0)
+	// The address was reassigned after the scan that judged "old-owner" gone.
+	if released, err := store.release("10.88.0.14", "old-owner"); err != nil || released {
+		t.Fatalf("released %v err %v", released, err)
+	}
+	if !exists(filepath.Join(dir, "10.88.0.14")) {
+		t.Fatal("reassigned address removed")
+	}
+}
+
+func TestParseAllocationFormats(t *testing.T) {
+	for content, want := range map[string][2]string{
+		"abc\r\neth0": {"abc", "eth0"},
+		"abc\neth1":   {"abc", "eth1"},
+		"abc":         {"abc", ""},
+	} {
+		id, ifName := parseAllocation(content)
+		if id != want[0] || ifName != want[1] {
+			t.Errorf("parseAllocation(%q) = %q %q", content, id, ifName)
+		}
+	}
+}
+
+func TestPlanReleases(t *testing.T) {
+	now := time.Now()
+	old, young := now.Add(-time.Hour), now.Add(-time.Second)
+	att := func(id string, at time.Time) cachedAttachment {
+		return cachedAttachment{NetworkAttachment: &libcni.NetworkAttachment{ContainerID: id, IfName: "eth0", Network: NetworkName}, modTime: at}
+	}
+	alloc := func(ip, id string, at time.Time) allocation {
+		return allocation{ip: ip, containerID: id, ifName: "eth0", modTime: at}
+	}
+	plan := planReleases(
+		[]cachedAttachment{att("gone", old), att("live", old), att("young", young)},
+		[]allocation{alloc("10.0.0.1", "gone", old), alloc("10.0.0.2", "live", old), alloc("10.0.0.3", "orphan", old),
+			alloc("10.0.0.4", "orphan-young", young), alloc("10.0.0.5", "", old)},
+		map[string]bool{"live": true}, now, time.Minute)
+	if len(plan.attachments) != 1 || plan.attachments[0].ContainerID != "gone" {
+		t.Errorf("attachments %+v", plan.attachments)
+	}
+	// "gone"'s allocation is released by its DEL, not removed a second time.
+	if len(plan.orphans) != 1 || plan.orphans[0].containerID != "orphan" {
+		t.Errorf("orphans %+v", plan.orphans)
+	}
+}

@@ -1,0 +1,224 @@
+package cni
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/version"
+)
+
+// hostSetup is one piece of host state outside the conflist that the
+// manager keeps in place (masquerade rules, peer routes).
+type hostSetup interface {
+	name() string
+	ensure(ctx context.Context) (changed bool, err error)
+}
+
+// Manager owns the node's pod network: the conflist the runtime executes,
+// the host rules and routes around it, and the release of leaked addresses.
+type Manager struct {
+	cfg      Config
+	network  network
+	confPath string
+	conflist []byte
+	cni      *libcni.CNIConfig
+	finder   pluginFinder
+	hosts    []hostSetup
+	leaks    *leakCollector
+
+	mu            sync.Mutex // serialises checks and sweeps
+	warnedEarlier map[string]bool
+}
+
+// deps are the manager's outside effects; tests swap them for fakes.
+type deps struct {
+	exec  invoke.Exec
+	hosts func(nw network) []hostSetup
+	now   func() time.Time
+}
+
+// New validates cfg, fills its defaults and renders the conflist. Nothing is
+// written until Setup or Run. sandboxes lets the leak collector tell live
+// sandboxes from gone ones.
+func New(cfg Config, sandboxes SandboxLister) (*Manager, error) {
+	return newManager(cfg, sandboxes, deps{
+		exec: &invoke.DefaultExec{RawExec: &invoke.RawExec{}, PluginDecoder: version.PluginDecoder{}},
+		hosts: func(nw network) []hostSetup {
+			return []hostSetup{
+				&masquerade{runner: execRunner{}, podCIDR: nw.podCIDR, clusterCIDR: nw.clusterCIDR},
+				&peerRoutes{table: netlinkTable{}, family: familyOf(nw.podCIDR), peers: nw.peers},
+			}
+		},
+		now: time.Now,
+	})
+}
+
+func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
+	if sandboxes == nil {
+		return nil, fmt.Errorf("cni: a SandboxLister is required to tell live sandboxes from leaked addresses")
+	}
+	cfg = cfg.withDefaults()
+	nw, err := cfg.parseNetwork()
+	if err != nil {
+		return nil, err
+	}
+	conflist, err := renderConflist(cfg, nw)
+	if err != nil {
+		return nil, err
+	}
+	current, err := libcni.NetworkConfFromBytes(conflist)
+	if err != nil {
+		return nil, fmt.Errorf("parsing rendered CNI conflist: %w", err)
+	}
+	cniConfig := libcni.NewCNIConfigWithCacheDir(cfg.BinDirs, cfg.CacheDir, d.exec)
+	return &Manager{
+		cfg:      cfg,
+		network:  nw,
+		confPath: filepath.Join(cfg.ConfDir, ConfFileName),
+		conflist: conflist,
+		cni:      cniConfig,
+		finder:   d.exec,
+		hosts:    d.hosts(nw),
+		leaks: &leakCollector{
+			cache:      cniConfig,
+			cacheDir:   cfg.CacheDir,
+			store:      newHostLocalStore(cfg.DataDir),
+			current:    current,
+			sandboxes:  sandboxes,
+			grace:      cfg.LeakGrace,
+			criTimeout: cfg.CRITimeout,
+			now:        d.now,
+			logger:     cfg.Logger,
+			onReleased: cfg.OnLeakReleased,
+		},
+		warnedEarlier: map[string]bool{},
+	}, nil
+}
+
+// ConfPath is the file the manager writes and keeps in place.
+func (m *Manager) ConfPath() string { return m.confPath }
+
+// Conflist returns a copy of the rendered conflist.
+func (m *Manager) Conflist() []byte { return append([]byte(nil), m.conflist...) }
+
+// Setup validates the plugins, writes the conflist, installs the host rules
+// and routes, and releases leaked addresses once. A missing or incompatible
+// plugin is an error, checked before anything is written so the runtime never
+// loads a config it cannot execute.
+func (m *Manager) Setup(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := validateConflist(ctx, m.cni, m.finder, m.cfg.BinDirs, m.conflist); err != nil {
+		return err
+	}
+	change, err := ensureConfFile(m.confPath, m.conflist)
+	if err != nil {
+		return err
+	}
+	if change != confUnchanged {
+		m.cfg.Logger.Info("wrote CNI config", "path", m.confPath, "was", string(change), "podCIDR", m.cfg.PodCIDR)
+	}
+	m.warnAboutEarlierConfigs()
+	for _, host := range m.hosts {
+		changed, err := host.ensure(ctx)
+		if err != nil {
+			return fmt.Errorf("installing %s: %w", host.name(), err)
+		}
+		if changed {
+			m.cfg.Logger.Info("installed "+host.name(), "podCIDR", m.network.podCIDR, "clusterCIDR", m.network.clusterCIDR)
+		}
+	}
+	m.releaseLeaks(ctx)
+	return nil
+}
+
+// Run calls Setup, then every CheckInterval repairs the conflist and host
+// state and releases leaked addresses, until ctx ends. It returns Setup's
+// error, or nil once ctx is done.
+func (m *Manager) Run(ctx context.Context) error {
+	if err := m.Setup(ctx); err != nil {
+		return err
+	}
+	ticker := time.NewTicker(m.cfg.CheckInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			m.check(ctx)
+		}
+	}
+}
+
+// check is one periodic pass; failures are logged and retried next pass.
+func (m *Manager) check(ctx context.Context) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.repairConfFile()
+	m.warnAboutEarlierConfigs()
+	for _, host := range m.hosts {
+		changed, err := host.ensure(ctx)
+		if err != nil {
+			m.cfg.Logger.Error("checking "+host.name()+" failed", "error", err)
+		} else if changed {
+			m.cfg.Logger.Warn("repaired "+host.name(), "podCIDR", m.cfg.PodCIDR)
+		}
+	}
+	m.releaseLeaks(ctx)
+}
+
+// repairConfFile rewrites our conflist when it was deleted or changed.
+func (m *Manager) repairConfFile() {
+	change, err := ensureConfFile(m.confPath, m.conflist)
+	if err != nil {
+		m.cfg.Logger.Error("checking CNI config failed", "path", m.confPath, "error", err)
+		return
+	}
+	if change == confUnchanged {
+		return
+	}
+	m.cfg.Logger.Warn("repaired CNI config", "path", m.confPath, "was", string(change))
+	if m.cfg.OnRepair != nil {
+		m.cfg.OnRepair()
+	}
+}
+
+// warnAboutEarlierConfigs warns once per file that shadows ours: the
+// runtime uses the first config in name order, not ours.
+func (m *Manager) warnAboutEarlierConfigs() {
+	earlier, err := configsBefore(m.cfg.ConfDir, ConfFileName)
+	if err != nil {
+		m.cfg.Logger.Error("checking for CNI configs that shadow ours failed", "error", err)
+		return
+	}
+	for _, name := range earlier {
+		if m.warnedEarlier[name] {
+			continue
+		}
+		m.warnedEarlier[name] = true
+		m.cfg.Logger.Warn("another CNI config sorts before ours; the runtime will use it instead",
+			"file", filepath.Join(m.cfg.ConfDir, name), "ours", m.confPath,
+			"fix", "remove or rename it so it sorts after "+ConfFileName)
+	}
+}
+
+// ReleaseLeaks releases, once, addresses of our network held by sandboxes
+// the runtime no longer has, and returns how many it released. Run already
+// does this every CheckInterval; the agent may call it after removing pods.
+func (m *Manager) ReleaseLeaks(ctx context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.leaks.collect(ctx)
+}
+
+func (m *Manager) releaseLeaks(ctx context.Context) {
+	if _, err := m.leaks.collect(ctx); err != nil {
+		m.cfg.Logger.Error("releasing leaked pod addresses failed", "error", err)
+	}
+}
