@@ -173,6 +173,5 @@ func (k *Kubelet) startContainers(ctx context.Context, pod *v1.Pod, sb sandboxRe
 	}
 }
 
-
 // errHeld marks an attempt skipped because its back-off has not ended.
 var errHeld = errors.New("held back by back-off")

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -63,6 +64,7 @@ type Kubelet struct {
 	crashBackoff *backoff
 	pullBackoff  *backoff
 	startRetry   *backoff
+	pulls        singleflight.Group
 
 	mu             sync.Mutex
 	pods           map[types.UID]*podRecord

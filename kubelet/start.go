@@ -83,12 +83,9 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 	}
 	spec := &runtimeapi.ImageSpec{Image: c.Image}
 	if c.ImagePullPolicy != v1.PullAlways {
-		resp, err := k.cfg.Images.ImageStatus(ctx, spec, false)
-		if err != nil {
-			return fmt.Errorf("checking image %s: %w", c.Image, err)
-		}
-		if resp.GetImage() != nil {
-			return nil
+		present, err := k.imagePresent(ctx, spec)
+		if err != nil || present {
+			return err
 		}
 		if c.ImagePullPolicy == v1.PullNever {
 			err := fmt.Errorf("container image %q is not present with pull policy of Never", c.Image)
@@ -99,7 +96,18 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 	}
 	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulling, Container: c.Name, Message: fmt.Sprintf("Pulling image %q", c.Image)})
 	began := time.Now()
-	if _, err := k.cfg.Images.PullImage(ctx, spec, nil, sandboxConfig); err != nil {
+	// Containers sharing an image share one pull; one that asked a moment
+	// later finds the image present.
+	_, err, _ := k.pulls.Do(c.Image, func() (any, error) {
+		if c.ImagePullPolicy != v1.PullAlways {
+			if present, err := k.imagePresent(ctx, spec); err != nil || present {
+				return nil, err
+			}
+		}
+		_, err := k.cfg.Images.PullImage(ctx, spec, nil, sandboxConfig)
+		return nil, err
+	})
+	if err != nil {
 		err = fmt.Errorf("pulling image %q: %w", c.Image, err)
 		k.failContainer(pod, c.Name, ReasonErrImagePull, err)
 		k.pullBackoff.Next(key)
@@ -111,6 +119,14 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulled, Container: c.Name,
 		Message: fmt.Sprintf("Successfully pulled image %q in %s", c.Image, took.Round(time.Millisecond))})
 	return nil
+}
+
+func (k *Kubelet) imagePresent(ctx context.Context, spec *runtimeapi.ImageSpec) (bool, error) {
+	resp, err := k.cfg.Images.ImageStatus(ctx, spec, false)
+	if err != nil {
+		return false, fmt.Errorf("checking image %s: %w", spec.Image, err)
+	}
+	return resp.GetImage() != nil, nil
 }
 
 func pullKey(pod *v1.Pod, c *v1.Container) string {

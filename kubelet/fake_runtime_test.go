@@ -1,0 +1,213 @@
+package kubelet
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// fakeRuntime is an in-memory CRI runtime for unit tests of the sync loop.
+// Containers run until a test exits them.
+type fakeRuntime struct {
+	mu         sync.Mutex
+	next       int
+	sandboxes  map[string]*runtimeapi.PodSandbox
+	containers map[string]*runtimeapi.ContainerStatus
+	owners     map[string]string // container → sandbox
+	images     map[string]bool
+	pullErr    error
+	calls      map[string]int
+}
+
+func newFakeRuntime() *fakeRuntime {
+	return &fakeRuntime{sandboxes: map[string]*runtimeapi.PodSandbox{}, containers: map[string]*runtimeapi.ContainerStatus{},
+		owners: map[string]string{}, images: map[string]bool{}, calls: map[string]int{}}
+}
+
+func (f *fakeRuntime) id(prefix string) string { f.next++; return fmt.Sprintf("%s%d", prefix, f.next) }
+
+func notFound(id string) error { return status.Errorf(codes.NotFound, "%s not found", id) }
+
+func matches(labels, selector map[string]string) bool {
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *fakeRuntime) RunPodSandbox(_ context.Context, c *runtimeapi.PodSandboxConfig, _ string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["RunPodSandbox"]++
+	id := f.id("sb")
+	f.sandboxes[id] = &runtimeapi.PodSandbox{Id: id, Metadata: c.Metadata, State: runtimeapi.PodSandboxState_SANDBOX_READY,
+		CreatedAt: time.Now().UnixNano(), Labels: c.Labels, Annotations: c.Annotations}
+	return id, nil
+}
+
+func (f *fakeRuntime) StopPodSandbox(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.sandboxes[id]; ok {
+		s.State = runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+		for cid, owner := range f.owners {
+			if owner == id {
+				f.exitLocked(cid, 137)
+			}
+		}
+	}
+	return nil
+}
+
+func (f *fakeRuntime) RemovePodSandbox(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.sandboxes, id)
+	for cid, owner := range f.owners {
+		if owner == id {
+			delete(f.containers, cid)
+			delete(f.owners, cid)
+		}
+	}
+	return nil
+}
+
+func (f *fakeRuntime) PodSandboxStatus(_ context.Context, id string, _ bool) (*runtimeapi.PodSandboxStatusResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sandboxes[id]
+	if !ok {
+		return nil, notFound(id)
+	}
+	return &runtimeapi.PodSandboxStatusResponse{Status: &runtimeapi.PodSandboxStatus{Id: id, State: s.State,
+		Network: &runtimeapi.PodSandboxNetworkStatus{Ip: "10.88.0.9"}}}, nil
+}
+
+func (f *fakeRuntime) ListPodSandbox(_ context.Context, filter *runtimeapi.PodSandboxFilter) ([]*runtimeapi.PodSandbox, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*runtimeapi.PodSandbox
+	for _, s := range f.sandboxes {
+		if matches(s.Labels, filter.GetLabelSelector()) {
+			copy := *s
+			out = append(out, &copy)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRuntime) CreateContainer(_ context.Context, sandboxID string, c *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["CreateContainer"]++
+	if _, ok := f.sandboxes[sandboxID]; !ok {
+		return "", notFound(sandboxID)
+	}
+	id := f.id("c")
+	f.containers[id] = &runtimeapi.ContainerStatus{Id: id, Metadata: c.Metadata, State: runtimeapi.ContainerState_CONTAINER_CREATED,
+		CreatedAt: time.Now().UnixNano(), Image: c.Image, Labels: c.Labels, Annotations: c.Annotations, LogPath: c.LogPath}
+	f.owners[id] = sandboxID
+	return id, nil
+}
+
+func (f *fakeRuntime) StartContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["StartContainer"]++
+	c, ok := f.containers[id]
+	if !ok {
+		return notFound(id)
+	}
+	c.State, c.StartedAt = runtimeapi.ContainerState_CONTAINER_RUNNING, time.Now().UnixNano()
+	return nil
+}
+
+func (f *fakeRuntime) exitLocked(id string, code int32) {
+	if c, ok := f.containers[id]; ok && c.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+		c.State, c.ExitCode, c.FinishedAt = runtimeapi.ContainerState_CONTAINER_EXITED, code, time.Now().UnixNano()
+	}
+}
+
+// exit makes a running container of the given name exit with code.
+func (f *fakeRuntime) exit(name string, code int32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, c := range f.containers {
+		if c.Labels[ContainerNameLabel] == name && c.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			f.exitLocked(id, code)
+		}
+	}
+}
+
+func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["StopContainer"]++
+	f.exitLocked(id, 143)
+	return nil
+}
+
+func (f *fakeRuntime) RemoveContainer(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.containers, id)
+	delete(f.owners, id)
+	return nil
+}
+
+func (f *fakeRuntime) ListContainers(_ context.Context, filter *runtimeapi.ContainerFilter) ([]*runtimeapi.Container, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*runtimeapi.Container
+	for id, c := range f.containers {
+		if matches(c.Labels, filter.GetLabelSelector()) {
+			out = append(out, &runtimeapi.Container{Id: id, PodSandboxId: f.owners[id], Metadata: c.Metadata, State: c.State,
+				CreatedAt: c.CreatedAt, Labels: c.Labels, Annotations: c.Annotations})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeRuntime) ContainerStatus(_ context.Context, id string, _ bool) (*runtimeapi.ContainerStatusResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.containers[id]
+	if !ok {
+		return nil, notFound(id)
+	}
+	copy := *c
+	return &runtimeapi.ContainerStatusResponse{Status: &copy}, nil
+}
+
+func (f *fakeRuntime) ImageStatus(_ context.Context, image *runtimeapi.ImageSpec, _ bool) (*runtimeapi.ImageStatusResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.images[image.Image] {
+		return &runtimeapi.ImageStatusResponse{Image: &runtimeapi.Image{Id: image.Image}}, nil
+	}
+	return &runtimeapi.ImageStatusResponse{}, nil
+}
+
+func (f *fakeRuntime) PullImage(_ context.Context, image *runtimeapi.ImageSpec, _ *runtimeapi.AuthConfig, _ *runtimeapi.PodSandboxConfig) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["PullImage"]++
+	if f.pullErr != nil {
+		return "", f.pullErr
+	}
+	f.images[image.Image] = true
+	return image.Image, nil
+}
+
+func (f *fakeRuntime) count(kind string) (sandboxes, containers int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.sandboxes), len(f.containers)
+}

@@ -1,0 +1,159 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+func startKubelet(t *testing.T, rt *fakeRuntime) *Kubelet {
+	t.Helper()
+	dir := t.TempDir()
+	k, err := New(Config{Runtime: rt, Images: rt, RuntimeName: "fake", RootDir: dir + "/root", PodLogDir: dir + "/logs",
+		ResolvConf: dir + "/none", RelistPeriod: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- k.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("kubelet did not stop within 5s of its context ending")
+		}
+	})
+	return k
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func viewPhase(k *Kubelet, name string) (v1.PodPhase, *v1.Pod) {
+	view, ok := k.GetPod("default", name)
+	if !ok {
+		return "", nil
+	}
+	return view.Pod.Status.Phase, view.Pod
+}
+
+func TestSyncLoopRunsPodAndRemovesItWhenDeleted(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	pod := testPod(v1.RestartPolicyAlways, nil, "a", "b")
+	k.SetDesired([]DesiredPod{{Pod: pod, File: "/m/web.yaml"}}, nil)
+
+	eventually(t, "pod Running with both containers", func() bool {
+		phase, p := viewPhase(k, "web")
+		return phase == v1.PodRunning && allContainersRunning(p.Status) && p.Status.PodIP == "10.88.0.9"
+	})
+	if rt.calls["PullImage"] != 1 {
+		t.Errorf("image pulled %d times, want once (IfNotPresent)", rt.calls["PullImage"])
+	}
+	k.SetDesired(nil, nil)
+	eventually(t, "sandbox and containers removed", func() bool {
+		s, c := rt.count("")
+		_, found := k.GetPod("default", "web")
+		return s == 0 && c == 0 && !found
+	})
+}
+
+func TestSyncLoopRestartsCrashedContainerAndCountsRestarts(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+
+	rt.exit("a", 1)
+	eventually(t, "restarted once", func() bool {
+		_, p := viewPhase(k, "web")
+		cs := p.Status.ContainerStatuses[0]
+		return cs.RestartCount == 1 && cs.State.Running != nil && cs.LastTerminationState.Terminated != nil &&
+			cs.LastTerminationState.Terminated.ExitCode == 1
+	})
+	rt.exit("a", 1)
+	eventually(t, "CrashLoopBackOff after the second crash", func() bool {
+		_, p := viewPhase(k, "web")
+		w := p.Status.ContainerStatuses[0].State.Waiting
+		return w != nil && w.Reason == ReasonCrashLoopBackOff
+	})
+}
+
+func TestSyncLoopNeverPolicyLeavesFailedContainer(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyNever, nil, "a")}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	rt.exit("a", 2)
+	eventually(t, "Failed with reason Error", func() bool {
+		phase, p := viewPhase(k, "web")
+		term := p.Status.ContainerStatuses[0].State.Terminated
+		return phase == v1.PodFailed && term != nil && term.Reason == ReasonError && term.ExitCode == 2
+	})
+}
+
+func TestSyncLoopAdoptsRunningPodsWithoutRestart(t *testing.T) {
+	rt := newFakeRuntime()
+	first := startKubelet(t, rt)
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	first.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(first, "web"); return phase == v1.PodRunning })
+	starts := rt.calls["StartContainer"]
+
+	second := startKubelet(t, rt) // a restarted agent, same runtime
+	second.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	eventually(t, "adopted as Running", func() bool { phase, _ := viewPhase(second, "web"); return phase == v1.PodRunning })
+	time.Sleep(100 * time.Millisecond)
+	if rt.calls["StartContainer"] != starts || rt.calls["RunPodSandbox"] != 1 {
+		t.Fatalf("adoption restarted something: starts %d→%d, sandboxes %d", starts, rt.calls["StartContainer"], rt.calls["RunPodSandbox"])
+	}
+}
+
+func TestSyncLoopRemovesOrphansOnlyAfterManifestsAreRead(t *testing.T) {
+	rt := newFakeRuntime()
+	first := startKubelet(t, rt)
+	first.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(first, "web"); return phase == v1.PodRunning })
+
+	second := startKubelet(t, rt)
+	time.Sleep(100 * time.Millisecond) // several relists before any manifest is read
+	if s, _ := rt.count(""); s != 1 {
+		t.Fatalf("orphan removed before manifests were read")
+	}
+	second.SetDesired(nil, nil) // the manifest was deleted while the agent was down
+	eventually(t, "orphan removed", func() bool { s, c := rt.count(""); return s == 0 && c == 0 })
+}
+
+func TestSyncLoopPullFailureShowsErrImagePullThenBackOff(t *testing.T) {
+	rt := newFakeRuntime()
+	rt.pullErr = errors.New("registry says no")
+	k := startKubelet(t, rt)
+	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	eventually(t, "ImagePullBackOff", func() bool {
+		_, p := viewPhase(k, "web")
+		if p == nil || len(p.Status.ContainerStatuses) == 0 {
+			return false
+		}
+		w := p.Status.ContainerStatuses[0].State.Waiting
+		return w != nil && (w.Reason == ReasonImagePullBackOff || w.Reason == ReasonErrImagePull)
+	})
+	time.Sleep(200 * time.Millisecond)
+	if rt.calls["PullImage"] != 1 {
+		t.Fatalf("pulled %d times within the 10s back-off, want 1", rt.calls["PullImage"])
+	}
+}
