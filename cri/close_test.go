@@ -22,7 +22,9 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	streamDone := make(chan error, 1)
-	go func() { streamDone <- client.GetContainerEvents(ctx, make(chan *runtimeapi.ContainerEventResponse), nil) }()
+	go func() {
+		streamDone <- client.GetContainerEvents(ctx, make(chan *runtimeapi.ContainerEventResponse), nil)
+	}()
 	if _, err := client.ListPodSandbox(context.Background(), nil); err == nil {
 		t.Fatal("the fake should not implement ListPodSandbox")
 	}
