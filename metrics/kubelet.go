@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,7 +50,9 @@ type Kubelet struct {
 	restarted    *prometheus.CounterVec
 	desired      *prometheus.GaugeVec
 	imagePull    *prometheus.HistogramVec
-	pleg         plegMetrics
+	plegDuration prometheus.Histogram
+	plegInterval prometheus.Histogram
+	plegLastSeen prometheus.Gauge
 	eventedConn  prometheus.Counter
 	eventedErrs  prometheus.Counter
 	eventedLat   prometheus.Histogram
@@ -60,17 +61,7 @@ type Kubelet struct {
 	logRotations prometheus.Counter
 	manifests    *manifestErrorCollector
 	pods         *podCountCollector
-}
-
-// plegMetrics are the relist metrics; the interval needs the previous
-// relist's start, hence the lock.
-type plegMetrics struct {
-	duration  prometheus.Histogram
-	interval  prometheus.Histogram
-	lastSeen  prometheus.Gauge
-	now       func() time.Time
-	mu        sync.Mutex
-	lastStart time.Time
+	now          func() time.Time
 }
 
 // New creates the agent's metrics and registers them, together with the Go
@@ -159,23 +150,20 @@ func newKubelet() *Kubelet {
 			Help:    "Duration in seconds to pull an image.",
 			Buckets: imagePullBuckets,
 		}, []string{"image_size_in_bytes"}),
-		pleg: plegMetrics{
-			duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-				Name:    "kubelet_pleg_relist_duration_seconds",
-				Help:    "Duration in seconds for relisting pods in PLEG.",
-				Buckets: defaultBuckets,
-			}),
-			interval: prometheus.NewHistogram(prometheus.HistogramOpts{
-				Name:    "kubelet_pleg_relist_interval_seconds",
-				Help:    "Interval in seconds between relisting in PLEG.",
-				Buckets: defaultBuckets,
-			}),
-			lastSeen: prometheus.NewGauge(prometheus.GaugeOpts{
-				Name: "kubelet_pleg_last_seen_seconds",
-				Help: "Timestamp in seconds when PLEG was last seen active.",
-			}),
-			now: time.Now,
-		},
+		plegDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kubelet_pleg_relist_duration_seconds",
+			Help:    "Duration in seconds for relisting pods in PLEG.",
+			Buckets: defaultBuckets,
+		}),
+		plegInterval: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kubelet_pleg_relist_interval_seconds",
+			Help:    "Interval in seconds between relisting in PLEG.",
+			Buckets: defaultBuckets,
+		}),
+		plegLastSeen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kubelet_pleg_last_seen_seconds",
+			Help: "Timestamp in seconds when PLEG was last seen active.",
+		}),
 		eventedConn: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kubelet_evented_pleg_connection_success_count",
 			Help: "The number of times a streaming client was obtained to receive CRI Events.",
@@ -203,6 +191,7 @@ func newKubelet() *Kubelet {
 		}),
 		manifests: newManifestErrorCollector(),
 		pods:      newPodCountCollector(),
+		now:       time.Now,
 	}
 	k.initLabels()
 	return k
@@ -244,9 +233,9 @@ func (k *Kubelet) collectors() []namedCollector {
 		{"kubelet_restarted_pods_total", k.restarted},
 		{"kubelet_desired_pods", k.desired},
 		{"kubelet_image_pull_duration_seconds", k.imagePull},
-		{"kubelet_pleg_relist_duration_seconds", k.pleg.duration},
-		{"kubelet_pleg_relist_interval_seconds", k.pleg.interval},
-		{"kubelet_pleg_last_seen_seconds", k.pleg.lastSeen},
+		{"kubelet_pleg_relist_duration_seconds", k.plegDuration},
+		{"kubelet_pleg_relist_interval_seconds", k.plegInterval},
+		{"kubelet_pleg_last_seen_seconds", k.plegLastSeen},
 		{"kubelet_evented_pleg_connection_success_count", k.eventedConn},
 		{"kubelet_evented_pleg_connection_error_count", k.eventedErrs},
 		{"kubelet_evented_pleg_connection_latency_seconds", k.eventedLat},

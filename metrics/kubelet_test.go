@@ -73,10 +73,11 @@ func TestStartedContainerLabelsErrorsByGRPCCode(t *testing.T) {
 	k.StartedContainer(ContainerTypeContainer, status.Error(codes.DeadlineExceeded, "slow"))
 	k.StartedContainer(ContainerTypeContainer, fmt.Errorf("starting app: %w", status.Error(codes.DeadlineExceeded, "slow")))
 	k.StartedContainer(ContainerTypeInit, errors.New("not a gRPC error"))
+	k.StartedContainer("app", nil) // minikubelet's CRI label value
 
 	f := gather(t, reg)
-	if got := value(findMetric(t, f, "kubelet_started_containers_total", map[string]string{"container_type": "container"})); got != 3 {
-		t.Errorf("started containers = %v, want 3", got)
+	if got := value(findMetric(t, f, "kubelet_started_containers_total", map[string]string{"container_type": "container"})); got != 4 {
+		t.Errorf("started containers = %v, want 4", got)
 	}
 	want := map[string]string{"container_type": "container", "code": "DeadlineExceeded"}
 	if got := value(findMetric(t, f, "kubelet_started_containers_errors_total", want)); got != 2 {
@@ -88,15 +89,18 @@ func TestStartedContainerLabelsErrorsByGRPCCode(t *testing.T) {
 	}
 }
 
-func TestObserveRunPodSandboxCountsStartsAndFailures(t *testing.T) {
+func TestPodSandboxStartsAndFailures(t *testing.T) {
 	k, reg := newTestKubelet(t)
-	k.ObserveRunPodSandbox("", 100*time.Millisecond, nil)
-	k.ObserveRunPodSandbox("", 150*time.Millisecond, errors.New("cni failed"))
-	k.ObserveRunPodSandbox("kata", time.Second, nil)
+	k.ObserveRunPodSandbox("", 100*time.Millisecond)
+	k.ObserveRunPodSandbox("", 150*time.Millisecond)
+	k.RunPodSandboxFailed("")
+	k.ObserveRunPodSandbox("kata", time.Second)
+	k.StartedPod()
+	k.StartedPod()
 
 	f := gather(t, reg)
-	if got := value(findMetric(t, f, "kubelet_started_pods_total", nil)); got != 3 {
-		t.Errorf("started pods = %v, want 3", got)
+	if got := value(findMetric(t, f, "kubelet_started_pods_total", nil)); got != 2 {
+		t.Errorf("started pods = %v, want 2", got)
 	}
 	if got := value(findMetric(t, f, "kubelet_started_pods_errors_total", nil)); got != 1 {
 		t.Errorf("pod start errors = %v, want 1", got)
@@ -104,20 +108,24 @@ func TestObserveRunPodSandboxCountsStartsAndFailures(t *testing.T) {
 	if got := value(findMetric(t, f, "kubelet_run_podsandbox_errors_total", map[string]string{"runtime_handler": ""})); got != 1 {
 		t.Errorf("sandbox errors for default handler = %v, want 1", got)
 	}
-	h := findMetric(t, f, "kubelet_run_podsandbox_duration_seconds", map[string]string{"runtime_handler": "kata"}).GetHistogram()
-	if h.GetSampleCount() != 1 || h.GetSampleSum() != 1 {
-		t.Errorf("kata sandbox duration count/sum = %d/%v, want 1/1", h.GetSampleCount(), h.GetSampleSum())
+	def := findMetric(t, f, "kubelet_run_podsandbox_duration_seconds", map[string]string{"runtime_handler": ""}).GetHistogram()
+	if def.GetSampleCount() != 2 || math.Abs(def.GetSampleSum()-0.25) > 1e-9 {
+		t.Errorf("default sandbox duration count/sum = %d/%v, want 2/0.25", def.GetSampleCount(), def.GetSampleSum())
+	}
+	kata := findMetric(t, f, "kubelet_run_podsandbox_duration_seconds", map[string]string{"runtime_handler": "kata"}).GetHistogram()
+	if kata.GetSampleCount() != 1 || kata.GetSampleSum() != 1 {
+		t.Errorf("kata sandbox duration count/sum = %d/%v, want 1/1", kata.GetSampleCount(), kata.GetSampleSum())
 	}
 }
 
-func TestObservePLEGRelistMeasuresIntervalBetweenStarts(t *testing.T) {
+func TestObservePLEGRelist(t *testing.T) {
 	k, reg := newTestKubelet(t)
 	clock := &fakeClock{t: time.Unix(1000, 0)}
-	k.pleg.now = clock.now
+	k.now = clock.now
 
-	k.ObservePLEGRelist(100 * time.Millisecond) // started at 999.9
+	k.ObservePLEGRelist(100*time.Millisecond, 0) // the first relist has no interval
 	clock.advance(time.Second)
-	k.ObservePLEGRelist(300 * time.Millisecond) // started at 1000.7
+	k.ObservePLEGRelist(300*time.Millisecond, 800*time.Millisecond) // started at 1000.7
 
 	f := gather(t, reg)
 	interval := findMetric(t, f, "kubelet_pleg_relist_interval_seconds", nil).GetHistogram()
@@ -129,7 +137,7 @@ func TestObservePLEGRelistMeasuresIntervalBetweenStarts(t *testing.T) {
 		t.Errorf("relist duration count/sum = %d/%v, want 2/0.4", duration.GetSampleCount(), duration.GetSampleSum())
 	}
 	if got := value(findMetric(t, f, "kubelet_pleg_last_seen_seconds", nil)); math.Abs(got-1000.7) > 1e-6 {
-		t.Errorf("pleg last seen = %v, want 1000.7", got)
+		t.Errorf("pleg last seen = %v, want 1000.7, the last relist's start", got)
 	}
 }
 
@@ -157,9 +165,9 @@ func TestStaticLabelsFollowTheKubelet(t *testing.T) {
 
 func TestImagePullIsLabelledBySizeBucket(t *testing.T) {
 	k, reg := newTestKubelet(t)
-	k.ObserveImagePull(3*time.Second, 5*mib)
-	k.ObserveImagePull(40*time.Second, 200*mib)
-	k.ObserveImagePull(time.Second, 0)
+	k.ObserveImagePullOfSize(3*time.Second, 5*mib)
+	k.ObserveImagePullOfSize(40*time.Second, 200*mib)
+	k.ObserveImagePull(time.Second)
 
 	f := gather(t, reg)
 	for label, sum := range map[string]float64{"0-10MB": 3, "100MB-500MB": 40, "N/A": 1} {
@@ -260,7 +268,7 @@ func TestKubeletCompatibleShapes(t *testing.T) {
 	k.ObservePodStartSLI(time.Second)
 	k.ObservePodWorker(PodWorkerSync, time.Second)
 	k.ObserveOperation("version", time.Millisecond, nil)
-	k.ObserveImagePull(time.Second, 1)
+	k.ObserveImagePull(time.Second)
 	k.ObserveEventLatency(time.Millisecond)
 
 	podStart := "0.5 1 2 3 4 5 6 8 10 20 30 45 60 120 180 240 300 360 480 600 900 1200 1800 2700 3600"

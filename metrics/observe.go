@@ -36,28 +36,48 @@ func (k *Kubelet) ObserveOperation(operation string, d time.Duration, err error)
 	}
 }
 
-// ObserveRunPodSandbox records one attempt to start a pod sandbox with the
-// given runtime handler ("" for the runtime's default) and its result. It
-// counts the pod as started (kubelet_started_pods_total) whatever the
-// result, as the kubelet does, and counts the failure separately.
-func (k *Kubelet) ObserveRunPodSandbox(handler string, d time.Duration, err error) {
-	k.startedPods.Inc()
+// ObserveRunPodSandbox records how long one RunPodSandbox call with the
+// given runtime handler ("" for the runtime's default) took.
+func (k *Kubelet) ObserveRunPodSandbox(handler string, d time.Duration) {
 	k.sandboxDur.WithLabelValues(handler).Observe(d.Seconds())
-	if err != nil {
-		k.podErrs.Inc()
-		k.sandboxErrs.WithLabelValues(handler).Inc()
-	}
+}
+
+// RunPodSandboxFailed records a pod sandbox that could not be started with
+// the given runtime handler (kubelet_run_podsandbox_errors_total and
+// kubelet_started_pods_errors_total).
+func (k *Kubelet) RunPodSandboxFailed(handler string) {
+	k.sandboxErrs.WithLabelValues(handler).Inc()
+	k.podErrs.Inc()
+}
+
+// StartedPod counts one pod started (kubelet_started_pods_total).
+func (k *Kubelet) StartedPod() {
+	k.startedPods.Inc()
 }
 
 // StartedContainer records one attempt to create and start a container of
-// the given type (a ContainerType* constant). A non-nil err is counted by
-// its gRPC status code ("Unknown" for errors that carry none), which keeps
-// the code label to a handful of values.
+// the given type (a ContainerType* constant; the CRI label values "app"
+// and "init" are accepted too). A non-nil err is counted by its gRPC
+// status code ("Unknown" for errors that carry none), which keeps the code
+// label to a handful of values.
 func (k *Kubelet) StartedContainer(containerType string, err error) {
+	containerType = kubeletContainerType(containerType)
 	k.started.WithLabelValues(containerType).Inc()
 	if err != nil {
 		k.startErrs.WithLabelValues(containerType, status.Code(err).String()).Inc()
 	}
+}
+
+// kubeletContainerType maps minikubelet's container kinds to the kubelet's
+// label values, which dashboards filter on.
+func kubeletContainerType(t string) string {
+	switch t {
+	case "app":
+		return ContainerTypeContainer
+	case "init":
+		return ContainerTypeInit
+	}
+	return t
 }
 
 // RestartedPod records a static pod deleted and recreated with the same
@@ -72,27 +92,28 @@ func (k *Kubelet) SetDesiredPods(n int) {
 	k.desired.WithLabelValues(staticPod).Set(float64(n))
 }
 
-// ObserveImagePull records a successful image pull and the pulled image's
-// size in bytes (0 if unknown).
-func (k *Kubelet) ObserveImagePull(d time.Duration, sizeBytes uint64) {
+// ObserveImagePull records a successful pull of an image of unknown size
+// (labelled image_size_in_bytes="N/A", as the kubelet does).
+func (k *Kubelet) ObserveImagePull(d time.Duration) {
+	k.ObserveImagePullOfSize(d, 0)
+}
+
+// ObserveImagePullOfSize records a successful image pull and the pulled
+// image's size in bytes (0 if unknown).
+func (k *Kubelet) ObserveImagePullOfSize(d time.Duration, sizeBytes uint64) {
 	k.imagePull.WithLabelValues(imageSizeLabel(sizeBytes)).Observe(d.Seconds())
 }
 
-// ObservePLEGRelist records one relist of the runtime that took d and has
-// just finished. The relist interval and last-seen time are measured from
-// relist start to relist start, as in the kubelet.
-func (k *Kubelet) ObservePLEGRelist(d time.Duration) {
-	p := &k.pleg
-	start := p.now().Add(-d)
-	p.mu.Lock()
-	previous := p.lastStart
-	p.lastStart = start
-	p.mu.Unlock()
-	if !previous.IsZero() {
-		p.interval.Observe(start.Sub(previous).Seconds())
+// ObservePLEGRelist records one relist of the runtime that took duration
+// and has just finished, and the interval since the previous relist
+// started (0 for the first relist, which has none).
+func (k *Kubelet) ObservePLEGRelist(duration, interval time.Duration) {
+	start := k.now().Add(-duration)
+	k.plegDuration.Observe(duration.Seconds())
+	if interval > 0 {
+		k.plegInterval.Observe(interval.Seconds())
 	}
-	p.duration.Observe(d.Seconds())
-	p.lastSeen.Set(float64(start.UnixNano()) / float64(time.Second))
+	k.plegLastSeen.Set(float64(start.UnixNano()) / float64(time.Second))
 }
 
 // ObserveEventStreamConnect records an attempt to open the runtime's CRI
