@@ -49,8 +49,8 @@ func (lr *lineReader) next() ([]byte, error) {
 		chunk, err := lr.buffered.ReadSlice('\n')
 		switch {
 		case err == nil:
-			if lr.skipping {
-				lr.skipping = false
+			if lr.skipping || len(lr.carry)+len(chunk) > maxRecordBytes+1 {
+				lr.carry, lr.skipping = lr.carry[:0], false
 				return nil, errRecordTooLong
 			}
 			chunk = chunk[:len(chunk)-1]
