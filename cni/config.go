@@ -20,6 +20,13 @@ const (
 	DefaultCRITimeout    = 10 * time.Second
 )
 
+// pluginTimeout bounds one plugin run (VERSION, DEL) and commandTimeout
+// one iptables run, so a hung binary cannot stall the manager's loop.
+const (
+	pluginTimeout  = time.Minute
+	commandTimeout = 30 * time.Second
+)
+
 // DefaultBinDirs is where plugins are searched when Config.BinDirs is empty:
 // the upstream install location first, then Debian's package location.
 var DefaultBinDirs = []string{"/opt/cni/bin", "/usr/lib/cni"}
@@ -83,7 +90,9 @@ type Config struct {
 	// own default, /var/lib/cni/networks.
 	DataDir string
 	// CacheDir is libcni's cache directory; results live in
-	// CacheDir/results. Default DefaultCacheDir. It must match the runtime's.
+	// CacheDir/results. Default DefaultCacheDir. It must be the runtime's,
+	// and like DataDir not shared with another runtime on the host: entries
+	// whose sandbox this runtime does not list are released.
 	CacheDir string
 	// CheckInterval is how often the conflist, host routes/masquerade and
 	// leaked addresses are checked. Default DefaultCheckInterval.

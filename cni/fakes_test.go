@@ -160,14 +160,14 @@ func (l *logBuffer) String() string {
 
 func (l *logBuffer) count(substr string) int { return strings.Count(l.String(), substr) }
 
-func newTestLogger(t *testing.T) (*slog.Logger, *logBuffer) {
+func newTestLogger(t testing.TB) (*slog.Logger, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
 	return slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), logs
 }
 
 // writeAllocation creates a host-local allocation file aged by age.
-func writeAllocation(t *testing.T, dir, ip, containerID string, age time.Duration) {
+func writeAllocation(t testing.TB, dir, ip, containerID string, age time.Duration) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -181,7 +181,7 @@ func writeAllocation(t *testing.T, dir, ip, containerID string, age time.Duratio
 
 // writeCacheEntry creates a libcni result cache entry in the format libcni
 // writes after ADD.
-func writeCacheEntry(t *testing.T, cacheDir, network, containerID, ip string, conflist []byte, age time.Duration) {
+func writeCacheEntry(t testing.TB, cacheDir, network, containerID, ip string, conflist []byte, age time.Duration) {
 	t.Helper()
 	entry := map[string]any{
 		"kind":        "cniCacheV1",
@@ -210,7 +210,7 @@ func writeCacheEntry(t *testing.T, cacheDir, network, containerID, ip string, co
 	setAge(t, path, age)
 }
 
-func setAge(t *testing.T, path string, age time.Duration) {
+func setAge(t testing.TB, path string, age time.Duration) {
 	t.Helper()
 	when := time.Now().Add(-age)
 	if err := os.Chtimes(path, when, when); err != nil {

@@ -169,7 +169,9 @@ func (c *leakCollector) releaseAttachment(ctx context.Context, att cachedAttachm
 		Args:           att.CniArgs,
 		CapabilityArgs: att.CapabilityArgs,
 	}
-	if err := c.cache.DelNetworkList(ctx, list, rt); err != nil {
+	delCtx, cancel := context.WithTimeout(ctx, pluginTimeout)
+	defer cancel()
+	if err := c.cache.DelNetworkList(delCtx, list, rt); err != nil {
 		return fmt.Errorf("releasing leaked address of gone sandbox %s (%s): %w", att.ContainerID, att.IfName, err)
 	}
 	c.logger.Info("released leaked pod address", "containerID", att.ContainerID, "ifName", att.IfName, "via", "CNI DEL")

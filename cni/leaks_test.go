@@ -21,7 +21,7 @@ type leakFixture struct {
 	logs      *logBuffer
 }
 
-func newLeakFixture(t *testing.T, live ...string) *leakFixture {
+func newLeakFixture(t testing.TB, live ...string) *leakFixture {
 	t.Helper()
 	root := t.TempDir()
 	logger, logs := newTestLogger(t)

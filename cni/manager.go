@@ -113,7 +113,10 @@ func (m *Manager) Conflist() []byte { return append([]byte(nil), m.conflist...) 
 func (m *Manager) Setup(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, err := validateConflist(ctx, m.cni, m.finder, m.cfg.BinDirs, m.conflist); err != nil {
+	validateCtx, cancel := context.WithTimeout(ctx, pluginTimeout)
+	_, err := validateConflist(validateCtx, m.cni, m.finder, m.cfg.BinDirs, m.conflist)
+	cancel()
+	if err != nil {
 		return err
 	}
 	change, err := ensureConfFile(m.confPath, m.conflist)
