@@ -1,0 +1,144 @@
+package staticpods
+
+import (
+	"crypto/sha256"
+	"errors"
+	"slices"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// fileState is what the source knows about one manifest file.
+type fileState struct {
+	firstSeen uint64                          // sequence number when the file appeared; orders files
+	digest    [sha256.Size]byte               // of the content (or read error) last committed
+	pods      []*v1.Pod                       // last good pods; stale while err is set
+	err       *FileError                      // problems of the current content, nil when good
+	since     map[types.NamespacedName]uint64 // when the file began defining each pod, to settle name clashes
+}
+
+// readMode says how to treat a file that cannot be used as it is.
+type readMode int
+
+const (
+	// eager publishes good content at once but holds back a failure (bad
+	// content, or the file gone) until the file has been quiet for the
+	// debounce period: it may be an editor's save in progress.
+	eager readMode = iota
+	// settled commits whatever the file holds now.
+	settled
+)
+
+// readFile reads a manifest and applies the result, as mode says.
+func (s *Source) readFile(path string, mode readMode, now time.Time) {
+	state := s.files[path]
+	data, readErr := readManifest(path)
+	if errors.Is(readErr, errNotManifest) {
+		switch {
+		case state == nil:
+			delete(s.pending, path)
+		case mode == eager:
+			s.pending[path] = now.Add(s.debounce)
+		default:
+			s.removeFile(path)
+		}
+		return
+	}
+	digest := contentDigest(data, readErr)
+	if state != nil && state.digest == digest {
+		delete(s.pending, path) // back to what was committed: nothing to report
+		return
+	}
+	pods, ferr := s.decode(path, data, readErr)
+	if ferr != nil && mode == eager {
+		s.pending[path] = now.Add(s.debounce)
+		return
+	}
+	delete(s.pending, path)
+	s.commit(path, digest, pods, ferr)
+}
+
+func contentDigest(data []byte, readErr error) [sha256.Size]byte {
+	if readErr != nil {
+		return sha256.Sum256([]byte("read error: " + readErr.Error()))
+	}
+	return sha256.Sum256(data)
+}
+
+func (s *Source) decode(path string, data []byte, readErr error) ([]*v1.Pod, *FileError) {
+	if readErr != nil {
+		ferr := &FileError{File: path}
+		ferr.add("", fileProblem("%s", readErr.Error()))
+		return nil, ferr
+	}
+	return DecodeManifest(path, data, s.nodeName)
+}
+
+// settleDue re-reads, in settled mode, the failing files whose quiet period
+// has passed.
+func (s *Source) settleDue(now time.Time) {
+	for path, due := range s.pending {
+		if !due.After(now) {
+			s.readFile(path, settled, now)
+		}
+	}
+}
+
+// nextPending returns the earliest pending re-read, if any.
+func (s *Source) nextPending() (time.Time, bool) {
+	var next time.Time
+	for _, due := range s.pending {
+		if next.IsZero() || due.Before(next) {
+			next = due
+		}
+	}
+	return next, !next.IsZero()
+}
+
+// commit records a file's new content. Good content replaces its pods; bad
+// content keeps the last good pods (now stale) beside the error.
+func (s *Source) commit(path string, digest [sha256.Size]byte, pods []*v1.Pod, ferr *FileError) {
+	state := s.files[path]
+	if state == nil {
+		s.sequence++
+		state = &fileState{firstSeen: s.sequence, since: map[types.NamespacedName]uint64{}}
+		s.files[path] = state
+	}
+	state.digest = digest
+	state.err = ferr
+	if ferr != nil {
+		return // logged when the snapshot carrying it is published
+	}
+	state.pods = pods
+	since := make(map[types.NamespacedName]uint64, len(pods))
+	for _, pod := range pods {
+		name := types.NamespacedName{Namespace: pod.Namespace, Name: pod.Name}
+		if first, ok := state.since[name]; ok {
+			since[name] = first
+		} else {
+			s.sequence++
+			since[name] = s.sequence
+		}
+	}
+	state.since = since
+	s.log.Info("static pod manifest loaded", "file", path, "pods", podNames(pods))
+}
+
+func (s *Source) removeFile(path string) {
+	delete(s.pending, path)
+	if state := s.files[path]; state != nil {
+		delete(s.files, path)
+		s.log.Info("static pod manifest removed", "file", path, "pods", podNames(state.pods))
+	}
+}
+
+func podNames(pods []*v1.Pod) []string {
+	names := make([]string, len(pods))
+	for i, pod := range pods {
+		names[i] = pod.Namespace + "/" + pod.Name
+	}
+	slices.Sort(names)
+	return names
+}
