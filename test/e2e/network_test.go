@@ -181,6 +181,116 @@ func TestNetworkHostRulesAndPeerRoutes(t *testing.T) {
 	netWaitFor(t, "masquerade chain to be repaired", chainUp)
 }
 
+// TestNetworkFlatAcrossTwoNodes: two private namespaces stand in for two
+// nodes joined by a link, each with the manager's conflist run by the real
+// plugins and the manager's route and masquerade rules. A pod reaches the
+// other node's pod with its own source IP, and reaches the other node itself
+// masqueraded. (Containerd and the agent are not run per node here.)
+func TestNetworkFlatAcrossTwoNodes(t *testing.T) {
+	env := netRequireRoot(t)
+	runtime := framework.DialRuntime(t, env)
+	ctx := framework.Context(t, time.Minute)
+	suffix := framework.RandomHex(2)
+	nodeA, nodeB := netNamespace(t, "mkna-"+suffix), netNamespace(t, "mknb-"+suffix)
+	netRun(t, "ip", "link", "add", "up-"+suffix, "netns", nodeA, "type", "veth", "peer", "name", "up-"+suffix, "netns", nodeB)
+	for ns, addr := range map[string]string{nodeA: "192.168.78.1/24", nodeB: "192.168.78.2/24"} {
+		netRunIn(t, ns, "ip", "addr", "add", addr, "dev", "up-"+suffix)
+		netRunIn(t, ns, "ip", "link", "set", "up-"+suffix, "up")
+	}
+	podA := netTwoNodeSetup(t, ctx, env, runtime, nodeA, "10.97.1.0/24", "192.168.78.2=10.97.2.0/24")
+	podB := netTwoNodeSetup(t, ctx, env, runtime, nodeB, "10.97.2.0/24", "192.168.78.1=10.97.1.0/24")
+
+	if seen := netSourceSeen(t, podA.ns, podB.ns, net.JoinHostPort(podB.ip, "8080")); seen != podA.ip {
+		t.Errorf("pod B saw pod A's traffic from %s, want pod A's own IP %s (no masquerade inside the cluster CIDR)", seen, podA.ip)
+	}
+	if seen := netSourceSeen(t, podA.ns, nodeB, "192.168.78.2:8081"); seen != "192.168.78.1" {
+		t.Errorf("node B saw pod A's traffic from %s, want node A's address 192.168.78.1 (masqueraded leaving the cluster)", seen)
+	}
+}
+
+type netPod struct{ ns, ip string }
+
+// netTwoNodeSetup runs the manager's Setup inside node and attaches one pod
+// to the node's network through the real plugins, as the runtime would.
+func netTwoNodeSetup(t *testing.T, ctx context.Context, env *framework.Env, runtime *cri.Client, node, podCIDR, peerFlag string) netPod {
+	t.Helper()
+	peer, err := cni.ParsePeer(peerFlag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	cfg := cni.Config{
+		PodCIDR: podCIDR, ClusterCIDR: "10.97.0.0/16", Peers: []cni.Peer{peer},
+		ConfDir: filepath.Join(root, "net.d"), BinDirs: []string{env.CNIBinDir},
+		DataDir: filepath.Join(root, "networks"), CacheDir: filepath.Join(root, "cache"), Logger: framework.TestLogger(t),
+	}
+	manager, err := cni.New(cfg, runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := libcni.NetworkConfFromBytes(manager.Conflist())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugins := libcni.NewCNIConfigWithCacheDir(cfg.BinDirs, cfg.CacheDir, nil)
+	pod := netPod{ns: netNamespace(t, node+"-pod")}
+	rt := &libcni.RuntimeConf{ContainerID: framework.RandomHex(32), NetNS: "/var/run/netns/" + pod.ns, IfName: "eth0"}
+	errc := make(chan error, 1)
+	var result *current.Result
+	netInNamespace(t, node, func() {
+		if err := manager.Setup(ctx); err != nil {
+			errc <- fmt.Errorf("setup: %w", err)
+			return
+		}
+		added, err := plugins.AddNetworkList(ctx, list, rt)
+		if err == nil {
+			result, err = current.NewResultFromResult(added)
+		}
+		errc <- err
+	})
+	if err := <-errc; err != nil || len(result.IPs) == 0 {
+		t.Fatalf("node %s: %v", node, err)
+	}
+	return netPod{ns: pod.ns, ip: result.IPs[0].Address.IP.String()}
+}
+
+// netSourceSeen connects from namespace from to address (served in
+// namespace to) and returns the source IP the server saw.
+func netSourceSeen(t *testing.T, from, to, address string) string {
+	t.Helper()
+	listened := make(chan net.Listener, 1)
+	netInNamespace(t, to, func() {
+		l, err := net.Listen("tcp", address)
+		if err != nil {
+			t.Errorf("listening on %s in %s: %v", address, to, err)
+		}
+		listened <- l
+	})
+	l := <-listened
+	if l == nil {
+		t.FailNow()
+	}
+	defer l.Close()
+	dialed := make(chan error, 1)
+	netInNamespace(t, from, func() {
+		conn, err := net.DialTimeout("tcp", address, 5*time.Second)
+		if err == nil {
+			conn.Close()
+		}
+		dialed <- err
+	})
+	if err := <-dialed; err != nil {
+		t.Fatalf("connecting from %s to %s: %v", from, address, err)
+	}
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	host, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	return host
+}
+
 func netRequireRoot(t *testing.T) *framework.Env {
 	t.Helper()
 	if os.Geteuid() != 0 {
