@@ -142,9 +142,19 @@ func (l slogPrintln) Println(v ...any) {
 	l.log.Error("serving metrics", "err", fmt.Sprint(v...))
 }
 
+// Routes maps the kubelet's paths (Go ServeMux patterns) to the
+// endpoints, for the agent's API server.
+func (h *Handlers) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /metrics":          h.Metrics,
+		"GET /metrics/resource": h.Resource,
+		"GET /metrics/cadvisor": h.Cadvisor,
+	}
+}
+
 // Mount registers the endpoints on mux at the kubelet's paths.
 func (h *Handlers) Mount(mux *http.ServeMux) {
-	mux.Handle("/metrics", h.Metrics)
-	mux.Handle("/metrics/resource", h.Resource)
-	mux.Handle("/metrics/cadvisor", h.Cadvisor)
+	for pattern, handler := range h.Routes() {
+		mux.Handle(pattern, handler)
+	}
 }
