@@ -17,7 +17,7 @@ const (
 	// followBatchLines bounds how many lines are written between checks
 	// for a rotation, so a reader behind a slow client notices a rename
 	// while the renamed file is still plain and can be found by identity.
-	followBatchLines = 4096
+	followBatchLines = 512
 	// finalSwitches bounds the file switches made after the container
 	// stopped; a stopped container's log cannot keep rotating.
 	finalSwitches = 8

@@ -1,0 +1,218 @@
+package logs
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a follower writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor polls cond until it holds or the test times out.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+type followResult struct {
+	stats Stats
+	err   error
+}
+
+// startFollow runs a follow read in the background.
+func startFollow(t *testing.T, rt *fakeRuntime, opts Options, out *syncBuffer) <-chan followResult {
+	t.Helper()
+	opts.Follow = true
+	done := make(chan followResult, 1)
+	go func() {
+		stats, err := ReadLogs(t.Context(), Request{Path: rt.path, Options: opts, Running: rt.isRunning, CheckInterval: 10 * time.Millisecond}, out)
+		done <- followResult{stats, err}
+	}()
+	return done
+}
+
+func waitDone(t *testing.T, done <-chan followResult) followResult {
+	t.Helper()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			t.Fatalf("follow: %v", res.err)
+		}
+		return res
+	case <-time.After(10 * time.Second):
+		t.Fatal("follow did not end after the container stopped")
+	}
+	return followResult{}
+}
+
+func TestFollowStreamsNewLinesAndEndsWhenContainerStops(t *testing.T) {
+	_, path := logDir(t)
+	rt, err := newFakeRuntime(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.write(fullLines("old", 0, 3))
+	var out syncBuffer
+	done := startFollow(t, rt, Options{Tail: true, TailLines: 1}, &out)
+	waitFor(t, "the tail line", func() bool { return out.String() == "old2\n" })
+	rt.write(fullLines("new", 3, 5))
+	waitFor(t, "new lines", func() bool { return out.String() == "old2\nnew3\nnew4\n" })
+	rt.write(criLine(at(9), "stdout", true, "cut short"))
+	rt.stop()
+	res := waitDone(t, done)
+	if got := out.String(); got != "old2\nnew3\nnew4\ncut short\n" {
+		t.Errorf("output = %q", got)
+	}
+	if res.stats.Lines != 4 {
+		t.Errorf("stats = %+v", res.stats)
+	}
+}
+
+func TestFollowWithTailZeroPrintsOnlyNewLines(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("old", 0, 3))
+	var out syncBuffer
+	done := startFollow(t, rt, Options{Tail: true, TailLines: 0}, &out)
+	time.Sleep(50 * time.Millisecond)
+	rt.write(fullLines("new", 3, 4))
+	waitFor(t, "new line", func() bool { return out.String() == "new3\n" })
+	rt.stop()
+	waitDone(t, done)
+}
+
+func TestFollowOfStoppedContainerReadsToEnd(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 2))
+	rt.stop()
+	var out syncBuffer
+	waitDone(t, startFollow(t, rt, Options{}, &out))
+	if out.String() != "l0\nl1\n" {
+		t.Errorf("output = %q", out.String())
+	}
+}
+
+// A follower that starts between the rename and the runtime's first write
+// to the new file must still get the runtime's last writes to the old one.
+func TestFollowStartingRightAfterRenameReadsLateWritesToRenamedFile(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 2))
+	if err := os.Rename(path, rotatedPath(path, at(2))); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path, "") // reopened, nothing written yet
+	var out syncBuffer
+	done := startFollow(t, rt, Options{}, &out)
+	waitFor(t, "rotated lines", func() bool { return out.String() == "l0\nl1\n" })
+	rt.write(fullLines("l", 2, 3)) // still into the renamed file
+	rt.ReopenContainerLog(t.Context(), rt.id)
+	rt.write(fullLines("l", 3, 4))
+	waitFor(t, "all lines", func() bool { return out.String() == numbered("l", 0, 4) })
+	rt.stop()
+	waitDone(t, done)
+}
+
+// The reader follows while a writer produces 200,000 numbered lines (some
+// split into partial records) and the real rotator renames, reopens,
+// compresses and prunes underneath it: every number must arrive exactly
+// once and in order (kubelet issue k/k#115701).
+func TestFollowAcrossRotationsLosesAndRepeatsNothing(t *testing.T) {
+	const lines = 200_000
+	dir, path := logDir(t)
+	rt, err := newFakeRuntime(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotator, err := NewRotator(RotatorConfig{Runtime: rt, MaxSize: 128 << 10, MaxFiles: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopRotating := make(chan struct{})
+	rotating := sync.WaitGroup{}
+	rotating.Go(func() {
+		for {
+			select {
+			case <-stopRotating:
+				return
+			case <-time.After(time.Millisecond):
+				if err := rotator.RotateOnce(t.Context()); err != nil {
+					t.Errorf("RotateOnce: %v", err)
+				}
+			}
+		}
+	})
+	var out syncBuffer
+	var done <-chan followResult
+	for i := range lines {
+		if i == 1000 {
+			done = startFollow(t, rt, Options{}, &out)
+		}
+		msg := fmt.Sprintf("%07d-%s", i, strings.Repeat("x", i%40))
+		var records string
+		if i%5 == 0 {
+			records = criLine(baseTime, "stdout", true, msg[:4]) + criLine(baseTime, "stdout", false, msg[4:])
+		} else {
+			records = criLine(baseTime, "stdout", false, msg)
+		}
+		if err := rt.write(records); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stopRotating)
+	rotating.Wait()
+	rt.stop()
+	res := waitDone(t, done)
+
+	scanner := bufio.NewScanner(strings.NewReader(out.String()))
+	next := 0
+	for scanner.Scan() {
+		number, _, _ := strings.Cut(scanner.Text(), "-")
+		n, err := strconv.Atoi(number)
+		if err != nil || n != next {
+			t.Fatalf("line %d of output is %q, want number %d", next, scanner.Text(), next)
+		}
+		next++
+	}
+	if next != lines {
+		t.Fatalf("got %d lines, want %d", next, lines)
+	}
+	if res.stats.Malformed != 0 {
+		t.Errorf("malformed = %d", res.stats.Malformed)
+	}
+	gz, _ := filepath.Glob(filepath.Join(dir, "*.gz"))
+	if rt.reopens.Load() < 20 || len(gz) == 0 {
+		t.Errorf("only %d rotations and %d compressed files: the test did not exercise rotation", rt.reopens.Load(), len(gz))
+	}
+	t.Logf("%d rotations, %d compressed files", rt.reopens.Load(), len(gz))
+}
