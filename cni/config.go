@@ -16,7 +16,7 @@ const (
 	DefaultConfDir       = "/etc/cni/net.d"
 	DefaultCacheDir      = "/var/lib/cni"
 	DefaultCheckInterval = 10 * time.Second
-	DefaultLeakGrace     = time.Minute
+	DefaultLeakGrace     = 3 * time.Minute
 	DefaultCRITimeout    = 10 * time.Second
 )
 
@@ -43,7 +43,10 @@ const ConfFileName = "10-" + NetworkName + ".conflist"
 // Peer is another node of a flat pod network: its pods (PodCIDR) are reached
 // through a route via its node address (NodeIP).
 type Peer struct {
-	NodeIP  net.IP
+	// NodeIP is the peer's host address; it must be on a network this node
+	// is directly connected to.
+	NodeIP net.IP
+	// PodCIDR is the peer's --pod-cidr.
 	PodCIDR *net.IPNet
 }
 
@@ -100,7 +103,8 @@ type Config struct {
 	// LeakGrace is the minimum age of an allocation before it may be
 	// released: containerd adds a sandbox to its list only after CNI ADD
 	// finished, so a younger allocation may belong to a RunPodSandbox in
-	// flight. Default DefaultLeakGrace.
+	// flight. The default, DefaultLeakGrace, outlasts the 2-minute
+	// RunPodSandbox timeout kubelet and minikubelet use.
 	LeakGrace time.Duration
 	// CRITimeout bounds every CRI call. Default DefaultCRITimeout.
 	CRITimeout time.Duration

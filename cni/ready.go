@@ -24,6 +24,7 @@ type NetworkNotReadyError struct {
 	Message string
 }
 
+// Error gives the runtime's reason and message.
 func (e *NetworkNotReadyError) Error() string {
 	if e.Reason == "" && e.Message == "" {
 		return "runtime network is not ready (the runtime gave no reason)"

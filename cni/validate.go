@@ -16,6 +16,7 @@ type PluginNotFoundError struct {
 	Dirs   []string
 }
 
+// Error names the plugin, the directories searched and the fix.
 func (e *PluginNotFoundError) Error() string {
 	return fmt.Sprintf("CNI plugin %q not found in %s: install containernetworking-plugins or set --cni-bin-dir",
 		e.Plugin, strings.Join(e.Dirs, ", "))
