@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 )
 
@@ -39,36 +38,6 @@ const NetworkName = "minikubelet"
 // ConfFileName is the file minikubelet writes into the CNI config directory.
 // The "10-" prefix makes it sort before most hand-written configs.
 const ConfFileName = "10-" + NetworkName + ".conflist"
-
-// Peer is another node of a flat pod network: its pods (PodCIDR) are reached
-// through a route via its node address (NodeIP).
-type Peer struct {
-	// NodeIP is the peer's host address; it must be on a network this node
-	// is directly connected to.
-	NodeIP net.IP
-	// PodCIDR is the peer's --pod-cidr.
-	PodCIDR *net.IPNet
-}
-
-// String renders the peer in the NODE_IP=POD_CIDR form ParsePeer accepts.
-func (p Peer) String() string { return p.NodeIP.String() + "=" + p.PodCIDR.String() }
-
-// ParsePeer parses a --peer flag value of the form NODE_IP=POD_CIDR.
-func ParsePeer(value string) (Peer, error) {
-	nodeIP, podCIDR, found := strings.Cut(value, "=")
-	if !found {
-		return Peer{}, fmt.Errorf("peer %q: want NODE_IP=POD_CIDR, e.g. 192.168.1.12=10.88.2.0/24", value)
-	}
-	ip := net.ParseIP(strings.TrimSpace(nodeIP))
-	if ip == nil {
-		return Peer{}, fmt.Errorf("peer %q: node IP %q is not an IP address", value, nodeIP)
-	}
-	_, cidr, err := net.ParseCIDR(strings.TrimSpace(podCIDR))
-	if err != nil {
-		return Peer{}, fmt.Errorf("peer %q: pod CIDR %q is not a CIDR such as 10.88.2.0/24", value, podCIDR)
-	}
-	return Peer{NodeIP: ip, PodCIDR: cidr}, nil
-}
 
 // Config configures the pod network. Zero values are replaced by the
 // defaults documented on each field.

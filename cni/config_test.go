@@ -1,8 +1,17 @@
 package cni
 
 import (
+	"flag"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+// PeerList must plug into cobra's flags and the standard library's.
+var (
+	_ pflag.Value = (*PeerList)(nil)
+	_ flag.Value  = (*PeerList)(nil)
 )
 
 func TestParsePeer(t *testing.T) {
@@ -85,5 +94,20 @@ func TestParseNetworkAcceptsPeers(t *testing.T) {
 	}
 	if len(nw.peers) != 2 || nw.clusterCIDR.String() != "10.88.0.0/16" {
 		t.Fatalf("got %+v", nw)
+	}
+}
+
+func TestPeerListCollectsRepeatedFlags(t *testing.T) {
+	var peers PeerList
+	for _, value := range []string{"192.168.1.12=10.88.2.0/24", "192.168.1.13=10.88.3.0/24"} {
+		if err := peers.Set(value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := peers.String(); got != "192.168.1.12=10.88.2.0/24,192.168.1.13=10.88.3.0/24" {
+		t.Fatalf("got %q", got)
+	}
+	if err := peers.Set("10.88.4.0/24"); err == nil || len(peers) != 2 {
+		t.Fatalf("bad value: err %v, %d peers", err, len(peers))
 	}
 }
