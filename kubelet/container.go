@@ -27,7 +27,7 @@ func (k *Kubelet) containerConfig(pod *v1.Pod, start containerStart, sb sandboxR
 		WorkingDir:  c.WorkingDir,
 		Envs:        envs,
 		Mounts:      mounts,
-		Labels:      containerLabels(pod, c.Name, start.Type),
+		Labels:      containerLabels(pod, c.Name, start.Type, k.cfg.NodeName),
 		Annotations: containerAnnotations(pod, c, start.RestartCount),
 		LogPath:     fmt.Sprintf("%s/%d.log", c.Name, start.RestartCount),
 		Stdin:       c.Stdin,

@@ -3,6 +3,8 @@ package kubelet
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"log/slog"
 	"sync"
 	"time"
@@ -77,6 +79,13 @@ func New(cfg Config) (*Kubelet, error) {
 	if cfg.Runtime == nil || cfg.Images == nil {
 		return nil, errors.New("kubelet: a CRI runtime and image service are required")
 	}
+	if cfg.NodeName == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("kubelet: finding the node name: %w", err)
+		}
+		cfg.NodeName = host
+	}
 	if cfg.RootDir == "" {
 		cfg.RootDir = "/var/lib/minikubelet"
 	}
@@ -121,7 +130,7 @@ func New(cfg Config) (*Kubelet, error) {
 func (k *Kubelet) Run(ctx context.Context) error {
 	k.workers.start(ctx)
 	defer k.workers.wait()
-	pleg := newRelister(k.cfg.Runtime, k.cfg.RelistPeriod, k.cfg.Metrics, k.log)
+	pleg := newRelister(k.cfg.Runtime, k.cfg.NodeName, k.cfg.RelistPeriod, k.cfg.Metrics, k.log)
 	return pleg.run(ctx, k.handleRuntimeChanges)
 }
 

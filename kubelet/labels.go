@@ -15,6 +15,9 @@ import (
 const (
 	ManagedByLabel = "io.minikubelet.managed-by"
 	ManagedByValue = "minikubelet"
+	// NodeLabel scopes ownership to one agent: agents with different node
+	// names can share a runtime without removing each other's pods.
+	NodeLabel = "io.minikubelet.node"
 
 	PodNameLabel       = "io.kubernetes.pod.name"
 	PodNamespaceLabel  = "io.kubernetes.pod.namespace"
@@ -41,7 +44,7 @@ const (
 
 // sandboxLabels are the pod's own labels plus the kubelet's identity labels;
 // identity keys win over user labels of the same name.
-func sandboxLabels(pod *v1.Pod) map[string]string {
+func sandboxLabels(pod *v1.Pod, node string) map[string]string {
 	labels := make(map[string]string, len(pod.Labels)+4)
 	for k, v := range pod.Labels {
 		labels[k] = v
@@ -50,6 +53,7 @@ func sandboxLabels(pod *v1.Pod) map[string]string {
 	labels[PodNamespaceLabel] = pod.Namespace
 	labels[PodUIDLabel] = string(pod.UID)
 	labels[ManagedByLabel] = ManagedByValue
+	labels[NodeLabel] = node
 	return labels
 }
 
@@ -64,7 +68,7 @@ func sandboxAnnotations(pod *v1.Pod) map[string]string {
 	return annotations
 }
 
-func containerLabels(pod *v1.Pod, containerName string, kind ContainerType) map[string]string {
+func containerLabels(pod *v1.Pod, containerName string, kind ContainerType, node string) map[string]string {
 	return map[string]string{
 		PodNameLabel:       pod.Name,
 		PodNamespaceLabel:  pod.Namespace,
@@ -72,6 +76,7 @@ func containerLabels(pod *v1.Pod, containerName string, kind ContainerType) map[
 		ContainerNameLabel: containerName,
 		ContainerTypeLabel: string(kind),
 		ManagedByLabel:     ManagedByValue,
+		NodeLabel:          node,
 	}
 }
 
@@ -93,13 +98,13 @@ func containerAnnotations(pod *v1.Pod, c *v1.Container, restartCount int) map[st
 }
 
 // managedSelector selects everything this agent created.
-func managedSelector() map[string]string {
-	return map[string]string{ManagedByLabel: ManagedByValue}
+func managedSelector(node string) map[string]string {
+	return map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: node}
 }
 
 // podSelector selects one pod's sandboxes or containers.
-func podSelector(uid types.UID) map[string]string {
-	return map[string]string{ManagedByLabel: ManagedByValue, PodUIDLabel: string(uid)}
+func podSelector(node string, uid types.UID) map[string]string {
+	return map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: node, PodUIDLabel: string(uid)}
 }
 
 // minGracePeriodSeconds is the kubelet's floor: a pod always gets a chance

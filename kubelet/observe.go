@@ -14,7 +14,7 @@ import (
 // observe reads one pod's state from the runtime: its sandboxes (with the
 // current one's IPs) and the full status of each of its containers.
 func (k *Kubelet) observe(ctx context.Context, uid types.UID) (*observedPod, error) {
-	selector := podSelector(uid)
+	selector := podSelector(k.cfg.NodeName, uid)
 	sandboxes, err := k.cfg.Runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
 	if err != nil {
 		return nil, fmt.Errorf("listing sandboxes of pod %s: %w", uid, err)

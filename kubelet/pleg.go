@@ -15,6 +15,7 @@ import (
 // so a container exit or a vanished sandbox leads to a sync.
 type relister struct {
 	runtime Runtime
+	node    string
 	period  time.Duration
 	metrics Metrics
 	log     *slog.Logger
@@ -24,8 +25,8 @@ type relister struct {
 	lastTime time.Time
 }
 
-func newRelister(rt Runtime, period time.Duration, m Metrics, log *slog.Logger) *relister {
-	return &relister{runtime: rt, period: period, metrics: m, log: log}
+func newRelister(rt Runtime, node string, period time.Duration, m Metrics, log *slog.Logger) *relister {
+	return &relister{runtime: rt, node: node, period: period, metrics: m, log: log}
 }
 
 // run relists until ctx ends, calling report after each successful relist.
@@ -46,7 +47,7 @@ func (r *relister) run(ctx context.Context, report func(changed, present []types
 
 func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID)) error {
 	start := time.Now()
-	selector := managedSelector()
+	selector := managedSelector(r.node)
 	sandboxes, err := r.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
 	if err != nil {
 		return fmt.Errorf("listing pod sandboxes: %w", err)

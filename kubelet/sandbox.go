@@ -40,7 +40,7 @@ func (k *Kubelet) sandboxConfig(pod *v1.Pod, attempt uint32) (*runtimeapi.PodSan
 		},
 		Hostname:     podHostname(pod),
 		LogDirectory: k.podLogDir(pod),
-		Labels:       sandboxLabels(pod),
+		Labels:       sandboxLabels(pod, k.cfg.NodeName),
 		Annotations:  sandboxAnnotations(pod),
 		PortMappings: portMappings(pod),
 		Linux: &runtimeapi.LinuxPodSandboxConfig{
