@@ -330,4 +330,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
