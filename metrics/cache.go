@@ -32,7 +32,7 @@ type statsCache struct {
 	latest  atomic.Pointer[snapshot]
 	fetches atomic.Uint64 // runtime fetches done, for tests and benchmarks
 
-	unimplemented sync.Map // optional calls already reported as unimplemented
+	optionalErrs sync.Map // optional call → the last error logged for it
 }
 
 // get returns a snapshot no older than the TTL, fetching one if needed.
@@ -105,14 +105,14 @@ func (c *statsCache) list(ctx context.Context) (runtimeLists, error) {
 	})
 	g.Go(func() error {
 		podStats, err := c.runtime.ListPodSandboxStats(ctx, &runtimeapi.PodSandboxStatsFilter{LabelSelector: c.selector})
-		c.noteOptionalError("pod sandbox stats", err)
+		c.noteOptionalError(ctx, "pod sandbox stats", err)
 		l.podStats = podStats
 		return nil
 	})
 	if c.images != nil {
 		g.Go(func() error {
 			images, err := c.images.ListImages(ctx, &runtimeapi.ImageFilter{})
-			c.noteOptionalError("images", err)
+			c.noteOptionalError(ctx, "images", err)
 			l.images = images
 			return nil
 		})
@@ -127,16 +127,23 @@ func wrapList(what string, err error) error {
 	return nil
 }
 
-// noteOptionalError logs a failed optional call. A runtime that does not
-// implement it says so once, at debug level; other failures are warnings.
-func (c *statsCache) noteOptionalError(what string, err error) {
-	switch {
-	case err == nil:
-	case status.Code(err) == codes.Unimplemented:
-		if _, seen := c.unimplemented.LoadOrStore(what, true); !seen {
-			c.log.Debug("runtime does not implement an optional call; exporting metrics without it", "call", what, "err", err)
-		}
-	default:
-		c.log.Warn("runtime call failed; exporting metrics without it", "call", what, "err", err)
+// noteOptionalError logs a failed optional call, once per distinct
+// error: a runtime that cannot give pod stats (containerd 1.6 fails the
+// whole call for a sandbox without a cgroup parent) would otherwise log a
+// line per scrape.
+func (c *statsCache) noteOptionalError(ctx context.Context, what string, err error) {
+	if err == nil {
+		c.optionalErrs.Delete(what)
+		return
 	}
+	msg := err.Error()
+	if previous, seen := c.optionalErrs.Swap(what, msg); seen && previous == msg {
+		return
+	}
+	level := slog.LevelWarn
+	if status.Code(err) == codes.Unimplemented {
+		level = slog.LevelDebug
+	}
+	c.log.Log(ctx, level, "optional runtime call failed; exporting metrics without it until it succeeds",
+		"call", what, "err", err)
 }

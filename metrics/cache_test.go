@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -162,5 +163,25 @@ func TestSelectorIsPassedToTheRuntime(t *testing.T) {
 	c.get(context.Background())
 	if len(f.selectors) != 1 || f.selectors[0]["minikubelet.io/managed"] != "true" {
 		t.Errorf("ListContainers selectors = %v, want the configured one", f.selectors)
+	}
+}
+
+func TestOptionalCallFailureIsLoggedOncePerDistinctError(t *testing.T) {
+	f := &fakeRuntime{podStatsErr: status.Error(codes.Unknown, "cgroupPath is empty")}
+	f.addPod("default", "web", "app")
+	c := newTestCache(t, f, &fakeClock{t: statsAt}, 0) // every get fetches
+	var logged strings.Builder
+	c.log = slog.New(slog.NewTextHandler(&logged, nil))
+
+	for range 3 {
+		c.get(context.Background())
+	}
+	if n := strings.Count(logged.String(), "cgroupPath is empty"); n != 1 {
+		t.Errorf("the same pod stats error was logged %d times in 3 scrapes, want 1:\n%s", n, logged.String())
+	}
+	f.podStatsErr = status.Error(codes.Unavailable, "runtime restarting")
+	c.get(context.Background())
+	if !strings.Contains(logged.String(), "runtime restarting") {
+		t.Errorf("a new error was not logged:\n%s", logged.String())
 	}
 }

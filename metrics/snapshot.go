@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strings"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -227,11 +228,14 @@ func imageNamesByID(images []*runtimeapi.Image) map[string]string {
 	return names
 }
 
-// imageName prefers what the user wrote, then a tag of the image the
-// runtime names, then the runtime's own name for it (containerd gives the
-// image ID there).
+// imageName prefers what the user wrote, then the runtime's name for the
+// image unless that is an image ID (containerd may give either), then a tag
+// of the image the runtime refers to, and the ID as a last resort.
 func imageName(c *runtimeapi.Container, byID map[string]string) string {
 	if n := c.GetImage().GetUserSpecifiedImage(); n != "" {
+		return n
+	}
+	if n := c.GetImage().GetImage(); n != "" && !isImageID(n) {
 		return n
 	}
 	for _, ref := range []string{c.GetImageRef(), c.GetImageId(), c.GetImage().GetImage()} {
@@ -240,6 +244,23 @@ func imageName(c *runtimeapi.Container, byID map[string]string) string {
 		}
 	}
 	return firstNonEmpty(c.GetImage().GetImage(), c.GetImageRef())
+}
+
+// isImageID reports an image ID ("sha256:..." or a bare 64-digit hex
+// digest) rather than a name.
+func isImageID(s string) bool {
+	if strings.HasPrefix(s, "sha256:") {
+		return true
+	}
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
 }
 
 func nanosSample(v *runtimeapi.UInt64Value, timestampNanos int64) sample {

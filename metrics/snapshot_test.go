@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,8 +175,10 @@ func TestImageNamesPreferTagsOverIDs(t *testing.T) {
 		want string
 	}{
 		{"user's own words first", &runtimeapi.Container{Image: &runtimeapi.ImageSpec{Image: "sha256:aaa", UserSpecifiedImage: "nginx:1.27"}, ImageRef: "sha256:aaa"}, "nginx:1.27"},
+		{"runtime's name when it is one", &runtimeapi.Container{Image: &runtimeapi.ImageSpec{Image: "nginx:latest"}, ImageRef: "sha256:aaa"}, "nginx:latest"},
+		{"bare hex is an ID", &runtimeapi.Container{Image: &runtimeapi.ImageSpec{Image: strings.Repeat("ab", 32)}, ImageRef: "sha256:aaa"}, "docker.io/library/nginx:1.27"},
 		{"tag of the image ID", &runtimeapi.Container{Image: &runtimeapi.ImageSpec{Image: "sha256:aaa"}, ImageRef: "sha256:aaa"}, "docker.io/library/nginx:1.27"},
-		{"tag of the digest", &runtimeapi.Container{Image: &runtimeapi.ImageSpec{Image: "x"}, ImageRef: "docker.io/library/nginx@sha256:ddd"}, "docker.io/library/nginx:1.27"},
+		{"tag of the digest", &runtimeapi.Container{ImageRef: "docker.io/library/nginx@sha256:ddd"}, "docker.io/library/nginx:1.27"},
 		{"untagged keeps the ID", &runtimeapi.Container{Image: &runtimeapi.ImageSpec{Image: "sha256:untagged"}}, "sha256:untagged"},
 		{"no spec uses the ref", &runtimeapi.Container{ImageRef: "sha256:zzz"}, "sha256:zzz"},
 	} {
