@@ -45,14 +45,14 @@ func logDir(t *testing.T) (string, string) {
 	return dir, filepath.Join(dir, "0.log")
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func writeGzip(t *testing.T, path, content string) {
+func writeGzip(t testing.TB, path, content string) {
 	t.Helper()
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)

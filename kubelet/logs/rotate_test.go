@@ -1,0 +1,164 @@
+package logs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+func newTestRotator(t *testing.T, rt *fakeRuntime, cfg RotatorConfig) *Rotator {
+	t.Helper()
+	cfg.Runtime = rt
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return at(100) }
+	}
+	r, err := NewRotator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// dirNames lists a directory's file names, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestRotatorRotatesOversizedLogAndReopens(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 10))
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100})
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rt.write(fullLines("l", 10, 11))
+	want := []string{"0.log", "0.log.20240501-100140.000000"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) || rt.reopens.Load() != 1 {
+		t.Fatalf("files = %v (reopens %d), want %v", got, rt.reopens.Load(), want)
+	}
+	if got, _ := readAll(t, path, Options{}); got != numbered("l", 0, 11) {
+		t.Errorf("log after rotation = %q", got)
+	}
+	// A small live file stays.
+	if err := r.RotateOnce(t.Context()); err != nil || rt.reopens.Load() != 1 {
+		t.Errorf("second pass rotated a small file: err %v reopens %d", err, rt.reopens.Load())
+	}
+}
+
+func TestRotatorUndoesRenameWhenReopenFails(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 10))
+	rt.failReopen.Store(true)
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100})
+	err := r.RotateOnce(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "reopen refused") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("error = %v, want the reopen failure naming %s", err, path)
+	}
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"0.log"}) {
+		t.Errorf("files = %v, want the live file back in place", got)
+	}
+}
+
+func TestRotatorPrunesAndCompressesAllButNewest(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	for i := range 5 {
+		writeFile(t, rotatedPath(path, at(i)), fullLines("r", i, i+1))
+	}
+	writeFile(t, rotatedPath(path, at(0))+compressedSuffix+tmpSuffix, "crash leftover")
+	rt.write(fullLines("l", 5, 6))
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 1 << 20, MaxFiles: 4})
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0.log", "0.log.20240501-100002.000000.gz", "0.log.20240501-100003.000000.gz", "0.log.20240501-100004.000000"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Fatalf("files = %v, want %v", got, want)
+	}
+	if got, _ := readAll(t, path, Options{}); got != "r2\nr3\nr4\nl5\n" {
+		t.Errorf("log = %q", got)
+	}
+}
+
+func TestRotatorReopensDeletedLiveFile(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	os.Remove(path)
+	r := newTestRotator(t, rt, RotatorConfig{})
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil || rt.reopens.Load() != 1 {
+		t.Errorf("live file not recreated: %v, reopens %d", err, rt.reopens.Load())
+	}
+}
+
+func TestRotatorAsksOnlyForItsRunningContainers(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	labels := map[string]string{"io.minikubelet.managed": "true"}
+	r := newTestRotator(t, rt, RotatorConfig{Labels: labels})
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	f := rt.lastFilter
+	if f.GetState().GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING || f.GetLabelSelector()["io.minikubelet.managed"] != "true" {
+		t.Errorf("filter = %v", f)
+	}
+}
+
+func TestRotatorConfigValidation(t *testing.T) {
+	rt, _ := newFakeRuntime(filepath.Join(t.TempDir(), "0.log"))
+	bad := []RotatorConfig{
+		{},
+		{Runtime: rt, MaxFiles: 1},
+		{Runtime: rt, MaxSize: -1},
+		{Runtime: rt, Interval: -time.Second},
+	}
+	for _, cfg := range bad {
+		if _, err := NewRotator(cfg); err == nil {
+			t.Errorf("NewRotator(%+v) accepted", cfg)
+		}
+	}
+	r, err := NewRotator(RotatorConfig{Runtime: rt})
+	if err != nil || r.cfg.MaxSize != DefaultMaxSize || r.cfg.MaxFiles != DefaultMaxFiles || r.cfg.Interval != DefaultInterval {
+		t.Errorf("defaults not applied: %+v, %v", r.cfg, err)
+	}
+}
+
+func TestRotatorRunStopsWithContext(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 10))
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100, Interval: time.Millisecond, Now: time.Now})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx) }()
+	waitFor(t, "a rotation", func() bool { return len(dirNames(t, dir)) > 1 })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil after cancel", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not stop after cancel")
+	}
+}
