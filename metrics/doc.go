@@ -20,10 +20,12 @@
 // Wiring, in the agent's main:
 //
 //	reg := prometheus.NewRegistry()
-//	m, err := metrics.New(reg)              // hand m to the sync loop and the CRI client
-//	m.SetPodCounter(podCache)               // running pods/containers, read at scrape time
+//	m, err := metrics.New(reg)        // kubelet.Config.Metrics and cri.Config.Observer
+//	m.SetPodCounter(syncLoop)         // running pods/containers, read at scrape time
+//	m.SetManifestErrors(files)        // on every manifest snapshot
 //	h, err := metrics.NewHandlers(metrics.HandlerConfig{
-//		Gatherer: reg, Runtime: criClient, Images: criClient, Logger: log,
+//		Gatherer: reg, Runtime: criClient, Images: criClient,
+//		PodSelector: ownLabels, Logger: log,
 //	})
-//	h.Mount(mux)
+//	routes := h.Routes()              // "GET /metrics", "GET /metrics/resource", ...
 package metrics
