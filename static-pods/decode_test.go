@@ -185,6 +185,11 @@ func TestDecodeProblems(t *testing.T) {
 			`u.yaml: spec.containers[0]: unknown field "Image" (did you mean "image"?)`,
 		},
 	}, {
+		name:     "indentation slip: a container field at the pod level",
+		file:     "i.yaml",
+		manifest: goodPod + "  ports:\n  - containerPort: 80\n",
+		want:     []string{`i.yaml: spec: unknown field "ports" (it belongs under spec.containers[*])`},
+	}, {
 		name:     "unknown field with nothing close gets no guess",
 		file:     "u.yaml",
 		manifest: goodPod + "    zzzzzz: 1\n",

@@ -97,6 +97,8 @@ func (c *shapeChecker) unknownField(path *field.Path, key string, fields map[str
 	detail := fmt.Sprintf("unknown field %q", key)
 	if guess := closestName(key, sortedKeys(fields)); guess != "" {
 		detail += fmt.Sprintf(" (did you mean %q?)", guess)
+	} else if hint := placementHint(key, pathString(path)); hint != "" {
+		detail += " (" + hint + ")"
 	}
 	c.problems = append(c.problems, problem{
 		err: field.Forbidden(childPath(path, key), detail),

@@ -68,7 +68,7 @@ func validateSpec(spec *v1.PodSpec, path *field.Path) []problem {
 		problems = append(problems, validateContainer(c, path.Child("containers").Index(i), volumes, containerNames)...)
 	}
 	problems = append(problems, validateSharedPorts(spec.Containers, path.Child("containers"))...)
-	problems = append(problems, validateHostPorts(spec, path)...)
+	problems = append(problems, validateHostPorts(spec.Containers, path.Child("containers"))...)
 	problems = append(problems, validatePodPolicies(spec, path)...)
 	return problems
 }
@@ -170,7 +170,9 @@ func validateSharedPorts(containers []v1.Container, path *field.Path) []problem 
 				continue
 			}
 			if owner == c.Name {
-				continue // a repeat inside one container is reported with that container
+				problems = append(problems, duplicate(path.Index(i).Child("ports").Index(j), fmt.Sprintf("%d/%s", port.ContainerPort, port.Protocol),
+					fmt.Sprintf("containerPort %d/%s is declared twice in container %q", port.ContainerPort, port.Protocol, c.Name)))
+				continue
 			}
 			problems = append(problems, duplicate(path.Index(i).Child("ports").Index(j), fmt.Sprintf("%d/%s", port.ContainerPort, port.Protocol),
 				fmt.Sprintf("containerPort %d/%s of container %q is already declared by container %q "+
@@ -181,28 +183,25 @@ func validateSharedPorts(containers []v1.Container, path *field.Path) []problem 
 	return problems
 }
 
-// validateHostPorts refuses the same host port twice in a pod: the second
-// could never be bound.
-func validateHostPorts(spec *v1.PodSpec, path *field.Path) []problem {
+// validateHostPorts refuses the same host port twice among the app
+// containers, which run together: the second could never be bound. Init
+// containers run one at a time, so they may reuse a port.
+func validateHostPorts(containers []v1.Container, path *field.Path) []problem {
 	seen := map[string]bool{}
 	var problems []problem
-	check := func(containers []v1.Container, listPath *field.Path) {
-		for i := range containers {
-			for j, port := range containers[i].Ports {
-				if port.HostPort == 0 {
-					continue
-				}
-				key := fmt.Sprintf("%s/%d/%s", port.HostIP, port.HostPort, port.Protocol)
-				if seen[key] {
-					problems = append(problems, duplicate(listPath.Index(i).Child("ports").Index(j).Child("hostPort"), port.HostPort,
-						fmt.Sprintf("hostPort %d/%s is declared twice in this pod; each host port can be bound once", port.HostPort, port.Protocol)))
-				}
-				seen[key] = true
+	for i := range containers {
+		for j, port := range containers[i].Ports {
+			if port.HostPort == 0 {
+				continue
 			}
+			key := fmt.Sprintf("%s/%d/%s", port.HostIP, port.HostPort, port.Protocol)
+			if seen[key] {
+				problems = append(problems, duplicate(path.Index(i).Child("ports").Index(j).Child("hostPort"), port.HostPort,
+					fmt.Sprintf("hostPort %d/%s is declared twice in this pod; each host port can be bound once", port.HostPort, port.Protocol)))
+			}
+			seen[key] = true
 		}
 	}
-	check(spec.InitContainers, path.Child("initContainers"))
-	check(spec.Containers, path.Child("containers"))
 	return problems
 }
 

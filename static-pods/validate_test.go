@@ -27,6 +27,13 @@ func TestValidationProblems(t *testing.T) {
 		want: []string{`p.yaml: spec.containers[1].ports[0]: containerPort 80/TCP of container "side" is already declared by container "web" ` +
 			`(containers in a pod share one network namespace; give one of them another port)`},
 	}, {
+		name:     "the same port twice in one container, the same host port in two",
+		manifest: podManifest(plainMeta, "  containers:\n  - {name: web, image: a, ports: [{containerPort: 80, hostPort: 8080}, {containerPort: 80}]}\n  - {name: side, image: b, ports: [{containerPort: 81, hostPort: 8080}]}\n"),
+		want: []string{
+			`p.yaml: spec.containers[0].ports[1]: containerPort 80/TCP is declared twice in container "web"`,
+			`p.yaml: spec.containers[1].ports[0].hostPort: hostPort 8080/TCP is declared twice in this pod; each host port can be bound once`,
+		},
+	}, {
 		name:     "no containers, no name",
 		manifest: "apiVersion: v1\nkind: Pod\nmetadata: {}\nspec: {}\n",
 		want: []string{
@@ -99,7 +106,7 @@ func TestValidPodsPass(t *testing.T) {
 	manifests := []string{
 		podManifest(plainMeta, "  containers:\n  - {name: a, image: x, ports: [{containerPort: 80}, {containerPort: 80, protocol: UDP}]}\n  - {name: b, image: z, ports: [{containerPort: 81}]}\n"),
 		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {medium: Memory}}\n  - {name: h, hostPath: {path: /srv, type: Directory}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts: [{name: d, mountPath: /d}, {name: h, mountPath: /h, subPath: sub}]\n    readinessProbe: {httpGet: {port: http}}\n    ports: [{name: http, containerPort: 8080}]\n    env: [{name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]\n"),
-		podManifest("  name: p\n  labels: {app: web}\n", "  initContainers:\n  - {name: init, image: x, restartPolicy: null}\n  containers:\n  - {name: a, image: x}\n  restartPolicy: OnFailure\n  automountServiceAccountToken: false\n"),
+		podManifest("  name: p\n  labels: {app: web}\n", "  initContainers:\n  - {name: init, image: x, restartPolicy: null, ports: [{containerPort: 1, hostPort: 9}]}\n  - {name: init2, image: x, ports: [{containerPort: 1, hostPort: 9}]}\n  containers:\n  - {name: a, image: x}\n  restartPolicy: OnFailure\n  automountServiceAccountToken: false\n"),
 	}
 	for i, manifest := range manifests {
 		if got := problemsOf(t, "p.yaml", manifest); got != nil {
