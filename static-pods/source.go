@@ -48,9 +48,9 @@ type Source struct {
 	current atomic.Pointer[Snapshot]
 
 	// The fields below are owned by the goroutine running Run.
-	files     map[string]*fileState // by absolute path
-	pending   map[string]time.Time  // failing files to re-read at the given time
-	sequence  uint64                // orders first appearances; see fileState
+	files     map[string]*fileState  // by absolute path
+	pending   map[string]pendingRead // failing files waiting to be quiet
+	sequence  uint64                 // orders first appearances; see fileState
 	published *Snapshot
 	dirGone   bool // the directory was missing at the last relist
 
@@ -87,7 +87,7 @@ func NewSource(cfg Config) (*Source, error) {
 		log:      cfg.Logger,
 		updates:  make(chan Snapshot, 1),
 		files:    map[string]*fileState{},
-		pending:  map[string]time.Time{},
+		pending:  map[string]pendingRead{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

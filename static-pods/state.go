@@ -31,6 +31,15 @@ const (
 	settled
 )
 
+// pendingRead is a failing file waiting to be quiet before it is reported.
+type pendingRead struct {
+	due    time.Time
+	digest [sha256.Size]byte // what failed; a change restarts the wait
+}
+
+// goneDigest stands for "no file" in pendingRead.
+var goneDigest = sha256.Sum256([]byte("no manifest at this path"))
+
 // readFile reads a manifest and applies the result, as mode says.
 func (s *Source) readFile(path string, mode readMode, now time.Time) {
 	state := s.files[path]
@@ -40,7 +49,7 @@ func (s *Source) readFile(path string, mode readMode, now time.Time) {
 		case state == nil:
 			delete(s.pending, path)
 		case mode == eager:
-			s.pending[path] = now.Add(s.debounce)
+			s.holdBack(path, goneDigest, now)
 		default:
 			s.removeFile(path)
 		}
@@ -53,11 +62,21 @@ func (s *Source) readFile(path string, mode readMode, now time.Time) {
 	}
 	pods, ferr := s.decode(path, data, readErr)
 	if ferr != nil && mode == eager {
-		s.pending[path] = now.Add(s.debounce)
+		s.holdBack(path, digest, now)
 		return
 	}
 	delete(s.pending, path)
 	s.commit(path, digest, pods, ferr)
+}
+
+// holdBack schedules a failing file to be re-read once it has been quiet
+// for the debounce period. Reading the same failure again (a relist) does
+// not restart the wait; a change does.
+func (s *Source) holdBack(path string, digest [sha256.Size]byte, now time.Time) {
+	if held, ok := s.pending[path]; ok && held.digest == digest {
+		return
+	}
+	s.pending[path] = pendingRead{due: now.Add(s.debounce), digest: digest}
 }
 
 func contentDigest(data []byte, readErr error) [sha256.Size]byte {
@@ -79,8 +98,8 @@ func (s *Source) decode(path string, data []byte, readErr error) ([]*v1.Pod, *Fi
 // settleDue re-reads, in settled mode, the failing files whose quiet period
 // has passed.
 func (s *Source) settleDue(now time.Time) {
-	for path, due := range s.pending {
-		if !due.After(now) {
+	for path, held := range s.pending {
+		if !held.due.After(now) {
 			s.readFile(path, settled, now)
 		}
 	}
@@ -89,9 +108,9 @@ func (s *Source) settleDue(now time.Time) {
 // nextPending returns the earliest pending re-read, if any.
 func (s *Source) nextPending() (time.Time, bool) {
 	var next time.Time
-	for _, due := range s.pending {
-		if next.IsZero() || due.Before(next) {
-			next = due
+	for _, held := range s.pending {
+		if next.IsZero() || held.due.Before(next) {
+			next = held.due
 		}
 	}
 	return next, !next.IsZero()

@@ -176,3 +176,11 @@ func TestNewSourceChecksConfig(t *testing.T) {
 		t.Errorf("Current before Run = %+v, want empty", snap)
 	}
 }
+
+func TestFrequentRelistsDoNotPostponeAnError(t *testing.T) {
+	// Relists re-read the failing file far more often than the debounce
+	// period; only a change to the file may restart the wait.
+	h := startSource(t, Config{Debounce: 100 * time.Millisecond, Relist: 10 * time.Millisecond})
+	h.write("bad.yaml", "kind: Pod\n")
+	h.waitFor("the error", func(s Snapshot) bool { return len(s.Errors) == 1 })
+}

@@ -83,7 +83,8 @@ func (s *Source) handleEvents(first fsnotify.Event, queued <-chan fsnotify.Event
 		}
 	}
 	now := time.Now()
-	for path := range paths {
+	// In name order, so files first seen together rank as on a first listing.
+	for _, path := range sortedKeys(paths) {
 		s.readFile(path, eager, now)
 	}
 	if !dirKept {
