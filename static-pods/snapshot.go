@@ -2,6 +2,7 @@ package staticpods
 
 import (
 	"path/filepath"
+	"strings"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -45,14 +46,7 @@ type FileError struct {
 
 // Error returns the messages joined, so a FileError can travel as an error.
 func (e *FileError) Error() string {
-	text := ""
-	for i, m := range e.Messages {
-		if i > 0 {
-			text += "; "
-		}
-		text += m
-	}
-	return text
+	return strings.Join(e.Messages, "; ")
 }
 
 // add appends one problem; prefix (such as "document 2: ") goes between

@@ -21,9 +21,10 @@ type Config struct {
 	// Relist is how often the whole directory is re-read, to heal events
 	// the watcher missed. Default 20s.
 	Relist time.Duration
-	// Debounce is how long a file that fails to parse must stay unchanged
-	// before its error is reported, so an editor's half-written save makes
-	// no noise. Good files are never delayed. Default 150ms.
+	// Debounce is how long a file that fails to parse, or has disappeared,
+	// must stay so before its error (or removal) is published, so an
+	// editor's half-written save makes no noise and takes no pod down. Good
+	// files are never delayed. Default 150ms.
 	Debounce time.Duration
 	// Logger receives one line per event; nil discards.
 	Logger *slog.Logger

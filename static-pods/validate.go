@@ -14,9 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// ValidatePod checks a defaulted pod as the API server would, plus the
-// limits of a pod with no API server behind it (see restrictStaticPod). It
-// returns every problem, not just the first.
+// ValidatePod checks a defaulted pod as the API server would, and refuses
+// the fields a pod without an API server cannot use (configMap and secret
+// volumes, service accounts, ephemeral containers, resource claims, ...).
+// It returns every problem, not just the first. spec.nodeName is left to
+// DecodeManifest, which knows this node's name.
 func ValidatePod(pod *v1.Pod) field.ErrorList {
 	problems := validatePod(pod)
 	list := make(field.ErrorList, 0, len(problems))
