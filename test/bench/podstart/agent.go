@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type agentProcess struct {
+	cmd       *exec.Cmd
+	manifests string
+	node      string
+	logPath   string
+}
+
+func startAgent(bin, endpoint, work string) (*agentProcess, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	a := &agentProcess{
+		manifests: filepath.Join(work, "manifests"),
+		node:      fmt.Sprintf("bench-%d", os.Getpid()),
+		logPath:   filepath.Join(work, "agent.log"),
+	}
+	if err := os.MkdirAll(a.manifests, 0o755); err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(a.logPath)
+	if err != nil {
+		return nil, err
+	}
+	a.cmd = exec.Command(bin, "run", "--runtime-endpoint", endpoint, "--manifest-dir", a.manifests,
+		"--root-dir", filepath.Join(work, "root"), "--pod-log-dir", filepath.Join(work, "pods"),
+		"--node-name", a.node, "--listen", addr)
+	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
+	if err := a.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w (run `make build`)", bin, err)
+	}
+	for i := 0; i < 200; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return a, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("agent did not start:\n%s", a.logTail())
+}
+
+func (a *agentProcess) stop() {
+	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	_, _ = a.cmd.Process.Wait()
+}
+
+func (a *agentProcess) logTail() string {
+	data, _ := os.ReadFile(a.logPath)
+	lines := strings.Split(string(data), "\n")
+	if len(lines) > 30 {
+		lines = lines[len(lines)-30:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// footprint samples the agent's resident memory and its CPU use (user +
+// system, as a percentage of one core) over the given window.
+func (a *agentProcess) footprint(window time.Duration) (rssMiB, cpuPercent float64, err error) {
+	pid := a.cmd.Process.Pid
+	before, err := cpuTicks(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	time.Sleep(window)
+	after, err := cpuTicks(pid)
+	if err != nil {
+		return 0, 0, err
+	}
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	cpuPercent = float64(after-before) / ticksPerSecond / window.Seconds() * 100
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			rssMiB = kb / 1024
+		}
+	}
+	return rssMiB, cpuPercent, nil
+}
+
+func cpuTicks(pid int) (uint64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	utime, _ := strconv.ParseUint(fields[11], 10, 64)
+	stime, _ := strconv.ParseUint(fields[12], 10, 64)
+	return utime + stime, nil
+}
