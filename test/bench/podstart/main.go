@@ -173,4 +173,3 @@ func parallel(n int, fn func(i int) error) ([]time.Duration, error) {
 	}
 	return out, nil
 }
-
