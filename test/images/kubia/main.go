@@ -34,7 +34,8 @@ Usage:
   kubia sleep DURATION       sleep (Go duration like 1.5s, plain seconds, or "infinity")
 
 Endpoints: / answers "You've hit <hostname>"; /healthz and /ready answer
-200 "ok", or 500 while their switch file exists.
+200 "ok", or 500 while their switch file exists; /bytes?n=N answers N bytes
+where byte i is i mod 251 (a data source for throughput tests).
 
 Server flags (each also settable by the environment variable shown; a flag
 wins over its variable):

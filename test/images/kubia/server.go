@@ -172,6 +172,7 @@ func (s *server) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.switchedProbe(s.opts.unhealthyFile))
 	mux.HandleFunc("/ready", s.switchedProbe(s.opts.unreadyFile))
+	mux.HandleFunc("GET /bytes", serveBytes)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "You've hit %s\n", s.hostname)
 	})
