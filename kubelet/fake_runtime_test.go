@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -96,8 +97,7 @@ func (f *fakeRuntime) ListPodSandbox(_ context.Context, filter *runtimeapi.PodSa
 	var out []*runtimeapi.PodSandbox
 	for _, s := range f.sandboxes {
 		if matches(s.Labels, filter.GetLabelSelector()) {
-			copy := *s
-			out = append(out, &copy)
+			out = append(out, proto.Clone(s).(*runtimeapi.PodSandbox))
 		}
 	}
 	return out, nil
@@ -182,8 +182,7 @@ func (f *fakeRuntime) ContainerStatus(_ context.Context, id string, _ bool) (*ru
 	if !ok {
 		return nil, notFound(id)
 	}
-	copy := *c
-	return &runtimeapi.ContainerStatusResponse{Status: &copy}, nil
+	return &runtimeapi.ContainerStatusResponse{Status: proto.Clone(c).(*runtimeapi.ContainerStatus)}, nil
 }
 
 func (f *fakeRuntime) ImageStatus(_ context.Context, image *runtimeapi.ImageSpec, _ bool) (*runtimeapi.ImageStatusResponse, error) {

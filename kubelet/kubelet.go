@@ -63,6 +63,7 @@ type Kubelet struct {
 	cfg          Config
 	log          *slog.Logger
 	workers      *podWorkers
+	relister     *relister
 	crashBackoff *backoff
 	pullBackoff  *backoff
 	startRetry   *backoff
@@ -122,6 +123,7 @@ func New(cfg Config) (*Kubelet, error) {
 		pods:         map[types.UID]*podRecord{},
 	}
 	k.workers = newPodWorkers(k.syncPod, cfg.Logger)
+	k.relister = newRelister(cfg.Runtime, cfg.NodeName, cfg.RelistPeriod, cfg.Metrics, cfg.Logger)
 	return k, nil
 }
 
@@ -130,8 +132,17 @@ func New(cfg Config) (*Kubelet, error) {
 func (k *Kubelet) Run(ctx context.Context) error {
 	k.workers.start(ctx)
 	defer k.workers.wait()
-	pleg := newRelister(k.cfg.Runtime, k.cfg.NodeName, k.cfg.RelistPeriod, k.cfg.Metrics, k.log)
-	return pleg.run(ctx, k.handleRuntimeChanges)
+	return k.relister.run(ctx, k.handleRuntimeChanges)
+}
+
+// CountPods reports the ready sandboxes and the containers by state that
+// the last relist saw, for kubelet_running_pods/containers.
+func (k *Kubelet) CountPods() (running int, containersByState map[string]int) {
+	counts := k.relister.counts.Load()
+	if counts == nil {
+		return 0, map[string]int{}
+	}
+	return counts.ReadySandboxes, counts.Containers
 }
 
 // SetDesired replaces the desired pods and the manifest errors. Pods that

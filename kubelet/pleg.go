@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -23,6 +24,16 @@ type relister struct {
 	last     map[string]string    // sandbox or container ID → state, last relist
 	owners   map[string]types.UID // sandbox or container ID → pod UID, last relist
 	lastTime time.Time
+
+	counts atomic.Pointer[RuntimeCounts]
+}
+
+// RuntimeCounts is what the last relist saw of this agent's objects.
+type RuntimeCounts struct {
+	ReadySandboxes int
+	// Containers counts containers by state: "created", "running",
+	// "exited", "unknown" (the kubelet's container_state values).
+	Containers map[string]int
 }
 
 func newRelister(rt Runtime, node string, period time.Duration, m Metrics, log *slog.Logger) *relister {
@@ -85,6 +96,7 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 		interval = start.Sub(r.lastTime)
 	}
 	r.last, r.lastTime, r.owners = states, start, owner
+	r.counts.Store(countObjects(sandboxes, containers))
 	r.metrics.ObservePLEGRelist(time.Since(start), interval)
 	report(keys(changed), keys(present))
 	return nil
@@ -96,4 +108,30 @@ func keys(set map[types.UID]bool) []types.UID {
 		out = append(out, k)
 	}
 	return out
+}
+
+func countObjects(sandboxes []*runtimeapi.PodSandbox, containers []*runtimeapi.Container) *RuntimeCounts {
+	counts := &RuntimeCounts{Containers: map[string]int{}}
+	for _, s := range sandboxes {
+		if s.GetState() == runtimeapi.PodSandboxState_SANDBOX_READY {
+			counts.ReadySandboxes++
+		}
+	}
+	for _, c := range containers {
+		counts.Containers[containerStateName(c.GetState())]++
+	}
+	return counts
+}
+
+func containerStateName(s runtimeapi.ContainerState) string {
+	switch s {
+	case runtimeapi.ContainerState_CONTAINER_CREATED:
+		return "created"
+	case runtimeapi.ContainerState_CONTAINER_RUNNING:
+		return "running"
+	case runtimeapi.ContainerState_CONTAINER_EXITED:
+		return "exited"
+	default:
+		return "unknown"
+	}
 }

@@ -135,9 +135,13 @@ func (k *Kubelet) runSandbox(ctx context.Context, pod *v1.Pod, attempt uint32) (
 	if err := os.MkdirAll(k.podDir(pod.UID), 0o750); err != nil {
 		return sandboxRef{}, fmt.Errorf("creating pod directory: %w", err)
 	}
+	handler := k.cfg.RuntimeHandler
+	if pod.Spec.RuntimeClassName != nil {
+		handler = *pod.Spec.RuntimeClassName // no RuntimeClass objects here: the name is the handler
+	}
 	began := time.Now()
-	id, err := k.cfg.Runtime.RunPodSandbox(ctx, config, k.cfg.RuntimeHandler)
-	k.cfg.Metrics.ObserveRunPodSandbox(k.cfg.RuntimeHandler, time.Since(began))
+	id, err := k.cfg.Runtime.RunPodSandbox(ctx, config, handler)
+	k.cfg.Metrics.ObserveRunPodSandbox(handler, time.Since(began))
 	if err != nil {
 		return sandboxRef{}, fmt.Errorf("creating pod sandbox: %w", err)
 	}

@@ -9,35 +9,61 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/minikubelet/minikubelet/cni"
 )
 
 // Options are the agent's settings; every flag of `minikubelet run` has one.
 type Options struct {
-	ManifestDir     string
-	RuntimeEndpoint string
-	RootDir         string
-	PodLogDir       string
-	NodeName        string
-	Listen          string
-	CgroupParent    string
-	RelistPeriod    time.Duration
-	ManifestRelist  time.Duration
-	LogLevel        string
-	LogFormat       string
+	ManifestDir     string        `json:"manifestDir"`
+	RuntimeEndpoint string        `json:"runtimeEndpoint"`
+	RootDir         string        `json:"rootDir"`
+	PodLogDir       string        `json:"podLogDir"`
+	NodeName        string        `json:"nodeName"`
+	Listen          string        `json:"listen"`
+	CgroupParent    string        `json:"cgroupParent"`
+	RelistPeriod    time.Duration `json:"relistPeriod"`
+	ManifestRelist  time.Duration `json:"manifestRelistPeriod"`
+	LogLevel        string        `json:"logLevel"`
+	LogFormat       string        `json:"logFormat"`
+
+	// Pod network. ManageNetwork off leaves CNI configuration to the
+	// runtime's administrator.
+	ManageNetwork bool         `json:"manageNetwork"`
+	PodCIDR       string       `json:"podCIDR"`
+	ClusterCIDR   string       `json:"clusterCIDR"`
+	BridgeName    string       `json:"bridgeName"`
+	CNIConfDir    string       `json:"cniConfDir"`
+	CNIBinDirs    []string     `json:"cniBinDirs"`
+	CNICacheDir   string       `json:"cniCacheDir"`
+	CNIDataDir    string       `json:"cniDataDir"`
+	Peers         cni.PeerList `json:"peers"`
+
+	// Container logs.
+	ContainerLogMaxSize  string `json:"containerLogMaxSize"`
+	ContainerLogMaxFiles int    `json:"containerLogMaxFiles"`
 }
 
 // DefaultOptions are the kubelet-like defaults.
 func DefaultOptions() Options {
 	return Options{
-		ManifestDir:    "/etc/minikubelet/manifests",
-		RootDir:        "/var/lib/minikubelet",
-		PodLogDir:      "/var/log/pods",
-		Listen:         "127.0.0.1:10350",
-		CgroupParent:   "/minikubelet",
-		RelistPeriod:   time.Second,
-		ManifestRelist: 20 * time.Second,
-		LogLevel:       "info",
-		LogFormat:      "text",
+		ManifestDir:          "/etc/minikubelet/manifests",
+		RootDir:              "/var/lib/minikubelet",
+		PodLogDir:            "/var/log/pods",
+		Listen:               "127.0.0.1:10350",
+		CgroupParent:         "/minikubelet",
+		RelistPeriod:         time.Second,
+		ManifestRelist:       20 * time.Second,
+		LogLevel:             "info",
+		LogFormat:            "text",
+		ManageNetwork:        true,
+		PodCIDR:              cni.DefaultPodCIDR,
+		BridgeName:           cni.DefaultBridgeName,
+		CNIConfDir:           cni.DefaultConfDir,
+		CNIBinDirs:           append([]string(nil), cni.DefaultBinDirs...),
+		CNICacheDir:          cni.DefaultCacheDir,
+		ContainerLogMaxSize:  "10Mi",
+		ContainerLogMaxFiles: 5,
 	}
 }
 

@@ -10,11 +10,15 @@ import (
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet"
-	"github.com/minikubelet/minikubelet/kubelet/server"
+	"github.com/minikubelet/minikubelet/kubelet/logs"
+	"github.com/minikubelet/minikubelet/metrics"
 	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
 
@@ -31,13 +35,32 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	log.Debug("effective configuration", "options", fmt.Sprintf("%+v", opts))
+	logMaxSize, err := resource.ParseQuantity(opts.ContainerLogMaxSize)
+	if err != nil {
+		return fmt.Errorf("--container-log-max-size %q: %w (use a size such as 10Mi)", opts.ContainerLogMaxSize, err)
+	}
 
-	runtime, err := cri.Dial(ctx, cri.Config{Endpoint: opts.RuntimeEndpoint, Logger: log.With("component", "cri")})
+	registry := prometheus.NewRegistry()
+	m, err := metrics.New(registry)
+	if err != nil {
+		return err
+	}
+	runtime, err := cri.Dial(ctx, cri.Config{Endpoint: opts.RuntimeEndpoint, Observer: m, Logger: log.With("component", "cri")})
 	if err != nil {
 		return err
 	}
 	defer runtime.Close(context.Background())
 	log.Info("runtime ready", "endpoint", runtime.Endpoint(), "runtime", runtime.RuntimeName(), "version", runtime.RuntimeVersion())
+
+	g, ctx := errgroup.WithContext(ctx)
+	networkReady := newReadiness(runtime)
+	if opts.ManageNetwork {
+		network, err := startNetwork(ctx, opts, runtime, m, log)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return network.Run(ctx) })
+	}
 
 	source, err := staticpods.NewSource(staticpods.Config{
 		Dir: opts.ManifestDir, NodeName: opts.NodeName, Relist: opts.ManifestRelist,
@@ -50,8 +73,22 @@ func Run(ctx context.Context, opts Options) error {
 		Runtime: runtime, Images: runtime, RuntimeName: runtime.RuntimeName(),
 		NodeName: opts.NodeName, RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod,
+		NetworkReady: networkReady.check, Metrics: m,
 		Logger: log.With("component", "kubelet"),
 	})
+	if err != nil {
+		return err
+	}
+	m.SetPodCounter(kl)
+	ownLabels := map[string]string{kubelet.ManagedByLabel: kubelet.ManagedByValue, kubelet.NodeLabel: opts.NodeName}
+	rotator, err := logs.NewRotator(logs.RotatorConfig{
+		Runtime: runtime, MaxSize: logMaxSize.Value(), MaxFiles: opts.ContainerLogMaxFiles,
+		Labels: ownLabels, Logger: log.With("component", "logs"),
+	})
+	if err != nil {
+		return err
+	}
+	handler, err := apiHandler(kl, runtime, registry, ownLabels, networkReady, log)
 	if err != nil {
 		return err
 	}
@@ -59,21 +96,41 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s for the agent API: %w (is another minikubelet running? set --listen)", opts.Listen, err)
 	}
-	srv := &http.Server{Handler: server.New(server.Config{Pods: kl, Logger: log}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("API listening", "address", "http://"+listener.Addr().String())
 
-	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return source.Run(ctx) })
 	g.Go(func() error { return kl.Run(ctx) })
-	g.Go(func() error { feedDesired(ctx, source, kl); return nil })
+	g.Go(func() error { feedDesired(ctx, source, kl, m); return nil })
+	g.Go(func() error { return rotator.Run(ctx) })
 	g.Go(func() error { return serveHTTP(ctx, srv, listener, log) })
 	err = g.Wait()
 	log.Info("agent stopped; pods keep running")
 	return err
 }
 
+// startNetwork writes and checks the pod network configuration before any
+// pod is started, so a missing plugin is one clear error at start rather
+// than a failure deep inside RunPodSandbox.
+func startNetwork(ctx context.Context, opts Options, runtime *cri.Client, m *metrics.Kubelet, log *slog.Logger) (*cni.Manager, error) {
+	network, err := cni.New(cni.Config{
+		PodCIDR: opts.PodCIDR, ClusterCIDR: opts.ClusterCIDR, BridgeName: opts.BridgeName,
+		ConfDir: opts.CNIConfDir, BinDirs: opts.CNIBinDirs, CacheDir: opts.CNICacheDir, DataDir: opts.CNIDataDir,
+		Peers: opts.Peers, Logger: log.With("component", "cni"),
+		OnRepair: m.RepairedCNIConfig, OnLeakReleased: func() { m.ReleasedLeakedAddresses(1) },
+	}, runtime)
+	if err != nil {
+		return nil, err
+	}
+	if err := network.Setup(ctx); err != nil {
+		return nil, err
+	}
+	log.Info("pod network configured", "conflist", network.ConfPath(), "podCIDR", opts.PodCIDR)
+	return network, nil
+}
+
 // feedDesired hands every manifest snapshot to the sync loop.
-func feedDesired(ctx context.Context, source *staticpods.Source, kl *kubelet.Kubelet) {
+func feedDesired(ctx context.Context, source *staticpods.Source, kl *kubelet.Kubelet, m *metrics.Kubelet) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -84,10 +141,13 @@ func feedDesired(ctx context.Context, source *staticpods.Source, kl *kubelet.Kub
 				pods = append(pods, kubelet.DesiredPod{Pod: p.Pod, File: p.File, Stale: p.Stale})
 			}
 			errs := make([]kubelet.ManifestError, 0, len(snap.Errors))
+			files := make([]string, 0, len(snap.Errors))
 			for _, e := range snap.Errors {
 				errs = append(errs, kubelet.ManifestError{File: e.File, Messages: e.Messages, Pods: e.Pods})
+				files = append(files, e.File)
 			}
 			kl.SetDesired(pods, errs)
+			m.SetManifestErrors(files)
 		}
 	}
 }

@@ -115,6 +115,8 @@ func (a *Agent) Start() {
 		"--pod-log-dir", a.PodLogDir,
 		"--node-name", a.NodeName,
 		"--listen", a.Listen,
+		"--cni-conf-dir", a.Env.CNIConfDir,
+		"--cni-bin-dir", a.Env.CNIBinDir,
 	}, a.ExtraArgs...)
 	a.cmd = exec.Command(a.Binary, args...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
