@@ -73,6 +73,8 @@ type Kubelet struct {
 	pods           map[types.UID]*podRecord
 	manifestErrors []ManifestError
 	desiredSeen    bool
+	version        uint64
+	changed        chan struct{}
 }
 
 // New checks the configuration and fills in defaults.
@@ -121,6 +123,7 @@ func New(cfg Config) (*Kubelet, error) {
 		pullBackoff:  newBackoff(10*time.Second, 5*time.Minute, cfg.Now),
 		startRetry:   newBackoff(time.Second, 30*time.Second, cfg.Now),
 		pods:         map[types.UID]*podRecord{},
+		changed:      make(chan struct{}),
 	}
 	k.workers = newPodWorkers(k.syncPod, cfg.Logger)
 	k.relister = newRelister(cfg.Runtime, cfg.NodeName, cfg.RelistPeriod, cfg.Metrics, cfg.Logger)
@@ -171,9 +174,16 @@ func (k *Kubelet) SetDesired(pods []DesiredPod, errs []ManifestError) {
 		} else if rec.desired == nil {
 			touched = append(touched, uid)
 		}
+		if rec.lastPod != p.Pod || rec.stale != p.Stale {
+			k.bump(rec)
+		}
 		rec.desired, rec.lastPod, rec.file, rec.stale = p.Pod, p.Pod, p.File, p.Stale
 	}
+	for _, uid := range deleted {
+		k.bump(k.pods[uid])
+	}
 	k.manifestErrors = errs
+	k.bump(nil)
 	k.desiredSeen = true
 	k.mu.Unlock()
 	k.cfg.Metrics.SetDesiredPods(len(pods))

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"sort"
+	"strconv"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -35,6 +36,9 @@ type podRecord struct {
 	// startObserved is set once the pod-start latency has been recorded.
 	startObserved bool
 	observed      *observedPod
+	// version is the agent-wide change counter when this pod last changed;
+	// it becomes the pod's resourceVersion for API watchers.
+	version uint64
 }
 
 func newPodRecord(pod *v1.Pod, now time.Time) *podRecord {
@@ -80,6 +84,7 @@ func (k *Kubelet) Pods() []PodView {
 		}
 		pod := rec.lastPod.DeepCopy()
 		pod.Status = *rec.status.DeepCopy()
+		pod.ResourceVersion = strconv.FormatUint(rec.version, 10)
 		if pod.Status.Phase == "" {
 			pod.Status.Phase = v1.PodPending
 		}
@@ -140,4 +145,22 @@ func brokenManifestView(name types.NamespacedName, e ManifestError) PodView {
 		pod.Status.Message = e.Messages[0]
 	}
 	return PodView{Pod: pod, File: e.File, ManifestErrors: e.Messages}
+}
+
+// Changed returns a channel that is closed at the next change of any pod's
+// spec or status, for API watchers: wait on it, then call Pods again.
+func (k *Kubelet) Changed() <-chan struct{} {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.changed
+}
+
+// bump records a change of rec and wakes watchers. Callers hold k.mu.
+func (k *Kubelet) bump(rec *podRecord) {
+	k.version++
+	if rec != nil {
+		rec.version = k.version
+	}
+	close(k.changed)
+	k.changed = make(chan struct{})
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -28,7 +29,11 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 			rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventBackOff, Container: name, Message: w.Message})
 		}
 	}
-	rec.status = computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal)
+	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal)
+	if !equality.Semantic.DeepEqual(status, rec.status) {
+		rec.status = status
+		k.bump(rec)
+	}
 	rec.observed = obs
 	for name, w := range plan.Waiting {
 		if rec.waiting == nil {

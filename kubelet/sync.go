@@ -128,6 +128,7 @@ func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1
 		return resyncAfterAction, false // wanted again meanwhile
 	}
 	delete(k.pods, uid)
+	k.bump(nil)
 	k.mu.Unlock()
 	k.crashBackoff.ResetPrefix(string(uid) + "/")
 	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
