@@ -1,0 +1,123 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// epoch is the timestamp of every file and of the image itself: fixed, so
+// the same binary always yields the same digest and reruns can skip pushes.
+var epoch = time.Unix(0, 0).UTC()
+
+// imageSpec describes one test image: which package to compile and where to
+// push it.
+type imageSpec struct {
+	pkg        string   // Go package, relative to the repository root
+	binary     string   // file name at the image root, also the entrypoint
+	repository string   // path under the registry, e.g. minikubelet/kubia
+	tags       []string // every tag that must point at the image
+	ports      []string // exposed ports, e.g. 8080/tcp
+}
+
+// testImages are the images the test bed provides to e2e tests.
+var testImages = []imageSpec{
+	{pkg: "./test/images/pause", binary: "pause", repository: "minikubelet/pause", tags: []string{"3.10"}},
+	{pkg: "./test/images/kubia", binary: "kubia", repository: "minikubelet/kubia", tags: []string{"1.0", "latest"}, ports: []string{"8080/tcp"}},
+}
+
+// Minimal account files, so runAsUser/runAsGroup by number map to names and
+// tools that look up the current user do not fail.
+const (
+	etcPasswd = "root:x:0:0:root:/:/nonexistent\nnobody:x:65534:65534:nobody:/:/nonexistent\n"
+	etcGroup  = "root:x:0:\nnogroup:x:65534:\n"
+)
+
+// buildImage packs binary into a one-layer linux/amd64 OCI image whose
+// entrypoint is the binary.
+func buildImage(spec imageSpec, binary []byte) (v1.Image, error) {
+	layerTar, err := layerTarball(spec.binary, binary)
+	if err != nil {
+		return nil, fmt.Errorf("pack layer of %s: %w", spec.repository, err)
+	}
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(layerTar)), nil
+	}, tarball.WithMediaType(types.OCILayer))
+	if err != nil {
+		return nil, fmt.Errorf("make layer of %s: %w", spec.repository, err)
+	}
+	base := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
+	base = mutate.ConfigMediaType(base, types.OCIConfigJSON)
+	base, err = mutate.ConfigFile(base, configFile(spec))
+	if err != nil {
+		return nil, fmt.Errorf("set config of %s: %w", spec.repository, err)
+	}
+	img, err := mutate.Append(base, mutate.Addendum{
+		Layer:   layer,
+		History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "minikubelet test/images/build: " + spec.pkg},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("add layer to %s: %w", spec.repository, err)
+	}
+	return img, nil
+}
+
+func configFile(spec imageSpec) *v1.ConfigFile {
+	exposed := map[string]struct{}{}
+	for _, port := range spec.ports {
+		exposed[port] = struct{}{}
+	}
+	return &v1.ConfigFile{
+		Architecture: "amd64",
+		OS:           "linux",
+		Created:      v1.Time{Time: epoch},
+		RootFS:       v1.RootFS{Type: "layers"},
+		Config: v1.Config{
+			Entrypoint:   []string{"/" + spec.binary},
+			Env:          []string{"PATH=/"},
+			WorkingDir:   "/",
+			ExposedPorts: exposed,
+		},
+	}
+}
+
+// layerTarball returns the layer's tar stream: the binary at the root, a
+// world-writable /tmp (the app writes marker files there) and /etc accounts.
+func layerTarball(binaryName string, binary []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	entries := []struct {
+		header  tar.Header
+		content []byte
+	}{
+		{tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755}, nil},
+		{tar.Header{Name: "etc/group", Typeflag: tar.TypeReg, Mode: 0o644}, []byte(etcGroup)},
+		{tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644}, []byte(etcPasswd)},
+		{tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777}, nil},
+		{tar.Header{Name: binaryName, Typeflag: tar.TypeReg, Mode: 0o755}, binary},
+	}
+	for _, entry := range entries {
+		header := entry.header
+		header.ModTime = epoch
+		header.Size = int64(len(entry.content))
+		header.Format = tar.FormatPAX
+		if err := tw.WriteHeader(&header); err != nil {
+			return nil, fmt.Errorf("tar header %s: %w", header.Name, err)
+		}
+		if _, err := tw.Write(entry.content); err != nil {
+			return nil, fmt.Errorf("tar content %s: %w", header.Name, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, fmt.Errorf("close tar: %w", err)
+	}
+	return buf.Bytes(), nil
+}

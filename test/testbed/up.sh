@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# up.sh brings up minikubelet's real-runtime test bed on a Debian 12 machine:
+# installs what is missing, starts a local image registry and a containerd
+# of the project's own (beside, not instead of, any system containerd), pushes
+# the test images and writes test/testbed/env for tests and for make run.
+#
+# Idempotent: each step checks before it acts, so a second run only verifies,
+# and a run after a crash or reboot replaces stale pid files and sockets.
+set -euo pipefail
+
+TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$TESTBED_DIR/../.." && pwd)
+# shellcheck source=lib.sh
+source "$TESTBED_DIR/lib.sh"
+ENV_FILE=${TESTBED_ENV_FILE:-$TESTBED_DIR/env}
+
+# Debian packages the test bed and the e2e tests use; prometheus brings
+# promtool, which checks the agent's metrics text.
+PACKAGES=(containerd runc containernetworking-plugins iptables docker-registry skopeo umoci prometheus curl ca-certificates)
+
+install_packages() {
+	local missing=() pkg
+	for pkg in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+	done
+	if ((${#missing[@]} == 0)); then
+		step "packages present"
+		return
+	fi
+	step "installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_go() {
+	command -v go >/dev/null || die "Go is not installed; install Go 1.26 into /usr/local/go (https://go.dev/doc/install)"
+}
+
+install_crictl() {
+	if command -v crictl >/dev/null; then
+		step "crictl present ($(command -v crictl))"
+		return
+	fi
+	local gobin
+	gobin=$(go env GOPATH)/bin
+	if [[ ! -x $gobin/crictl ]]; then
+		step "installing crictl $CRICTL_VERSION with go install (about a minute)"
+		go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
+	fi
+	install -m 0755 "$gobin/crictl" /usr/local/bin/crictl
+	step "crictl installed to /usr/local/bin/crictl"
+}
+
+write_registry_config() {
+	cat >"$REGISTRY_CONFIG" <<-YAML
+		# Written by test/testbed/up.sh: the test bed's own image registry.
+		version: 0.1
+		log:
+		  level: warn
+		storage:
+		  filesystem:
+		    rootdirectory: $TESTBED_ROOT/registry
+		  delete:
+		    enabled: true
+		http:
+		  addr: $REGISTRY
+	YAML
+}
+
+start_registry() {
+	write_registry_config
+	local status pid
+	status=$(registry_status)
+	if [[ $status == 200 ]]; then
+		step "registry answering on $REGISTRY"
+		return
+	fi
+	[[ $status == 000 ]] || die "something else answers on $REGISTRY (HTTP $status, not an open registry); stop it (e.g. systemctl stop docker-registry) and rerun"
+	if pid=$(owned_pid "$REGISTRY_PIDFILE" "$REGISTRY_CONFIG"); then
+		step "registry (pid $pid) not answering; restarting it"
+		stop_owned "$REGISTRY_PIDFILE" "$REGISTRY_CONFIG" registry
+	fi
+	step "starting registry on $REGISTRY (log $REGISTRY_LOG)"
+	# 9>&- : the daemon must not inherit (and so hold forever) the up.sh lock.
+	setsid docker-registry serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null 9>&- &
+	echo $! >"$REGISTRY_PIDFILE"
+	for _ in $(seq 100); do
+		[[ $(registry_status) == 200 ]] && return
+		sleep 0.1
+	done
+	tail -n 20 "$REGISTRY_LOG" >&2 || true
+	die "registry did not answer on http://$REGISTRY/v2/ within 10s; see $REGISTRY_LOG"
+}
+
+push_images() {
+	step "building and pushing test images (skipped when the registry already has them)"
+	(cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY")
+}
+
+write_registry_hosts() {
+	mkdir -p "$TESTBED_ROOT/certs.d/$REGISTRY"
+	cat >"$TESTBED_ROOT/certs.d/$REGISTRY/hosts.toml" <<-TOML
+		# Written by test/testbed/up.sh: pull from the local registry over plain HTTP.
+		server = "http://$REGISTRY"
+
+		[host."http://$REGISTRY"]
+		  capabilities = ["pull", "resolve"]
+	TOML
+}
+
+# write_cni_conflist writes the initial pod network only if the conf dir has
+# none: the agent owns the file once it runs, and a rewrite would undo it.
+write_cni_conflist() {
+	local conflist=$CNI_CONF_DIR/10-minikubelet.conflist
+	if compgen -G "$CNI_CONF_DIR/*.conf*" >/dev/null; then
+		step "CNI config present in $CNI_CONF_DIR (left as is)"
+		return
+	fi
+	step "writing initial CNI config $conflist"
+	cat >"$conflist.tmp" <<-JSON
+		{
+		  "cniVersion": "1.0.0",
+		  "name": "$CNI_NETWORK",
+		  "plugins": [
+		    {
+		      "type": "bridge",
+		      "bridge": "mkbr0",
+		      "isGateway": true,
+		      "ipMasq": true,
+		      "hairpinMode": true,
+		      "ipam": {
+		        "type": "host-local",
+		        "ranges": [[{ "subnet": "$POD_CIDR" }]],
+		        "routes": [{ "dst": "0.0.0.0/0" }]
+		      }
+		    },
+		    { "type": "portmap", "capabilities": { "portMappings": true } }
+		  ]
+		}
+	JSON
+	mv "$conflist.tmp" "$conflist"
+}
+
+# render_containerd_config prints the containerd 1.6 config the test bed owns.
+render_containerd_config() {
+	cat <<-TOML
+		# Written by test/testbed/up.sh; edits are overwritten.
+		version = 2
+		root = "$TESTBED_ROOT/containerd"
+		state = "$RUN_DIR/containerd-state"
+		# Snapshotters this machine cannot use only add errors to the log.
+		disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+
+		[grpc]
+		  address = "$CONTAINERD_SOCKET"
+
+		[ttrpc]
+		  address = "$CONTAINERD_SOCKET.ttrpc"
+
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$TESTBED_ROOT/opt"
+
+		[plugins."io.containerd.grpc.v1.cri"]
+		  sandbox_image = "$PAUSE_IMAGE"
+		  # Processes here lack CAP_SYS_RESOURCE: a negative oom_score_adj makes
+		  # runc fail with "can't get final child's PID from pipe: EOF".
+		  restrict_oom_score_adj = true
+		  # Keeps pod network namespaces under our state dir, not /run/netns.
+		  netns_mounts_under_state_dir = true
+
+		  [plugins."io.containerd.grpc.v1.cri".containerd]
+		    default_runtime_name = "runc"
+		    snapshotter = "overlayfs"
+
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+		      runtime_type = "io.containerd.runc.v2"
+
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		        # Our own runc root, so down.sh can find leftovers of this runtime only.
+		        Root = "$RUN_DIR/runc"
+		        SystemdCgroup = false
+
+		  [plugins."io.containerd.grpc.v1.cri".cni]
+		    bin_dir = "$CNI_BIN_DIR"
+		    conf_dir = "$CNI_CONF_DIR"
+		    max_conf_num = 1
+
+		  [plugins."io.containerd.grpc.v1.cri".registry]
+		    config_path = "$TESTBED_ROOT/certs.d"
+	TOML
+}
+
+# write_containerd_config reports (exit 0) whether the config changed.
+write_containerd_config() {
+	local rendered
+	rendered=$(render_containerd_config)
+	if [[ -f $CONTAINERD_CONFIG && $(<"$CONTAINERD_CONFIG") == "$rendered" ]]; then
+		return 1
+	fi
+	printf '%s\n' "$rendered" >"$CONTAINERD_CONFIG.tmp"
+	mv "$CONTAINERD_CONFIG.tmp" "$CONTAINERD_CONFIG"
+	step "wrote containerd config $CONTAINERD_CONFIG"
+}
+
+start_containerd() {
+	local config_changed=false pid
+	write_containerd_config && config_changed=true
+	if containerd_answers && ! $config_changed; then
+		step "containerd answering on $CONTAINERD_SOCKET"
+		return
+	fi
+	if pid=$(owned_pid "$CONTAINERD_PIDFILE" "$CONTAINERD_CONFIG"); then
+		# Running containers survive: their shims outlive containerd.
+		step "restarting containerd (pid $pid): config changed or not answering"
+		stop_owned "$CONTAINERD_PIDFILE" "$CONTAINERD_CONFIG" containerd
+	elif containerd_answers; then
+		die "a containerd not started by up.sh serves $CONTAINERD_SOCKET; stop it and rerun"
+	fi
+	rm -f "$CONTAINERD_SOCKET" "$CONTAINERD_SOCKET.ttrpc"
+	step "starting containerd (log $CONTAINERD_LOG)"
+	setsid containerd --config "$CONTAINERD_CONFIG" >>"$CONTAINERD_LOG" 2>&1 </dev/null 9>&- &
+	echo $! >"$CONTAINERD_PIDFILE"
+	for _ in $(seq 300); do
+		containerd_answers && return
+		[[ -d /proc/$(<"$CONTAINERD_PIDFILE") ]] || break
+		sleep 0.1
+	done
+	tail -n 30 "$CONTAINERD_LOG" >&2 || true
+	die "containerd did not answer on $CONTAINERD_SOCKET within 30s; see $CONTAINERD_LOG"
+}
+
+pull_images() {
+	local image
+	for image in "$PAUSE_IMAGE" "$KUBIA_IMAGE"; do
+		crictl_tb --timeout 60s pull "$image" >/dev/null ||
+			die "containerd could not pull $image from the local registry; see $CONTAINERD_LOG"
+	done
+	step "containerd pulled $PAUSE_IMAGE and $KUBIA_IMAGE"
+}
+
+write_env_file() {
+	cat >"$ENV_FILE.tmp" <<-ENV
+		# Written by test/testbed/up.sh; source it (or let tests read it) to reach the test bed.
+		TESTBED_ROOT=$TESTBED_ROOT
+		RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
+		CONTAINER_RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
+		IMAGE_SERVICE_ENDPOINT=$RUNTIME_ENDPOINT
+		CRI_CONFIG_FILE=$CRICTL_CONFIG
+		REGISTRY=$REGISTRY
+		KUBIA_IMAGE=$KUBIA_IMAGE
+		PAUSE_IMAGE=$PAUSE_IMAGE
+		CNI_CONF_DIR=$CNI_CONF_DIR
+		CNI_BIN_DIR=$CNI_BIN_DIR
+		CNI_NETWORK=$CNI_NETWORK
+		POD_CIDR=$POD_CIDR
+		CRICTL=$(command -v crictl)
+		CONTAINERD_LOG=$CONTAINERD_LOG
+	ENV
+	mv "$ENV_FILE.tmp" "$ENV_FILE"
+	step "wrote $ENV_FILE"
+}
+
+main() {
+	require_root
+	install_packages
+	require_go
+	install_crictl
+	mkdir -p "$TESTBED_ROOT/registry" "$CNI_CONF_DIR" "$RUN_DIR/containerd" "$LOG_DIR"
+	write_crictl_config
+	# Two engineers or two make targets may bring the bed up at once.
+	exec 9>"$RUN_DIR/up.lock"
+	flock 9
+	start_registry
+	push_images
+	write_registry_hosts
+	write_cni_conflist
+	start_containerd
+	pull_images
+	write_env_file
+	step "ready: $RUNTIME_ENDPOINT (source $ENV_FILE)"
+}
+
+# Run only when executed, so the functions can be sourced without side effects.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi
