@@ -135,6 +135,11 @@ func New(cfg Config) (*Kubelet, error) {
 func (k *Kubelet) Run(ctx context.Context) error {
 	k.workers.start(ctx)
 	defer k.workers.wait()
+	if events, ok := k.cfg.Runtime.(EventSource); ok {
+		done := make(chan struct{})
+		defer func() { <-done }()
+		go func() { defer close(done); k.watchEvents(ctx, events) }()
+	}
 	return k.relister.run(ctx, k.handleRuntimeChanges)
 }
 

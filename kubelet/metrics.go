@@ -13,6 +13,8 @@ type Metrics interface {
 	RestartedPod()
 	ObserveImagePull(d time.Duration)
 	ObservePLEGRelist(duration, interval time.Duration)
+	ObserveEventStreamConnect(err error)
+	ObserveEventLatency(d time.Duration)
 }
 
 type noMetrics struct{}
@@ -26,3 +28,5 @@ func (noMetrics) StartedContainer(string, error)                 {}
 func (noMetrics) RestartedPod()                                  {}
 func (noMetrics) ObserveImagePull(time.Duration)                 {}
 func (noMetrics) ObservePLEGRelist(time.Duration, time.Duration) {}
+func (noMetrics) ObserveEventStreamConnect(error)                {}
+func (noMetrics) ObserveEventLatency(time.Duration)              {}

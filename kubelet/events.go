@@ -1,0 +1,90 @@
+package kubelet
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/cri"
+)
+
+// EventSource is a runtime's container event stream (CRI
+// GetContainerEvents); containerd 2.x has one, containerd 1.6 does not.
+type EventSource interface {
+	GetContainerEvents(ctx context.Context, containerEventsCh chan *runtimeapi.ContainerEventResponse, connectionEstablishedCallback func(runtimeapi.RuntimeService_GetContainerEventsClient)) error
+}
+
+// Reconnect delays for a broken event stream; the relist keeps pods in
+// sync meanwhile.
+const (
+	eventsRetryInitial = 500 * time.Millisecond
+	eventsRetryMax     = 30 * time.Second
+)
+
+// watchEvents wakes a pod's worker as soon as the runtime reports a change
+// of one of its containers, so an exit is acted on in milliseconds instead
+// of at the next relist. Without an event stream it returns at once and the
+// relist does the job alone.
+func (k *Kubelet) watchEvents(ctx context.Context, source EventSource) {
+	delay := eventsRetryInitial
+	for ctx.Err() == nil {
+		events := make(chan *runtimeapi.ContainerEventResponse, 64)
+		connected := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- source.GetContainerEvents(ctx, events, func(runtimeapi.RuntimeService_GetContainerEventsClient) { close(connected) })
+		}()
+		err := k.consumeEvents(ctx, events, connected, done)
+		k.cfg.Metrics.ObserveEventStreamConnect(err)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, cri.ErrEventsUnsupported):
+			k.log.Info("runtime has no container event stream; relisting only", "period", k.cfg.RelistPeriod)
+			return
+		case err != nil:
+			k.log.Warn("container event stream ended; relisting until it is back", "err", err, "retryIn", delay)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, eventsRetryMax)
+	}
+}
+
+func (k *Kubelet) consumeEvents(ctx context.Context, events <-chan *runtimeapi.ContainerEventResponse, connected <-chan struct{}, done <-chan error) error {
+	logged := false
+	for {
+		select {
+		case <-connected:
+			if !logged {
+				k.log.Info("using the runtime's container events")
+				logged = true
+			}
+			connected = nil
+		case err := <-done:
+			return err
+		case ev := <-events:
+			k.handleEvent(ev)
+		}
+	}
+}
+
+func (k *Kubelet) handleEvent(ev *runtimeapi.ContainerEventResponse) {
+	labels := ev.GetPodSandboxStatus().GetLabels()
+	if labels[ManagedByLabel] != ManagedByValue || labels[NodeLabel] != k.cfg.NodeName {
+		return
+	}
+	if created := ev.GetCreatedAt(); created > 0 {
+		k.cfg.Metrics.ObserveEventLatency(time.Since(time.Unix(0, created)))
+	}
+	uid := types.UID(labels[PodUIDLabel])
+	k.log.Debug("container event", slog.String("type", ev.GetContainerEventType().String()), "pod", labels[PodNameLabel], "container", shortID(ev.GetContainerId()))
+	k.handleRuntimeChanges([]types.UID{uid}, nil)
+}
