@@ -32,10 +32,6 @@ install_packages() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-require_go() {
-	command -v go >/dev/null || die "Go is not installed; install Go 1.26 into /usr/local/go (https://go.dev/doc/install)"
-}
-
 install_crictl() {
 	if command -v crictl >/dev/null; then
 		step "crictl present ($(command -v crictl))"
@@ -240,21 +236,21 @@ pull_images() {
 
 write_env_file() {
 	cat >"$ENV_FILE.tmp" <<-ENV
-		# Written by test/testbed/up.sh; source it (or let tests read it) to reach the test bed.
-		TESTBED_ROOT=$TESTBED_ROOT
-		RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
-		CONTAINER_RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
-		IMAGE_SERVICE_ENDPOINT=$RUNTIME_ENDPOINT
-		CRI_CONFIG_FILE=$CRICTL_CONFIG
-		REGISTRY=$REGISTRY
-		KUBIA_IMAGE=$KUBIA_IMAGE
-		PAUSE_IMAGE=$PAUSE_IMAGE
-		CNI_CONF_DIR=$CNI_CONF_DIR
-		CNI_BIN_DIR=$CNI_BIN_DIR
-		CNI_NETWORK=$CNI_NETWORK
-		POD_CIDR=$POD_CIDR
-		CRICTL=$(command -v crictl)
-		CONTAINERD_LOG=$CONTAINERD_LOG
+		# Written by test/testbed/up.sh. Tests read it; source it and crictl talks to the test bed.
+		export TESTBED_ROOT=$TESTBED_ROOT
+		export RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
+		export CONTAINER_RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
+		export IMAGE_SERVICE_ENDPOINT=$RUNTIME_ENDPOINT
+		export CRI_CONFIG_FILE=$CRICTL_CONFIG
+		export REGISTRY=$REGISTRY
+		export KUBIA_IMAGE=$KUBIA_IMAGE
+		export PAUSE_IMAGE=$PAUSE_IMAGE
+		export CNI_CONF_DIR=$CNI_CONF_DIR
+		export CNI_BIN_DIR=$CNI_BIN_DIR
+		export CNI_NETWORK=$CNI_NETWORK
+		export POD_CIDR=$POD_CIDR
+		export CRICTL=$(command -v crictl)
+		export CONTAINERD_LOG=$CONTAINERD_LOG
 	ENV
 	mv "$ENV_FILE.tmp" "$ENV_FILE"
 	step "wrote $ENV_FILE"
