@@ -18,9 +18,6 @@ const (
 	// for a rotation, so a reader behind a slow client notices a rename
 	// while the renamed file is still plain and can be found by identity.
 	followBatchLines = 512
-	// finalSwitches bounds the file switches made after the container
-	// stopped; a stopped container's log cannot keep rotating.
-	finalSwitches = 8
 )
 
 // follower keeps reading a container instance's log as the runtime appends
@@ -28,9 +25,11 @@ const (
 //
 // Rotation: the rotator renames the live file and the runtime then opens a
 // new one at the same path. The follower keeps reading the renamed file
-// through its open descriptor and switches to the new file only once that
-// has data: the runtime writes serially, so from then on nothing more
-// reaches the old file, and draining it first loses and repeats nothing.
+// through its open descriptor. It moves on only once the new file has data
+// and the old one has not been written for the settle period: containerd
+// writes lines it had already read from the container into the old file
+// even after it wrote the first line to the new one. A follower that fell
+// behind walks the files rotated meanwhile one by one, oldest first.
 type follower struct {
 	read    *logRead
 	path    string
@@ -40,10 +39,16 @@ type follower struct {
 	// curAt is cur's rotation time once cur is known to be rotated; rotated
 	// files newer than that are read before the next live file.
 	curAt time.Time
+
+	// settle is how long cur must have been unwritten before the follower
+	// leaves it; settleTimer wakes the loop when that time has come.
+	settle      time.Duration
+	settleTimer *time.Timer
+	settling    bool
 }
 
 func newFollower(r *logRead, cur *os.File, curAt time.Time) (*follower, error) {
-	f := &follower{read: r, path: r.req.Path, cur: cur, curAt: curAt}
+	f := &follower{read: r, path: r.req.Path, cur: cur, curAt: curAt, settle: r.settle()}
 	if cur != nil {
 		info, err := cur.Stat()
 		if err != nil {
@@ -65,10 +70,13 @@ func newFollower(r *logRead, cur *os.File, curAt time.Time) (*follower, error) {
 	return f, nil
 }
 
-// close releases the watcher and the open file.
+// close releases the watcher, the timer and the open file.
 func (f *follower) close() {
 	if f.watcher != nil {
 		f.watcher.Close()
+	}
+	if f.settleTimer != nil {
+		f.settleTimer.Stop()
 	}
 	if f.cur != nil {
 		f.cur.Close()
@@ -87,16 +95,17 @@ func (f *follower) run(ctx context.Context) error {
 	defer ticker.Stop()
 	active := false
 	for {
-		written, more, err := f.drainBatch(ctx)
+		before := f.read.scanner.records
+		more, err := f.drainBatch(ctx)
 		if err != nil {
 			return err
 		}
-		active = active || written > 0
+		active = active || f.read.scanner.records != before
 		f.identifyCursor()
 		if more {
 			continue
 		}
-		switched, err := f.advance(ctx, false)
+		switched, err := f.advance(ctx)
 		if err != nil {
 			return err
 		}
@@ -115,7 +124,11 @@ func (f *follower) run(ctx context.Context) error {
 			// An event queue overflow loses only wake-ups; the ticker
 			// still wakes the loop, which re-reads the file anyway.
 			f.read.req.Logger.Warn("log watcher error", "path", f.path, "err", err)
+		case <-f.settled():
+			f.settling = false
 		case <-ticker.C:
+			// A container is asked about only after a quiet interval, so
+			// its last lines are on disk when it is found stopped.
 			if active {
 				active = false
 				continue
@@ -129,20 +142,20 @@ func (f *follower) run(ctx context.Context) error {
 
 // drainBatch writes up to followBatchLines new lines; more reports that
 // the batch filled before the data ran out.
-func (f *follower) drainBatch(ctx context.Context) (written int, more bool, err error) {
-	for ; written < followBatchLines; written++ {
+func (f *follower) drainBatch(ctx context.Context) (more bool, err error) {
+	for range followBatchLines {
 		line, err := f.read.scanner.next()
 		if errors.Is(err, io.EOF) {
-			return written, false, f.read.out.flush()
+			return false, f.read.out.flush()
 		}
 		if err != nil {
-			return written, false, fmt.Errorf("reading log %s: %w", f.path, err)
+			return false, fmt.Errorf("reading log %s: %w", f.path, err)
 		}
 		if err := f.read.emit(ctx, line); err != nil {
-			return written, false, err
+			return false, err
 		}
 	}
-	return written, true, f.read.out.flush()
+	return true, f.read.out.flush()
 }
 
 // discardQueuedEvents coalesces a burst of events into one re-read.
@@ -173,54 +186,29 @@ func (f *follower) stillRunning(ctx context.Context) bool {
 // finish writes what the stopped container left: the rest of the current
 // file and of any file the runtime switched to before stopping.
 func (f *follower) finish(ctx context.Context) error {
-	for range finalSwitches {
+	for {
 		if err := f.read.pump(ctx); err != nil {
 			return err
 		}
-		switched, err := f.advance(ctx, true)
-		if err != nil {
+		info, err := os.Stat(f.path)
+		if err != nil || (f.curInfo != nil && os.SameFile(info, f.curInfo)) {
+			break
+		}
+		previous := f.curInfo
+		if err := f.step(ctx); err != nil {
 			return err
 		}
-		if !switched {
-			break
+		if f.curInfo == nil || (previous != nil && os.SameFile(previous, f.curInfo)) {
+			break // the live file vanished meanwhile; nothing more to read
 		}
 	}
 	return f.read.finish(ctx)
 }
 
-// identifyCursor records cur's rotation time once cur was renamed away from
-// the live path, found among plain rotated files by file identity.
-func (f *follower) identifyCursor() {
-	if f.cur == nil || !f.curAt.IsZero() {
-		return
-	}
-	if info, err := os.Stat(f.path); err == nil && os.SameFile(info, f.curInfo) {
-		return
-	}
-	rotated, err := listRotated(f.path)
-	if err != nil {
-		return
-	}
-	for i := len(rotated) - 1; i >= 0; i-- {
-		if f.isCursor(rotated[i]) {
-			f.curAt = rotated[i].rotatedAt
-			return
-		}
-	}
-}
-
-func (f *follower) isCursor(file rotatedFile) bool {
-	if file.compressed || f.curInfo == nil {
-		return false
-	}
-	info, err := os.Stat(file.stem)
-	return err == nil && os.SameFile(info, f.curInfo)
-}
-
-// advance switches to a new live file once the runtime writes to it (or,
-// with final, once it exists), first finishing cur and any rotated file
-// between the two. It reports whether it switched.
-func (f *follower) advance(ctx context.Context, final bool) (bool, error) {
+// advance moves on from cur once the live path holds a newer file with data
+// and cur has not been written for the settle period. It reports whether
+// it moved.
+func (f *follower) advance(ctx context.Context) (bool, error) {
 	info, err := os.Stat(f.path)
 	if err != nil {
 		return false, nil // between rename and reopen; the runtime recreates it
@@ -229,42 +217,104 @@ func (f *follower) advance(ctx context.Context, final bool) (bool, error) {
 		f.curAt = time.Time{} // a failed rotation renamed cur back
 		return false, nil
 	}
-	if info.Size() == 0 && !final {
-		return false, nil // the runtime may still flush into cur
+	if info.Size() == 0 {
+		return false, nil // the runtime is still writing into cur
 	}
+	if wait := f.settle - f.curQuietFor(); wait > 0 {
+		f.wakeAfter(wait)
+		return false, nil
+	}
+	return true, f.step(ctx)
+}
+
+// curQuietFor is how long ago cur was last written.
+func (f *follower) curQuietFor() time.Duration {
+	if f.cur == nil {
+		return f.settle
+	}
+	info, err := f.cur.Stat()
+	if err != nil {
+		return f.settle
+	}
+	return time.Since(info.ModTime())
+}
+
+func (f *follower) wakeAfter(d time.Duration) {
+	f.settling = true
+	if f.settleTimer == nil {
+		f.settleTimer = time.NewTimer(d)
+		return
+	}
+	f.settleTimer.Reset(d)
+}
+
+// settled fires when a settle wait ends; nil (never) when none runs.
+func (f *follower) settled() <-chan time.Time {
+	if !f.settling {
+		return nil
+	}
+	return f.settleTimer.C
+}
+
+// step finishes cur and moves to the file that followed it: the oldest
+// plain file rotated after it, or else the live file. Compressed files on
+// the way are complete and are read whole.
+func (f *follower) step(ctx context.Context) error {
+	f.settling = false
 	f.identifyCursor()
+	f.identifyCompressedCursor()
 	if f.cur != nil {
 		if err := f.read.pump(ctx); err != nil {
-			return false, err
+			return err
 		}
 		if err := f.read.endOfFile(ctx); err != nil {
-			return false, err
+			return err
 		}
 	}
 	live, err := os.Open(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+		return nil // rotated again meanwhile; the next wake-up retries
 	}
 	if err != nil {
-		return false, fmt.Errorf("opening new log file: %w", err)
-	}
-	liveInfo, err := live.Stat()
-	if err != nil {
-		live.Close()
-		return false, fmt.Errorf("inspecting new log file: %w", err)
+		return fmt.Errorf("opening new log file: %w", err)
 	}
 	for _, file := range f.rotatedSinceCursor(live) {
+		if !file.compressed {
+			next, err := os.Open(file.stem)
+			if err == nil {
+				live.Close()
+				return f.moveTo(next, file.rotatedAt)
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				live.Close()
+				return fmt.Errorf("opening rotated log: %w", err)
+			}
+		}
+		// Compressed (or compressed since it was listed): complete.
 		if err := f.read.readRotated(ctx, file); err != nil {
 			live.Close()
-			return false, err
+			return err
 		}
+		f.curAt = file.rotatedAt
 	}
+	return f.moveTo(live, time.Time{})
+}
+
+// moveTo makes file the one being read; at is its rotation time, zero for
+// the live file.
+func (f *follower) moveTo(file *os.File, at time.Time) error {
+	info, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return fmt.Errorf("inspecting log file: %w", err)
+	}
+	f.read.req.Logger.Debug("following next log file", "file", file.Name(), "rotatedAt", at)
 	if f.cur != nil {
 		f.cur.Close()
 	}
-	f.cur, f.curInfo, f.curAt = live, liveInfo, time.Time{}
-	f.read.scanner.lines.reset(live)
-	return true, nil
+	f.cur, f.curInfo, f.curAt = file, info, at
+	f.read.scanner.lines.reset(file)
+	return nil
 }
 
 // rotatedSinceCursor lists rotated files newer than cur and older than

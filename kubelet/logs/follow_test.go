@@ -143,6 +143,67 @@ func TestFollowStartingRightAfterRenameReadsLateWritesToRenamedFile(t *testing.T
 	waitDone(t, done)
 }
 
+// containerd writes lines it had buffered into the old file even after
+// its first write to the new one; the follower must wait for them.
+func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	rt.write(fullLines("l", 0, 1))
+	var out syncBuffer
+	done := startFollow(t, rt, Options{}, &out)
+	waitFor(t, "first line", func() bool { return out.String() == "l0\n" })
+	if err := os.Rename(path, rotatedPath(path, at(1))); err != nil {
+		t.Fatal(err)
+	}
+	rt.ReopenContainerLog(t.Context(), rt.id)
+	rt.write(fullLines("l", 2, 3))
+	time.Sleep(30 * time.Millisecond)
+	old.WriteString(fullLines("l", 1, 2)) // the old writer's buffered line, late
+	waitFor(t, "all lines", func() bool { return len(out.String()) >= len("l0\nl1\nl2\n") })
+	if got := out.String(); got != "l0\nl1\nl2\n" {
+		t.Errorf("output = %q, want l0 l1 l2 in order", got)
+	}
+	rt.stop()
+	waitDone(t, done)
+}
+
+// A follower that fell two rotations behind finds its file among the
+// compressed ones and resumes right after it.
+func TestFollowerFindsItsFileAfterCompression(t *testing.T) {
+	dir, path := logDir(t)
+	writeFile(t, path, fullLines("a", 0, 50))
+	cur, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cur.Close()
+	info, _ := cur.Stat()
+	for i, content := range []string{fullLines("b", 0, 50), fullLines("c", 0, 50)} {
+		rotated := rotatedPath(path, at(10+i))
+		if err := os.Rename(path, rotated); err != nil {
+			t.Fatal(err)
+		}
+		if err := compressFile(rotated); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, path, content)
+	}
+	f := &follower{path: path, cur: cur, curInfo: info}
+	f.identifyCursor()
+	if !f.curAt.IsZero() {
+		t.Fatalf("plain identification found %v in %v", f.curAt, dirNames(t, dir))
+	}
+	f.identifyCompressedCursor()
+	if !f.curAt.Equal(at(10)) {
+		t.Errorf("curAt = %v, want %v", f.curAt, at(10))
+	}
+}
+
 // The reader follows while a writer produces 200,000 numbered lines (some
 // split into partial records) and the real rotator renames, reopens,
 // compresses and prunes underneath it: every number must arrive exactly

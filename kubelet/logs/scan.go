@@ -171,6 +171,9 @@ type logScanner struct {
 	lines     *lineReader
 	asm       assembler
 	malformed int64
+	// records counts physical lines consumed, so a follower can tell that
+	// a file still grows even when every new line is filtered out.
+	records int64
 }
 
 func newLogScanner(r io.Reader) *logScanner {
@@ -184,6 +187,7 @@ func (s *logScanner) next() (logLine, error) {
 	for {
 		raw, err := s.lines.next()
 		if errors.Is(err, errRecordTooLong) {
+			s.records++
 			s.malformed++
 			continue
 		}
@@ -206,6 +210,7 @@ func (s *logScanner) endOfFile() (logLine, bool) {
 }
 
 func (s *logScanner) consume(raw []byte) (logLine, bool) {
+	s.records++
 	rec, err := parseRecord(raw)
 	if err != nil {
 		s.malformed++
