@@ -32,8 +32,18 @@ CNI_CONF_DIR=$TESTBED_ROOT/net.d
 CNI_BIN_DIR=/usr/lib/cni
 CNI_NETWORK=minikubelet
 POD_CIDR=10.88.0.0/16
+BRIDGE_NAME=mkbr0
+
+# The runtimes the test bed can run, side by side; the first is the default.
+RUNTIMES=(containerd containerd2 crio)
 
 CRICTL_VERSION=v1.37.0
+
+# Runtimes built from the Go module proxy (build.sh), cached by version
+# outside any clone so a fresh CI clone on the same machine reuses them.
+BUILD_CACHE=${TESTBED_BUILD_CACHE:-/var/cache/minikubelet-testbed}
+CONTAINERD2_VERSION=v2.4.2
+CRIO_VERSION=v1.34.0
 
 # Go lives in /usr/local/go on project machines; crictl may have been
 # installed with go install into GOPATH/bin.
@@ -45,8 +55,60 @@ die() {
 	exit 1
 }
 
+require_go() {
+	command -v go >/dev/null || die "Go is not installed; install Go 1.26 into /usr/local/go (https://go.dev/doc/install)"
+}
+
+# cache_dir NAME VERSION prints where build.sh keeps NAME at VERSION; its
+# executables are in bin/.
+cache_dir() {
+	printf '%s/%s-%s\n' "$BUILD_CACHE" "$1" "$2"
+}
+
 require_root() {
 	[[ $(id -u) -eq 0 ]] || die "must run as root (it starts containerd and configures networking); try: sudo $0"
+}
+
+# select_runtime NAME points the test bed's variables at one runtime. The
+# default, containerd (1.6, Debian's), keeps the names and paths the test bed
+# always had; the others each get their own directories under runtimes/, a
+# socket, a CNI conf dir, a bridge and a pod CIDR, and an env file
+# test/testbed/env.NAME, so all three run at once without touching each
+# other. It sets RT_* for the runtime-specific scripts and overrides the
+# shared names (RUNTIME_ENDPOINT, CNI_CONF_DIR, POD_CIDR, ...) that the
+# common steps use.
+select_runtime() {
+	RT_NAME=$1
+	RT_CONFIG_CHANGED=false
+	case $RT_NAME in
+	containerd)
+		RT_ROOT=$TESTBED_ROOT RT_RUN=$RUN_DIR
+		RT_SOCKET=$CONTAINERD_SOCKET RT_CONFIG=$CONTAINERD_CONFIG
+		RT_PIDFILE=$CONTAINERD_PIDFILE RT_LOG=$CONTAINERD_LOG
+		RT_ENV_FILE=$TESTBED_DIR/env
+		return
+		;;
+	containerd2)
+		RT_SOCKET_NAME=containerd.sock RT_CONFIG_NAME=config.toml
+		POD_CIDR=10.86.0.0/16 BRIDGE_NAME=mkbr1
+		;;
+	crio)
+		RT_SOCKET_NAME=crio.sock RT_CONFIG_NAME=crio.conf
+		POD_CIDR=10.87.0.0/16 BRIDGE_NAME=mkbr2
+		;;
+	*) die "unknown runtime '$RT_NAME': use one of ${RUNTIMES[*]}" ;;
+	esac
+	RT_ROOT=$TESTBED_ROOT/runtimes/$RT_NAME
+	RT_RUN=$RUN_DIR/runtimes/$RT_NAME
+	RT_SOCKET=$RT_RUN/$RT_SOCKET_NAME
+	RT_CONFIG=$RT_ROOT/$RT_CONFIG_NAME
+	RT_PIDFILE=$RT_RUN/daemon.pid
+	RT_LOG=$LOG_DIR/$RT_NAME.log
+	RT_ENV_FILE=$TESTBED_DIR/env.$RT_NAME
+	RT_CNI_CONF_DIR=$RT_ROOT/net.d
+	CNI_CONF_DIR=$RT_CNI_CONF_DIR
+	RUNTIME_ENDPOINT=unix://$RT_SOCKET
+	CRICTL_CONFIG=$RT_ROOT/crictl.yaml
 }
 
 # crictl_tb runs crictl against the test bed's containerd only, whatever
@@ -63,6 +125,54 @@ write_crictl_config() {
 
 containerd_answers() {
 	[[ -S $CONTAINERD_SOCKET ]] && crictl_tb --timeout 2s info >/dev/null 2>&1
+}
+
+# runtime_answers reports whether the selected runtime serves CRI.
+runtime_answers() {
+	[[ -S ${RUNTIME_ENDPOINT#unix://} ]] && crictl_tb --timeout 2s info >/dev/null 2>&1
+}
+
+# write_if_changed FILE RENDER writes RENDER's output to FILE atomically and
+# reports (exit 0) whether the content changed.
+write_if_changed() {
+	local file=$1 render=$2 rendered
+	rendered=$("$render")
+	if [[ -f $file && $(<"$file") == "$rendered" ]]; then
+		return 1
+	fi
+	printf '%s\n' "$rendered" >"$file.tmp"
+	mv "$file.tmp" "$file"
+	step "wrote $file"
+}
+
+# start_daemon NAME CMD... runs CMD as the selected runtime's daemon unless
+# it already answers with an unchanged config (RT_CONFIG_CHANGED), and waits
+# up to 30 s for its socket.
+start_daemon() {
+	local name=$1 pid
+	shift
+	if runtime_answers && ! $RT_CONFIG_CHANGED; then
+		step "$name answering on $RT_SOCKET"
+		return
+	fi
+	if pid=$(owned_pid "$RT_PIDFILE" "$RT_CONFIG"); then
+		step "restarting $name (pid $pid): config changed or not answering"
+		stop_owned "$RT_PIDFILE" "$RT_CONFIG" "$name"
+	elif runtime_answers; then
+		die "a $name not started by up.sh serves $RT_SOCKET; stop it and rerun"
+	fi
+	rm -f "$RT_SOCKET"
+	step "starting $name (log $RT_LOG)"
+	# 9>&- : the daemon must not inherit (and so hold forever) the up.sh lock.
+	setsid "$@" >>"$RT_LOG" 2>&1 </dev/null 9>&- &
+	echo $! >"$RT_PIDFILE"
+	for _ in $(seq 300); do
+		runtime_answers && return
+		[[ -d /proc/$(<"$RT_PIDFILE") ]] || break
+		sleep 0.1
+	done
+	tail -n 30 "$RT_LOG" >&2 || true
+	die "$name did not answer on $RT_SOCKET within 30s; see $RT_LOG"
 }
 
 registry_status() {
@@ -103,13 +213,19 @@ stop_owned() {
 	rm -f "$pidfile"
 }
 
-# unmount_under DIR lazily unmounts every mount point below DIR, deepest
-# first, so nothing the runtime mounted outlives the test bed.
+# unmount_under DIR [EXCLUDE] lazily unmounts every mount point below DIR
+# but not below EXCLUDE, deepest first, so nothing the runtime mounted
+# outlives the test bed and another runtime's mounts stay.
 unmount_under() {
-	local dir=$1 mountpoint
-	awk -v d="$dir/" 'index($5, d) == 1 { print length($5), $5 }' /proc/self/mountinfo |
+	local dir=$1 exclude=${2:-} mountpoint
+	mounts_under "$dir" "$exclude" | awk '{ print length($0), $0 }' |
 		sort -rn | cut -d' ' -f2- |
 		while read -r mountpoint; do
 			umount -l "$mountpoint" 2>/dev/null || umount -l "$(printf '%b' "$mountpoint")" || true
 		done
+}
+
+# mounts_under DIR [EXCLUDE] lists mount points below DIR, not below EXCLUDE.
+mounts_under() {
+	awk -v d="$1/" -v x="${2:-}" 'index($5, d) == 1 && (x == "" || index($5, x "/") != 1) { print $5 }' /proc/self/mountinfo
 }
