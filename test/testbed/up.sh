@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # up.sh brings up minikubelet's real-runtime test bed on a Debian 12 machine:
-# installs what is missing, starts a local image registry and a containerd
-# of the project's own (beside, not instead of, any system containerd), pushes
-# the test images and writes test/testbed/env for tests and for make run.
+# installs what is missing, starts a local image registry and a container
+# runtime of the project's own (beside, not instead of, any system one),
+# pushes the test images and writes the env file for tests and for make run.
+#
+#   up.sh [containerd|containerd2|crio]
+#
+# containerd (the default) is Debian's containerd 1.6 and writes
+# test/testbed/env; containerd2 (containerd 2.4) and crio (CRI-O 1.34) are
+# built once per machine from the Go module proxy (build.sh) and write
+# test/testbed/env.containerd2 and env.crio. Each runs on its own socket,
+# directories, CNI conf dir, bridge and pod CIDR, so all three can be up at once.
 #
 # Idempotent: each step checks before it acts, so a second run only verifies,
 # and a run after a crash or reboot replaces stale pid files and sockets.
@@ -12,11 +20,14 @@ TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$TESTBED_DIR/../.." && pwd)
 # shellcheck source=lib.sh
 source "$TESTBED_DIR/lib.sh"
-ENV_FILE=${TESTBED_ENV_FILE:-$TESTBED_DIR/env}
 
 # Debian packages the test bed and the e2e tests use; prometheus brings
 # promtool, which checks the agent's metrics text.
 PACKAGES=(containerd runc containernetworking-plugins iptables docker-registry skopeo umoci prometheus curl ca-certificates)
+# What building and running the other runtimes needs on top: cgo for both,
+# libseccomp for CRI-O's seccomp tag, make for pinns, conmon as its monitor.
+BUILD_PACKAGES=(gcc libc6-dev make pkg-config)
+CRIO_PACKAGES=(conmon libseccomp-dev)
 
 install_packages() {
 	local missing=() pkg
@@ -120,7 +131,7 @@ write_cni_conflist() {
 		  "plugins": [
 		    {
 		      "type": "bridge",
-		      "bridge": "mkbr0",
+		      "bridge": "$BRIDGE_NAME",
 		      "isGateway": true,
 		      "ipMasq": true,
 		      "hairpinMode": true,
@@ -229,13 +240,18 @@ pull_images() {
 	local image
 	for image in "$PAUSE_IMAGE" "$KUBIA_IMAGE"; do
 		crictl_tb --timeout 60s pull "$image" >/dev/null ||
-			die "containerd could not pull $image from the local registry; see $CONTAINERD_LOG"
+			die "$RT_NAME could not pull $image from the local registry; see $RT_LOG"
 	done
-	step "containerd pulled $PAUSE_IMAGE and $KUBIA_IMAGE"
+	step "$RT_NAME pulled $PAUSE_IMAGE and $KUBIA_IMAGE"
 }
 
+# write_env_file writes the selected runtime's env file. RUNTIME_LOG and
+# BRIDGE_NAME are there for every runtime; CONTAINERD_LOG stays in the
+# default bed's file for its older readers.
 write_env_file() {
-	cat >"$ENV_FILE.tmp" <<-ENV
+	local env_file=$RT_ENV_FILE
+	[[ $RT_NAME != containerd ]] || env_file=${TESTBED_ENV_FILE:-$RT_ENV_FILE}
+	cat >"$env_file.tmp" <<-ENV
 		# Written by test/testbed/up.sh. Tests read it; source it and crictl talks to the test bed.
 		export TESTBED_ROOT=$TESTBED_ROOT
 		export RUNTIME_ENDPOINT=$RUNTIME_ENDPOINT
@@ -249,18 +265,40 @@ write_env_file() {
 		export CNI_BIN_DIR=$CNI_BIN_DIR
 		export CNI_NETWORK=$CNI_NETWORK
 		export POD_CIDR=$POD_CIDR
+		export BRIDGE_NAME=$BRIDGE_NAME
 		export CRICTL=$(command -v crictl)
-		export CONTAINERD_LOG=$CONTAINERD_LOG
+		export RUNTIME=$RT_NAME
+		export RUNTIME_LOG=$RT_LOG
 	ENV
-	mv "$ENV_FILE.tmp" "$ENV_FILE"
-	step "wrote $ENV_FILE"
+	[[ $RT_NAME != containerd ]] || echo "export CONTAINERD_LOG=$CONTAINERD_LOG" >>"$env_file.tmp"
+	mv "$env_file.tmp" "$env_file"
+	step "wrote $env_file"
+}
+
+usage() {
+	echo "usage: $0 [containerd|containerd2|crio]   (default containerd)"
 }
 
 main() {
+	local runtime=${1:-${RUNTIMES[0]}}
+	case $runtime in
+	-h | --help)
+		usage
+		return 0
+		;;
+	containerd) ;;
+	containerd2) PACKAGES+=("${BUILD_PACKAGES[@]}") ;;
+	crio) PACKAGES+=("${BUILD_PACKAGES[@]}" "${CRIO_PACKAGES[@]}") ;;
+	*)
+		usage >&2
+		return 2
+		;;
+	esac
 	require_root
 	install_packages
 	require_go
 	install_crictl
+	select_runtime "$runtime"
 	mkdir -p "$TESTBED_ROOT/registry" "$CNI_CONF_DIR" "$RUN_DIR/containerd" "$LOG_DIR"
 	write_crictl_config
 	# Two engineers or two make targets may bring the bed up at once.
@@ -270,10 +308,22 @@ main() {
 	push_images
 	write_registry_hosts
 	write_cni_conflist
-	start_containerd
+	case $runtime in
+	containerd) start_containerd ;;
+	containerd2)
+		# shellcheck source=containerd2.sh
+		source "$TESTBED_DIR/containerd2.sh"
+		up_containerd2
+		;;
+	crio)
+		# shellcheck source=crio.sh
+		source "$TESTBED_DIR/crio.sh"
+		up_crio
+		;;
+	esac
 	pull_images
 	write_env_file
-	step "ready: $RUNTIME_ENDPOINT (source $ENV_FILE)"
+	step "ready: $runtime on $RUNTIME_ENDPOINT (source $RT_ENV_FILE)"
 }
 
 # Run only when executed, so the functions can be sourced without side effects.

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# build.sh builds the runtimes Debian does not package — containerd 2.4 and
+# CRI-O 1.34 — from the Go module proxy into a cache keyed by version,
+# outside any clone of the repository, so CI in a fresh clone on the same
+# machine reuses them and only a new machine (or a new version) builds.
+#
+#   build.sh containerd2   containerd, containerd-shim-runc-v2, ctr (≈3 min on 2 cores)
+#   build.sh crio          crio and pinns (≈9 min on 2 cores)
+#
+# Each build goes to a temporary directory that is renamed into place only
+# when complete, so an interrupted build never counts as cached.
+set -euo pipefail
+
+TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$TESTBED_DIR/lib.sh"
+
+CONTAINERD2_MODULE=github.com/containerd/containerd/v2
+CONTAINERD2_TAGS='no_btrfs no_devmapper no_zfs no_aufs'
+CRIO_MODULE=github.com/cri-o/cri-o
+CRIO_TAGS='containers_image_openpgp containers_image_ostree_stub exclude_graphdriver_btrfs exclude_graphdriver_devicemapper seccomp'
+
+# build_into NAME VERSION FUNC: runs FUNC STAGING_DIR unless NAME at VERSION
+# is already cached; FUNC puts executables in STAGING_DIR/bin.
+build_into() {
+	local name=$1 version=$2 func=$3 dest staging
+	dest=$(cache_dir "$name" "$version")
+	if [[ -f $dest/.complete ]]; then
+		step "$name $version cached in $dest"
+		return
+	fi
+	mkdir -p "$BUILD_CACHE"
+	staging=$(mktemp -d "$BUILD_CACHE/.$name-$version.XXXXXX")
+	# Removes the half-built staging dir if the build fails or is interrupted.
+	trap 'rm -rf "$staging"' EXIT
+	step "building $name $version into $dest (once per machine; see $staging/build.log while it runs)"
+	local started=$SECONDS
+	mkdir -p "$staging/bin"
+	if ! "$func" "$staging" >"$staging/build.log" 2>&1; then
+		tail -n 40 "$staging/build.log" >&2
+		die "building $name $version failed (log above)"
+	fi
+	touch "$staging/.complete"
+	rm -rf "$dest"
+	mv "$staging" "$dest"
+	trap - EXIT
+	step "built $name $version in $((SECONDS - started))s"
+}
+
+build_containerd2() {
+	local staging=$1 cmd
+	for cmd in containerd containerd-shim-runc-v2 ctr; do
+		# Without the version stamp containerd reports "2.4.2+unknown".
+		CGO_ENABLED=1 GOBIN="$staging/bin" go install -tags "$CONTAINERD2_TAGS" \
+			-ldflags "-X $CONTAINERD2_MODULE/version.Version=$CONTAINERD2_VERSION" \
+			"$CONTAINERD2_MODULE/cmd/$cmd@$CONTAINERD2_VERSION"
+	done
+}
+
+# build_crio builds CRI-O at its exact version: the proxy serves no version
+# list for cri-o, so @latest fails. pinns is C in the same module; it is
+# built from a writable copy of the module's pinns/ (its Makefile writes to
+# ../bin).
+build_crio() {
+	local staging=$1 moddir work="$staging/src"
+	CGO_ENABLED=1 GOBIN="$staging/bin" go install -trimpath -tags "$CRIO_TAGS" \
+		"$CRIO_MODULE/cmd/crio@$CRIO_VERSION"
+	moddir=$(cd "$staging" && go mod download -json "$CRIO_MODULE@$CRIO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	[[ -d $moddir/pinns ]] || die "no pinns/ in $CRIO_MODULE@$CRIO_VERSION (looked in '$moddir')"
+	mkdir -p "$work"
+	cp -r "$moddir/pinns" "$work/pinns"
+	chmod -R u+w "$work"
+	make -C "$work/pinns"
+	install -m 0755 "$work/bin/pinns" "$staging/bin/pinns"
+	rm -rf "$work"
+}
+
+main() {
+	require_go
+	case ${1:-} in
+	containerd2) build_into containerd2 "$CONTAINERD2_VERSION" build_containerd2 ;;
+	crio) build_into crio "$CRIO_VERSION" build_crio ;;
+	*)
+		echo "usage: $0 containerd2|crio" >&2
+		return 2
+		;;
+	esac
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi
