@@ -42,6 +42,14 @@ type Options struct {
 	// Container logs.
 	ContainerLogMaxSize  string `json:"containerLogMaxSize"`
 	ContainerLogMaxFiles int    `json:"containerLogMaxFiles"`
+
+	// Managed runtime: the containerd the agent starts itself when no CRI
+	// runtime answers (see managed.go).
+	ManagedRuntime     string   `json:"managedRuntime"`
+	RunDir             string   `json:"runDir"`
+	StopRuntimeOnExit  bool     `json:"stopRuntimeOnExit"`
+	SandboxImage       string   `json:"sandboxImage"`
+	InsecureRegistries []string `json:"insecureRegistries"`
 }
 
 // DefaultOptions are the kubelet-like defaults.
@@ -64,6 +72,10 @@ func DefaultOptions() Options {
 		CNICacheDir:          cni.DefaultCacheDir,
 		ContainerLogMaxSize:  "10Mi",
 		ContainerLogMaxFiles: 5,
+		ManagedRuntime:       "auto",
+		RunDir:               "/run/minikubelet",
+		// Loopback registries get plain HTTP, as Docker allows by default.
+		InsecureRegistries: []string{"127.0.0.1:5000", "localhost:5000"},
 	}
 }
 
