@@ -143,6 +143,23 @@ func TestFollowStartingRightAfterRenameReadsLateWritesToRenamedFile(t *testing.T
 	waitDone(t, done)
 }
 
+// Only a compressed rotated file exists (the live one was removed): the
+// follower reads it and picks up the live file once the runtime reopens.
+func TestFollowStartingWithOnlyCompressedLog(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	os.Remove(path)
+	writeGzip(t, rotatedPath(path, at(1))+compressedSuffix, fullLines("l", 0, 2))
+	var out syncBuffer
+	done := startFollow(t, rt, Options{}, &out)
+	waitFor(t, "compressed lines", func() bool { return out.String() == "l0\nl1\n" })
+	rt.ReopenContainerLog(t.Context(), rt.id)
+	rt.write(fullLines("l", 2, 3))
+	waitFor(t, "new line", func() bool { return out.String() == numbered("l", 0, 3) })
+	rt.stop()
+	waitDone(t, done)
+}
+
 // containerd writes lines it had buffered into the old file even after
 // its first write to the new one; the follower must wait for them.
 func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -198,7 +199,10 @@ func (r *logRead) readRotated(ctx context.Context, file rotatedFile) error {
 	if err != nil {
 		return fmt.Errorf("opening rotated log: %w", err)
 	}
-	defer rc.Close()
+	defer func() {
+		rc.Close()
+		r.scanner.lines.reset(strings.NewReader("")) // never read a closed file
+	}()
 	r.scanner.lines.reset(rc)
 	if err := r.pump(ctx); err != nil {
 		return err
