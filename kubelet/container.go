@@ -19,6 +19,13 @@ func (k *Kubelet) containerConfig(pod *v1.Pod, start containerStart, sb sandboxR
 	if err != nil {
 		return nil, err
 	}
+	termination, err := k.terminationMount(pod, c, start.RestartCount)
+	if err != nil {
+		return nil, err
+	}
+	if termination != nil {
+		mounts = append(mounts, termination)
+	}
 	config := &runtimeapi.ContainerConfig{
 		Metadata:    &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: uint32(start.RestartCount)},
 		Image:       &runtimeapi.ImageSpec{Image: c.Image},

@@ -82,6 +82,10 @@ func (k *Kubelet) writeEtcHosts(pod *v1.Pod, ips []string) error {
 	} else {
 		b.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
 		for _, ip := range ips {
+			if pod.Spec.Subdomain != "" {
+				fmt.Fprintf(&b, "%s\t%s.%s.%s.svc.cluster.local\t%s\n", ip, podHostname(pod), pod.Spec.Subdomain, pod.Namespace, podHostname(pod))
+				continue
+			}
 			fmt.Fprintf(&b, "%s\t%s\n", ip, podHostname(pod))
 		}
 	}

@@ -58,16 +58,21 @@ func (k *Kubelet) watchEvents(ctx context.Context, source EventSource) {
 	}
 }
 
+// streamSettled is how long an opened stream must stay up before it counts
+// as working: a runtime without the stream accepts the call and fails it on
+// the first read.
+const streamSettled = 300 * time.Millisecond
+
 func (k *Kubelet) consumeEvents(ctx context.Context, events <-chan *runtimeapi.ContainerEventResponse, connected <-chan struct{}, done <-chan error) error {
-	logged := false
+	var settled <-chan time.Time
 	for {
 		select {
 		case <-connected:
-			if !logged {
-				k.log.Info("using the runtime's container events")
-				logged = true
-			}
+			settled = time.After(streamSettled)
 			connected = nil
+		case <-settled:
+			k.log.Info("using the runtime's container events")
+			settled = nil
 		case err := <-done:
 			return err
 		case ev := <-events:

@@ -109,6 +109,10 @@ func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observe
 	}
 	k.startRetry.Reset("sandbox/" + string(pod.UID))
 	res.changed = true
+	if !pod.Spec.HostNetwork && (pod.Spec.DNSPolicy == v1.DNSClusterFirst || pod.Spec.DNSPolicy == "") {
+		k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: "MissingClusterDNS",
+			Message: `pod: "` + pod.Name + `". minikubelet has no cluster DNS; the "ClusterFirst" policy falls back to the node's resolver ("Default").`})
+	}
 	if plan.SandboxAttempt > 0 {
 		k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventSandbox, Message: "Pod sandbox changed, it will be killed and re-created."})
 	}

@@ -38,19 +38,19 @@ func (k *Kubelet) sandboxConfig(pod *v1.Pod, attempt uint32) (*runtimeapi.PodSan
 		Metadata: &runtimeapi.PodSandboxMetadata{
 			Name: pod.Name, Namespace: pod.Namespace, Uid: string(pod.UID), Attempt: attempt,
 		},
-		Hostname:     podHostname(pod),
 		LogDirectory: k.podLogDir(pod),
 		Labels:       sandboxLabels(pod, k.cfg.NodeName),
 		Annotations:  sandboxAnnotations(pod),
 		PortMappings: portMappings(pod),
 		Linux: &runtimeapi.LinuxPodSandboxConfig{
-			CgroupParent: k.podCgroupParent(pod.UID),
-			SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
-				NamespaceOptions: namespaceOptions(pod),
-			},
+			CgroupParent:    k.podCgroupParent(pod.UID),
+			SecurityContext: sandboxSecurityContext(pod),
+			Sysctls:         podSysctls(pod),
 		},
 	}
 	if !pod.Spec.HostNetwork {
+		// A host-network pod shares the node's UTS namespace and name.
+		config.Hostname = podHostname(pod)
 		dns, err := k.dnsConfig(pod)
 		if err != nil {
 			return nil, err
@@ -135,6 +135,9 @@ func (k *Kubelet) runSandbox(ctx context.Context, pod *v1.Pod, attempt uint32) (
 	if err := os.MkdirAll(k.podDir(pod.UID), 0o750); err != nil {
 		return sandboxRef{}, fmt.Errorf("creating pod directory: %w", err)
 	}
+	if err := k.ensurePodCgroup(pod); err != nil {
+		return sandboxRef{}, err
+	}
 	handler := k.cfg.RuntimeHandler
 	if pod.Spec.RuntimeClassName != nil {
 		handler = *pod.Spec.RuntimeClassName // no RuntimeClass objects here: the name is the handler
@@ -158,4 +161,36 @@ func (k *Kubelet) runSandbox(ctx context.Context, pod *v1.Pod, attempt uint32) (
 	}
 	k.log.Info("pod sandbox started", "pod", podRef(pod, pod.UID), "sandbox", shortID(id), "ips", sb.IPs, "attempt", attempt)
 	return sb, nil
+}
+
+// sandboxSecurityContext: a pod with a privileged container needs a
+// privileged sandbox, as the kubelet makes it.
+func sandboxSecurityContext(pod *v1.Pod) *runtimeapi.LinuxSandboxSecurityContext {
+	sc := &runtimeapi.LinuxSandboxSecurityContext{NamespaceOptions: namespaceOptions(pod)}
+	for _, c := range append(append([]v1.Container(nil), pod.Spec.InitContainers...), pod.Spec.Containers...) {
+		if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
+			sc.Privileged = true
+		}
+	}
+	if p := pod.Spec.SecurityContext; p != nil {
+		if p.RunAsUser != nil {
+			sc.RunAsUser = &runtimeapi.Int64Value{Value: *p.RunAsUser}
+		}
+		if p.RunAsGroup != nil {
+			sc.RunAsGroup = &runtimeapi.Int64Value{Value: *p.RunAsGroup}
+		}
+		sc.SupplementalGroups = p.SupplementalGroups
+	}
+	return sc
+}
+
+func podSysctls(pod *v1.Pod) map[string]string {
+	if pod.Spec.SecurityContext == nil || len(pod.Spec.SecurityContext.Sysctls) == 0 {
+		return nil
+	}
+	out := map[string]string{}
+	for _, s := range pod.Spec.SecurityContext.Sysctls {
+		out[s.Name] = s.Value
+	}
+	return out
 }

@@ -26,6 +26,11 @@ func (k *Kubelet) startContainer(ctx context.Context, pod *v1.Pod, sb sandboxRef
 		res.fail(err, max(k.pullBackoff.Remaining(pullKey(pod, start.Spec)), 100*time.Millisecond))
 		return
 	}
+	if err := k.verifyRunAsNonRoot(ctx, pod, start.Spec); err != nil {
+		k.failContainer(pod, name, ReasonCreateConfig, err)
+		res.fail(err, k.startRetry.Next(startKey))
+		return
+	}
 	if err := k.createAndStart(ctx, pod, sb, start); err != nil {
 		k.log.Warn("starting container failed", "pod", podRef(pod, pod.UID), "container", name, "err", err)
 		res.changed = true // a created-but-failed container may now exist
@@ -127,6 +132,50 @@ func (k *Kubelet) imagePresent(ctx context.Context, spec *runtimeapi.ImageSpec) 
 		return false, fmt.Errorf("checking image %s: %w", spec.Image, err)
 	}
 	return resp.GetImage() != nil, nil
+}
+
+// verifyRunAsNonRoot refuses, before creating anything, a container that
+// must not run as root but would: its user is root by the spec or, when
+// the spec names none, by the image.
+func (k *Kubelet) verifyRunAsNonRoot(ctx context.Context, pod *v1.Pod, c *v1.Container) error {
+	nonRoot, uid := effectiveUser(pod, c)
+	if !nonRoot {
+		return nil
+	}
+	if uid != nil {
+		if *uid == 0 {
+			return fmt.Errorf("container has runAsNonRoot and runAsUser 0 (root): set runAsUser to a non-zero user")
+		}
+		return nil
+	}
+	resp, err := k.cfg.Images.ImageStatus(ctx, &runtimeapi.ImageSpec{Image: c.Image}, false)
+	if err != nil {
+		return fmt.Errorf("checking the user of image %s: %w", c.Image, err)
+	}
+	img := resp.GetImage()
+	switch {
+	case img.GetUid() != nil && img.GetUid().GetValue() != 0:
+		return nil
+	case img.GetUid() == nil && img.GetUsername() != "" && img.GetUsername() != "root":
+		return fmt.Errorf("container has runAsNonRoot and image has non-numeric user (%s), cannot verify user is non-root: set securityContext.runAsUser", img.GetUsername())
+	}
+	return fmt.Errorf("container has runAsNonRoot and image will run as root: set securityContext.runAsUser to a non-zero user")
+}
+
+func effectiveUser(pod *v1.Pod, c *v1.Container) (nonRoot bool, uid *int64) {
+	if p := pod.Spec.SecurityContext; p != nil {
+		nonRoot = p.RunAsNonRoot != nil && *p.RunAsNonRoot
+		uid = p.RunAsUser
+	}
+	if s := c.SecurityContext; s != nil {
+		if s.RunAsNonRoot != nil {
+			nonRoot = *s.RunAsNonRoot
+		}
+		if s.RunAsUser != nil {
+			uid = s.RunAsUser
+		}
+	}
+	return nonRoot, uid
 }
 
 func pullKey(pod *v1.Pod, c *v1.Container) string {

@@ -48,6 +48,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	}
 	if pod != nil {
 		k.forgetBackoffAfterLongRun(pod, obs)
+		k.fillTerminationMessages(pod, obs)
 	}
 	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay})
 	specForActions := pod

@@ -57,6 +57,23 @@ func (k *Kubelet) containerMounts(pod *v1.Pod, c *v1.Container) ([]*runtimeapi.M
 	return mounts, nil
 }
 
+// applyFSGroup makes an emptyDir world-writable like the kubelet's, or,
+// with a pod fsGroup, owned by that group with the setgid bit so files
+// created in it belong to the group too.
+func applyFSGroup(pod *v1.Pod, dir string) error {
+	mode := os.FileMode(0o777)
+	if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
+		if err := os.Chown(dir, -1, int(*sc.FSGroup)); err != nil {
+			return fmt.Errorf("giving emptyDir %s to fsGroup %d: %w", dir, *sc.FSGroup, err)
+		}
+		mode = 0o775 | os.ModeSetgid
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		return fmt.Errorf("setting the mode of emptyDir %s: %w", dir, err)
+	}
+	return nil
+}
+
 func mountsPath(c *v1.Container, path string) bool {
 	for _, m := range c.VolumeMounts {
 		if m.MountPath == path {
@@ -75,11 +92,7 @@ func (k *Kubelet) prepareVolume(pod *v1.Pod, vol *v1.Volume) (string, error) {
 		if err := os.MkdirAll(dir, 0o777); err != nil {
 			return "", fmt.Errorf("creating emptyDir %s: %w", dir, err)
 		}
-		// World-writable like the kubelet's, so non-root containers can use it.
-		if err := os.Chmod(dir, 0o777); err != nil {
-			return "", fmt.Errorf("opening emptyDir %s to every user: %w", dir, err)
-		}
-		return dir, nil
+		return dir, applyFSGroup(pod, dir)
 	case vol.HostPath != nil:
 		return vol.HostPath.Path, checkHostPath(vol.HostPath)
 	default:

@@ -43,9 +43,13 @@ var (
 	buildErr    error
 )
 
-// AgentBinary builds cmd/minikubelet once per test process.
+// AgentBinary builds cmd/minikubelet once per test process, unless
+// MINIKUBELET_BIN names a binary already built (as `make e2e` does).
 func AgentBinary(t testing.TB) string {
 	t.Helper()
+	if bin := os.Getenv("MINIKUBELET_BIN"); bin != "" {
+		return bin
+	}
 	buildOnce.Do(func() {
 		root, err := RepoRoot()
 		if err != nil {
@@ -289,4 +293,10 @@ func tail(s string, lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return strings.Join(all, "\n")
+}
+
+// RunCrictl runs crictl and returns what it printed and how it ended, for
+// tests that expect it to fail.
+func (e *Env) RunCrictl(args ...string) (stdout, stderr string, err error) {
+	return e.runCrictl(args...)
 }
