@@ -16,9 +16,6 @@ import (
 // pod-level cgroup. It is idempotent.
 func (k *Kubelet) removePodResources(uid types.UID) error {
 	var errs []error
-	if err := os.RemoveAll(k.podDir(uid)); err != nil {
-		errs = append(errs, fmt.Errorf("removing pod directory: %w", err))
-	}
 	logDirs, _ := filepath.Glob(filepath.Join(k.cfg.PodLogDir, "*_"+string(uid)))
 	for _, dir := range logDirs {
 		if err := os.RemoveAll(dir); err != nil {
@@ -30,7 +27,45 @@ func (k *Kubelet) removePodResources(uid types.UID) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	// The pod directory goes last: it marks the log directory and cgroup
+	// as this agent's, so an interrupted cleanup is finished later by
+	// collectOrphanedPodDirs.
+	if err := os.RemoveAll(k.podDir(uid)); err != nil {
+		return fmt.Errorf("removing pod directory: %w", err)
+	}
+	return nil
+}
+
+// collectOrphanedPodDirs finishes cleanups cut short, e.g. by the agent
+// being killed between removing a pod's sandbox and its files: a pod
+// directory whose UID is neither wanted nor in the runtime is removed with
+// its logs and cgroup. It does nothing, and says so, until the manifests
+// have been read.
+func (k *Kubelet) collectOrphanedPodDirs() bool {
+	k.mu.Lock()
+	if !k.desiredSeen {
+		k.mu.Unlock()
+		return false
+	}
+	entries, _ := os.ReadDir(filepath.Join(k.cfg.RootDir, "pods"))
+	var orphans []types.UID
+	for _, e := range entries {
+		if _, tracked := k.pods[types.UID(e.Name())]; !tracked && e.IsDir() {
+			orphans = append(orphans, types.UID(e.Name()))
+		}
+	}
+	k.mu.Unlock()
+	for _, uid := range orphans {
+		if err := k.removePodResources(uid); err != nil {
+			k.log.Warn("removing files of a pod that is gone failed", "uid", uid, "err", err)
+			continue
+		}
+		k.log.Info("removed files of a pod that is gone", "uid", uid)
+	}
+	return true
 }
 
 // removeCgroup removes a cgroup directory, deepest first, from every

@@ -75,7 +75,13 @@ type Kubelet struct {
 	desiredSeen    bool
 	version        uint64
 	changed        chan struct{}
+	// Touched only by the relister's goroutine.
+	relists, nextOrphanScan int
 }
+
+// orphanScanEvery is how many relists pass between scans for pod files
+// left behind; the first relist after the manifests were read scans too.
+const orphanScanEvery = 60
 
 // New checks the configuration and fills in defaults.
 func New(cfg Config) (*Kubelet, error) {
@@ -208,6 +214,16 @@ func (k *Kubelet) SetDesired(pods []DesiredPod, errs []ManifestError) {
 // manifest was deleted while the agent was down) gets a worker, but only once
 // the manifests have been read, so adoption never tears down a wanted pod.
 func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
+	if present != nil {
+		k.relists++
+		if k.relists >= k.nextOrphanScan {
+			defer func() {
+				if k.collectOrphanedPodDirs() {
+					k.nextOrphanScan = k.relists + orphanScanEvery
+				}
+			}()
+		}
+	}
 	k.mu.Lock()
 	var wake []types.UID
 	if k.desiredSeen {

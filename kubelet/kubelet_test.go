@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -156,4 +157,35 @@ func TestSyncLoopPullFailureShowsErrImagePullThenBackOff(t *testing.T) {
 	if rt.calls["PullImage"] != 1 {
 		t.Fatalf("pulled %d times within the 10s back-off, want 1", rt.calls["PullImage"])
 	}
+}
+
+func TestLeftoverPodFilesAreRemovedOnceManifestsAreRead(t *testing.T) {
+	rt := newFakeRuntime()
+	dir := t.TempDir()
+	leftover := dir + "/root/pods/dead-uid/volumes/kubernetes.io~empty-dir/data"
+	if err := os.MkdirAll(leftover, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logDir := dir + "/logs/default_gone_dead-uid"
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	k, err := New(Config{Runtime: rt, Images: rt, RootDir: dir + "/root", PodLogDir: dir + "/logs",
+		ResolvConf: dir + "/none", RelistPeriod: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = k.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := os.Stat(leftover); err != nil {
+		t.Fatal("pod files removed before the manifests were read")
+	}
+	k.SetDesired(nil, nil)
+	eventually(t, "leftover pod dir and log dir removed", func() bool {
+		_, errDir := os.Stat(dir + "/root/pods/dead-uid")
+		_, errLog := os.Stat(logDir)
+		return os.IsNotExist(errDir) && os.IsNotExist(errLog)
+	})
 }
