@@ -49,7 +49,8 @@ type Sandbox struct {
 	// ID is the runtime's ID of the pod's sandbox; "" while it has none
 	// that is ready.
 	ID string
-	// PodUID is the pod's UID, checked against the {uid} route.
+	// PodUID is the pod's UID, checked against the {uid} route; "" skips
+	// the check.
 	PodUID types.UID
 	// PodIP is the sandbox's IP; informational here.
 	PodIP string
@@ -170,7 +171,7 @@ func (h *handler) prepare(r *http.Request, ns, pod string) (Sandbox, *url.URL, e
 		return Sandbox{}, nil, refuse(http.StatusNotFound, "pod %q not found in namespace %q on this node: %w", pod, ns, err)
 	case err != nil:
 		return Sandbox{}, nil, fmt.Errorf("looking up pod %s/%s: %w", ns, pod, err)
-	case r.PathValue("uid") != "" && types.UID(r.PathValue("uid")) != sandbox.PodUID:
+	case r.PathValue("uid") != "" && sandbox.PodUID != "" && types.UID(r.PathValue("uid")) != sandbox.PodUID:
 		return Sandbox{}, nil, refuse(http.StatusNotFound,
 			"pod %s/%s with UID %s not found: the pod now has UID %s (it was deleted and created again)", ns, pod, r.PathValue("uid"), sandbox.PodUID)
 	case sandbox.ID == "":

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/minikubelet/minikubelet/kubelet/portforward"
+)
+
+// portForwardFlags are the flags of `minikubelet port-forward` that do not
+// map one-to-one onto portforward.Options.
+type portForwardFlags struct {
+	direct   string
+	logLevel string
+}
+
+func newPortForwardCommand() *cobra.Command {
+	opts := portforward.Options{Server: "http://127.0.0.1:10350", Namespace: "default", Addresses: []string{"localhost"}}
+	var flags portForwardFlags
+	cmd := &cobra.Command{
+		Use:   "port-forward [-n NAMESPACE] POD [LOCAL:]REMOTE[/udp] ...",
+		Short: "Forward local ports to a pod's ports",
+		Long: `Port-forward listens on local ports and forwards every connection to a
+port of a pod the agent runs, like kubectl port-forward.
+
+A port is [LOCAL:]REMOTE: 8080 forwards local 8080 to the pod's 8080,
+8888:8080 local 8888 to 8080, and :8080 a free local port, which is
+printed. REMOTE may be a container port's name. Append /udp to forward
+UDP, or give --udp to forward every port over UDP as well as TCP.
+
+TCP connections go straight to the pod IP when it answers there (--direct
+auto), which is several times faster, and otherwise through the runtime's
+tunnel, which reaches ports bound to the pod's localhost only. UDP always
+goes to the pod IP. A failing connection is reported and the session goes
+on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
+		Example: `  minikubelet port-forward kubia-manual 8080:8080
+  minikubelet port-forward -n web frontend :http 9090
+  minikubelet port-forward --udp dns 5353`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Direct, err = portforward.ParseDirectMode(flags.direct); err != nil {
+				return err
+			}
+			if opts.Logger, err = cliLogger(cmd, flags.logLevel); err != nil {
+				return err
+			}
+			opts.Pod = strings.TrimPrefix(strings.TrimPrefix(args[0], "pods/"), "pod/")
+			opts.Ports = args[1:]
+			opts.Out = cmd.OutOrStdout()
+			return portforward.Run(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Namespace, "namespace", "n", opts.Namespace, "namespace of the pod")
+	f.StringSliceVar(&opts.Addresses, "address", opts.Addresses, "local addresses to listen on, comma-separated; localhost means 127.0.0.1 and ::1")
+	f.StringVar(&opts.Server, "server", opts.Server, "the agent's API URL (minikubelet run --listen)")
+	f.BoolVar(&opts.UDP, "udp", false, "forward every port over UDP too (straight to the pod IP)")
+	f.StringVar(&flags.direct, "direct", string(portforward.DirectAuto), "TCP path: auto (pod IP, else the runtime tunnel), always (pod IP only) or never (runtime tunnel only, as kubectl)")
+	f.StringVar(&flags.logLevel, "log-level", "info", "diagnostics on stderr: debug, info, warn or error")
+	return cmd
+}
+
+// cliLogger writes diagnostics as one text line per event on stderr.
+func cliLogger(cmd *cobra.Command, levelName string) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(levelName)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", levelName)
+	}
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})), nil
+}
