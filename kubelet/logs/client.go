@@ -15,6 +15,7 @@ const maxErrorBody = 64 << 10
 
 // FetchOptions name the container(s) whose log Fetch streams.
 type FetchOptions struct {
+	// Namespace ("" means "default") and Pod name the pod.
 	Namespace string
 	Pod       string
 	// Container may be empty for a pod with a single container.
@@ -33,6 +34,7 @@ type FetchOptions struct {
 // ServerError is an error answer of the agent; Message is its explanation
 // (for example kubectl's "a container name must be specified ..." text).
 type ServerError struct {
+	// StatusCode is the HTTP status; Message the body's explanation.
 	StatusCode int
 	Message    string
 }

@@ -43,6 +43,7 @@ type ContainerLogInfo struct {
 // ContainerChoiceError says that a pod has several containers and the
 // request did not name one. Its message is kubectl's.
 type ContainerChoiceError struct {
+	// Pod is the pod's name; Containers its container names in spec order.
 	Pod        string
 	Containers []string
 }
