@@ -1,0 +1,8 @@
+//go:build !minikubelet_pause
+
+package agent
+
+// embeddedPauseArchive is empty in binaries built without the
+// minikubelet_pause tag (plain `go build`): the managed containerd then
+// pulls fallbackSandboxImage unless --sandbox-image names another.
+var embeddedPauseArchive []byte
