@@ -1,0 +1,117 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Validate checks the options, from flags or a config file, before anything
+// starts. Each problem names the config field and its flag, since either
+// may have set it; all problems are reported together.
+func (o Options) Validate() error {
+	var problems []error
+	check := func(field, flag string, err error) {
+		if err != nil {
+			problems = append(problems, fmt.Errorf("%s (--%s): %w", field, flag, err))
+		}
+	}
+	check("manifestDir", "manifest-dir", nonEmpty(o.ManifestDir))
+	check("rootDir", "root-dir", absolutePath(o.RootDir))
+	check("runDir", "run-dir", absolutePath(o.RunDir))
+	check("podLogDir", "pod-log-dir", nonEmpty(o.PodLogDir))
+	check("listen", "listen", hostPort(o.Listen))
+	check("relistPeriod", "relist-period", positive(o.RelistPeriod.Seconds()))
+	check("manifestRelistPeriod", "manifest-relist-period", positive(o.ManifestRelist.Seconds()))
+	check("logLevel", "log-level", logLevel(o.LogLevel))
+	check("logFormat", "log-format", oneOf(strings.ToLower(o.LogFormat), "text", "json"))
+	check("podCIDR", "pod-cidr", cidr(o.PodCIDR, false))
+	check("clusterCIDR", "cluster-cidr", cidr(o.ClusterCIDR, true))
+	check("containerLogMaxSize", "container-log-max-size", quantity(o.ContainerLogMaxSize))
+	check("containerLogMaxFiles", "container-log-max-files", positive(float64(o.ContainerLogMaxFiles)))
+	check("managedRuntime", "managed-runtime", oneOf(o.ManagedRuntime, managedRuntimeModes...))
+	if o.ManagedRuntime == ManagedRuntimeAlways && o.RuntimeEndpoint != "" {
+		check("managedRuntime", "managed-runtime", fmt.Errorf("%q conflicts with runtimeEndpoint (--runtime-endpoint) %q: set one of them", o.ManagedRuntime, o.RuntimeEndpoint))
+	}
+	for _, registry := range o.InsecureRegistries {
+		check("insecureRegistries", "insecure-registry", registryHost(registry))
+	}
+	return errors.Join(problems...)
+}
+
+func nonEmpty(value string) error {
+	if value == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+// absolutePath is required of directories that end up in the managed
+// containerd's config, which refuses relative paths.
+func absolutePath(value string) error {
+	if !filepath.IsAbs(value) {
+		return fmt.Errorf("%q is not an absolute path", value)
+	}
+	return nil
+}
+
+func hostPort(value string) error {
+	if _, _, err := net.SplitHostPort(value); err != nil {
+		return fmt.Errorf("%q is not HOST:PORT, such as 127.0.0.1:10350", value)
+	}
+	return nil
+}
+
+func positive(value float64) error {
+	if value <= 0 {
+		return errors.New("must be more than zero")
+	}
+	return nil
+}
+
+func logLevel(value string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(value)); err != nil {
+		return fmt.Errorf("%q is not a level: use debug, info, warn or error", value)
+	}
+	return nil
+}
+
+func oneOf(value string, allowed ...string) error {
+	if !slices.Contains(allowed, value) {
+		return fmt.Errorf("%q is not one of %s", value, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+func cidr(value string, optional bool) error {
+	if value == "" && optional {
+		return nil
+	}
+	if _, _, err := net.ParseCIDR(value); err != nil {
+		return fmt.Errorf("%q is not a CIDR such as 10.88.0.0/16", value)
+	}
+	return nil
+}
+
+func quantity(value string) error {
+	q, err := resource.ParseQuantity(value)
+	if err != nil || q.Sign() <= 0 {
+		return fmt.Errorf("%q is not a size such as 10Mi", value)
+	}
+	return nil
+}
+
+// registryHost accepts what names a certs.d directory: HOST[:PORT].
+func registryHost(value string) error {
+	if value == "" || strings.ContainsAny(value, "/\\ ") || strings.Trim(value, ".") == "" {
+		return fmt.Errorf("%q is not a registry HOST[:PORT] such as 127.0.0.1:5000", value)
+	}
+	return nil
+}
