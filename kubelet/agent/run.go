@@ -25,6 +25,9 @@ import (
 // Run starts the agent and blocks until ctx ends or a part fails. Pods are
 // left running when it returns, like the kubelet's.
 func Run(ctx context.Context, opts Options) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
 	log, err := newLogger(opts)
 	if err != nil {
 		return err
@@ -45,14 +48,16 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	runtime, err := cri.Dial(ctx, cri.Config{Endpoint: opts.RuntimeEndpoint, Observer: m, Logger: log.With("component", "cri")})
+	runtime, managed, err := connectRuntime(ctx, opts, m, log)
 	if err != nil {
 		return err
 	}
+	defer managed.release()
 	defer runtime.Close(context.Background())
-	log.Info("runtime ready", "endpoint", runtime.Endpoint(), "runtime", runtime.RuntimeName(), "version", runtime.RuntimeVersion())
+	log.Info("runtime ready", "endpoint", runtime.Endpoint(), "runtime", runtime.RuntimeName(), "version", runtime.RuntimeVersion(), "managed", managed != nil)
 
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return managed.Supervise(ctx) })
 	networkReady := newReadiness(runtime)
 	if opts.ManageNetwork {
 		network, err := startNetwork(ctx, opts, runtime, m, log)
