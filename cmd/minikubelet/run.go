@@ -1,27 +1,52 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/kubelet/agent"
 )
 
 func newRunCommand() *cobra.Command {
 	opts := agent.DefaultOptions()
+	var configFile string
+	var verbosity int
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the agent: keep the runtime's pods equal to the manifest directory",
 		Long: `Run watches the manifest directory and runs every v1 Pod manifest in it
 through the CRI runtime, like the kubelet does for static pods. Stopping the
-agent (SIGTERM, Ctrl-C) leaves the pods running; the next start adopts them.`,
+agent (SIGTERM, Ctrl-C) leaves the pods running; the next start adopts them.
+
+Without --runtime-endpoint, when no runtime answers at the usual sockets, it
+starts a containerd of its own (--managed-runtime) and leaves it running
+across restarts unless --stop-runtime-on-exit is set.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return agent.Run(cmd.Context(), opts)
+			effective, err := resolveRunOptions(cmd.Flags(), opts, configFile, verbosity)
+			if err != nil {
+				return err
+			}
+			return agent.Run(cmd.Context(), effective)
 		},
 	}
-	f := cmd.Flags()
+	addRunFlags(cmd.Flags(), &opts)
+	cmd.Flags().StringVar(&configFile, "config", "", "YAML config file whose fields are these flags in camelCase (manifestDir, ...); flags given on the command line override it")
+	cmd.Flags().IntVar(&verbosity, "v", 0, "kubelet-style verbosity: 4 or more logs at debug level (overrides --log-level)")
+	if host, err := os.Hostname(); err == nil && opts.NodeName == "" {
+		opts.NodeName = host
+	}
+	return cmd
+}
+
+// addRunFlags binds every option of `minikubelet run` to a flag; it is
+// called twice when a config file is used (see resolveRunOptions).
+func addRunFlags(f *pflag.FlagSet, opts *agent.Options) {
 	f.StringVar(&opts.ManifestDir, "manifest-dir", opts.ManifestDir, "directory of static pod manifests (YAML or JSON v1 Pods)")
 	f.StringVar(&opts.RuntimeEndpoint, "runtime-endpoint", opts.RuntimeEndpoint, "CRI runtime socket, e.g. unix:///run/containerd/containerd.sock (empty: detect)")
 	f.StringVar(&opts.RootDir, "root-dir", opts.RootDir, "directory for pod volumes and agent state")
@@ -44,8 +69,54 @@ agent (SIGTERM, Ctrl-C) leaves the pods running; the next start adopts them.`,
 	f.IntVar(&opts.ContainerLogMaxFiles, "container-log-max-files", opts.ContainerLogMaxFiles, "log files kept per container, the live one included")
 	f.StringVar(&opts.LogLevel, "log-level", opts.LogLevel, "debug, info, warn or error")
 	f.StringVar(&opts.LogFormat, "log-format", opts.LogFormat, "text or json")
-	if host, err := os.Hostname(); err == nil && opts.NodeName == "" {
-		opts.NodeName = host
+	f.StringVar(&opts.ManagedRuntime, "managed-runtime", opts.ManagedRuntime, "start a containerd of the agent's own: auto (when no runtime answers), always, or never")
+	f.StringVar(&opts.RunDir, "run-dir", opts.RunDir, "directory for the managed containerd's sockets and state")
+	f.BoolVar(&opts.StopRuntimeOnExit, "stop-runtime-on-exit", opts.StopRuntimeOnExit, "stop the managed containerd when the agent exits (pods' containers keep running)")
+	f.StringVar(&opts.SandboxImage, "sandbox-image", opts.SandboxImage, "pause image of the managed containerd (default: the one built into minikubelet)")
+	f.StringSliceVar(&opts.InsecureRegistries, "insecure-registry", opts.InsecureRegistries, "registries the managed containerd pulls from over plain HTTP")
+}
+
+// resolveRunOptions layers, lowest first: defaults, the config file, and
+// the flags given on the command line — those alone, so a flag's default
+// never hides a value from the file.
+func resolveRunOptions(flags *pflag.FlagSet, fromFlags agent.Options, configFile string, verbosity int) (agent.Options, error) {
+	opts := fromFlags
+	if configFile != "" {
+		fromFile, err := agent.LoadConfigFile(configFile, agent.DefaultOptions())
+		if err != nil {
+			return opts, err
+		}
+		opts = fromFile
+		replay := pflag.NewFlagSet("replay", pflag.ContinueOnError)
+		addRunFlags(replay, &opts)
+		flags.Visit(func(given *pflag.Flag) {
+			if target := replay.Lookup(given.Name); target != nil && err == nil {
+				err = copyFlagValue(target.Value, given.Value)
+			}
+		})
+		if err != nil {
+			return opts, fmt.Errorf("applying command-line flags over %s: %w", configFile, err)
+		}
 	}
-	return cmd
+	if flags.Changed("v") {
+		opts.LogLevel = "info"
+		if verbosity >= 4 {
+			opts.LogLevel = "debug"
+		}
+	}
+	return opts, nil
+}
+
+// copyFlagValue sets dst to src's value. Lists are copied whole: their
+// text form does not round-trip through Set, which appends.
+func copyFlagValue(dst, src pflag.Value) error {
+	switch src := src.(type) {
+	case pflag.SliceValue:
+		return dst.(pflag.SliceValue).Replace(src.GetSlice())
+	case *cni.PeerList:
+		*dst.(*cni.PeerList) = slices.Clone(*src)
+		return nil
+	default:
+		return dst.Set(src.String())
+	}
 }
