@@ -36,10 +36,13 @@ build_into() {
 	step "building $name $version into $dest (once per machine; see $staging/build.log while it runs)"
 	local started=$SECONDS
 	mkdir -p "$staging/bin"
-	if ! "$func" "$staging" >"$staging/build.log" 2>&1; then
+	# A separate bash, because errexit is off inside a function called as an
+	# if condition: a failed step would not stop the build.
+	if ! bash -euo pipefail -c "source '$TESTBED_DIR/build.sh'; $func '$staging'" >"$staging/build.log" 2>&1; then
 		tail -n 40 "$staging/build.log" >&2
 		die "building $name $version failed (log above)"
 	fi
+	chmod 0755 "$staging"
 	touch "$staging/.complete"
 	rm -rf "$dest"
 	mv "$staging" "$dest"
@@ -57,21 +60,32 @@ build_containerd2() {
 	done
 }
 
-# build_crio builds CRI-O at its exact version: the proxy serves no version
-# list for cri-o, so @latest fails. pinns is C in the same module; it is
-# built from a writable copy of the module's pinns/ (its Makefile writes to
-# ../bin).
+# build_crio builds CRI-O at its exact version inside a throwaway module
+# that requires it: go install pkg@version fails for cri-o because the proxy
+# serves no version list (it is read for deprecation notices). pinns is C in
+# the same module; it is built from a writable copy of the module's pinns/
+# (its Makefile writes to ../bin).
 build_crio() {
-	local staging=$1 moddir work="$staging/src"
-	CGO_ENABLED=1 GOBIN="$staging/bin" go install -trimpath -tags "$CRIO_TAGS" \
-		"$CRIO_MODULE/cmd/crio@$CRIO_VERSION"
-	moddir=$(cd "$staging" && go mod download -json "$CRIO_MODULE@$CRIO_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+	local staging=$1 moddir work
+	work=$staging/src
+	mkdir -p "$work/mod"
+	cd "$work/mod"
+	go mod init minikubelet.testbed/crio-build
+	go mod edit -require="$CRIO_MODULE@$CRIO_VERSION"
+	go mod download "$CRIO_MODULE"
+	moddir=$(go list -m -f '{{.Dir}}' "$CRIO_MODULE")
+	# cri-o's go.sum vouches for its dependencies; the checksum database
+	# does not know some of them (pseudo-versions), so without it go refuses.
+	cp "$moddir/go.sum" go.sum
+	chmod u+w go.sum
+	CGO_ENABLED=1 GOFLAGS=-mod=mod go build -trimpath -tags "$CRIO_TAGS" \
+		-o "$staging/bin/crio" "$CRIO_MODULE/cmd/crio"
 	[[ -d $moddir/pinns ]] || die "no pinns/ in $CRIO_MODULE@$CRIO_VERSION (looked in '$moddir')"
-	mkdir -p "$work"
 	cp -r "$moddir/pinns" "$work/pinns"
 	chmod -R u+w "$work"
 	make -C "$work/pinns"
 	install -m 0755 "$work/bin/pinns" "$staging/bin/pinns"
+	cd /
 	rm -rf "$work"
 }
 

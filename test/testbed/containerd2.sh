@@ -7,12 +7,16 @@
 # (the PATH lookup would find Debian's 1.6 shim).
 
 CD2_BIN=$(cache_dir containerd2 "$CONTAINERD2_VERSION")/bin
+# Shim sockets live in a dir whose path containerd caps at 42 characters
+# (unix socket paths are short), hence not under RT_RUN.
+CD2_SHIM_DIR=$RUN_DIR/cd2-shims
 
 # render_containerd2_config prints the config in containerd 2's native
 # format (version 3), whose CRI sections differ from 1.6's version 2.
 render_containerd2_config() {
 	cat <<-TOML
 		# Written by test/testbed/up.sh containerd2; edits are overwritten.
+		# Format version 3 (2.0's); 2.4 migrates it to 4 in memory at start.
 		version = 3
 		root = '$RT_ROOT/root'
 		state = '$RT_RUN/state'
@@ -32,7 +36,7 @@ render_containerd2_config() {
 		    disable = true
 
 		  [plugins.'io.containerd.shim.v1.manager']
-		    socket_dir = '$RT_RUN/s'
+		    socket_dir = '$CD2_SHIM_DIR'
 
 		  [plugins.'io.containerd.grpc.v1.cri']
 		    stream_server_address = '127.0.0.1'
@@ -72,6 +76,7 @@ render_containerd2_config() {
 }
 
 up_containerd2() {
+	((${#CD2_SHIM_DIR} <= 42)) || die "containerd's shim socket dir $CD2_SHIM_DIR is longer than 42 characters: set TESTBED_RUN_DIR to a shorter path"
 	"$TESTBED_DIR/build.sh" containerd2
 	mkdir -p "$RT_ROOT" "$RT_RUN" "$RT_CNI_CONF_DIR" "$(dirname "$RT_SOCKET")"
 	write_if_changed "$RT_CONFIG" render_containerd2_config && RT_CONFIG_CHANGED=true
@@ -83,7 +88,8 @@ up_containerd2() {
 down_containerd2() {
 	remove_runtime_pods
 	stop_owned "$RT_PIDFILE" "$RT_CONFIG" "containerd $CONTAINERD2_VERSION"
-	remove_stray_runc_containers "$RT_RUN/runc"
+	# containerd puts one runc root per namespace (k8s.io) under Root.
+	remove_stray_runc_containers "$RT_RUN"/runc/*/
 	stop_stray_shims "$RT_SOCKET"
 	rm -f "$RT_SOCKET" "$RT_SOCKET.ttrpc"
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# down.sh takes minikubelet's test bed down: removes every pod of the test
-# bed's containerd, stops that containerd and unmounts whatever it left under
-# the test bed's roots. With --all it also stops the image registry (its
-# storage stays, so the next up.sh pushes nothing).
+# down.sh takes one runtime of minikubelet's test bed down: removes every
+# pod of it, stops it and unmounts whatever it left under its roots. With
+# --all it also stops the image registry (its storage stays, so the next
+# up.sh pushes nothing).
 #
-# Images, the containerd root and the CNI config stay, so up.sh is fast again.
+#   down.sh [--all] [containerd|containerd2|crio|all-runtimes]
+#
+# containerd (1.6) is the default; all-runtimes takes every runtime down.
+# Images, the runtime's root and the CNI config stay, so up.sh is fast again.
 set -euo pipefail
 
 TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,25 +15,26 @@ TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$TESTBED_DIR/lib.sh"
 
 usage() {
-	echo "usage: $0 [--all]   (--all also stops the registry)"
+	echo "usage: $0 [--all] [containerd|containerd2|crio|all-runtimes]   (--all also stops the registry)"
 }
 
-remove_pods() {
-	if ! containerd_answers; then
-		step "containerd not answering; no pods to remove through it"
+remove_runtime_pods() {
+	if ! runtime_answers; then
+		step "$RT_NAME not answering; no pods to remove through it"
 		return
 	fi
 	local count
 	count=$(crictl_tb pods -q | wc -l)
-	step "removing $count pod(s) (crictl rmp -fa)"
+	step "removing $count pod(s) from $RT_NAME (crictl rmp -fa)"
 	((count == 0)) || crictl_tb rmp -fa >/dev/null
 }
 
-# remove_stray_containers deletes containers left in our runc root when
-# containerd was already gone (crash, kill -9): nothing else would stop them.
-remove_stray_containers() {
+# remove_stray_runc_containers ROOT... deletes containers left in the
+# runtime's runc roots when the runtime was already gone (crash, kill -9):
+# nothing else would stop them.
+remove_stray_runc_containers() {
 	local root id
-	for root in "$RUN_DIR"/runc/*/; do
+	for root in "$@"; do
 		[[ -d $root ]] || continue
 		for id in $(runc --root "$root" list -q 2>/dev/null); do
 			step "deleting stray container $id (runc root $root)"
@@ -60,15 +64,15 @@ release_network_of() {
 	done || true # grep finds no rule when CNI DEL did run
 }
 
-# stop_stray_shims stops shims that served the test bed's containerd, found
-# by the exact socket address on their command line (never by name alone:
-# the system containerd's shims must be left alone).
+# stop_stray_shims SOCKET stops shims that served the containerd on SOCKET,
+# found by the exact socket address on their command line (never by name
+# alone: the system containerd's shims must be left alone).
 stop_stray_shims() {
-	local cmdline pid
+	local socket=$1 cmdline pid
 	for cmdline in /proc/[0-9]*/cmdline; do
 		pid=${cmdline#/proc/}
 		pid=${pid%/cmdline}
-		if tr '\0' '\n' 2>/dev/null <"$cmdline" | grep -qxF -- "$CONTAINERD_SOCKET" &&
+		if tr '\0' '\n' 2>/dev/null <"$cmdline" | grep -qxF -- "$socket" &&
 			tr '\0' '\n' 2>/dev/null <"$cmdline" | head -n1 | grep -q 'containerd-shim'; then
 			step "stopping stray shim pid $pid"
 			kill -TERM "$pid" 2>/dev/null || true
@@ -76,33 +80,73 @@ stop_stray_shims() {
 	done
 }
 
-main() {
-	case ${1:-} in
-	"") stop_registry=false ;;
-	--all) stop_registry=true ;;
-	-h | --help)
-		usage
-		return 0
+# down_containerd takes the default runtime, Debian's containerd 1.6, down.
+# Its roots are the test bed's own roots, which also hold the other
+# runtimes' (under runtimes/): those mounts stay.
+down_containerd() {
+	remove_runtime_pods
+	stop_owned "$CONTAINERD_PIDFILE" "$CONTAINERD_CONFIG" containerd
+	remove_stray_runc_containers "$RUN_DIR"/runc/*/
+	stop_stray_shims "$CONTAINERD_SOCKET"
+	rm -f "$CONTAINERD_SOCKET" "$CONTAINERD_SOCKET.ttrpc"
+}
+
+# take_down NAME takes one runtime down and checks that none of its mounts
+# remain.
+take_down() {
+	local exclude_run="" exclude_root="" left
+	select_runtime "$1"
+	case $1 in
+	containerd)
+		down_containerd
+		exclude_run=$RUN_DIR/runtimes exclude_root=$TESTBED_ROOT/runtimes
 		;;
-	*)
-		usage >&2
-		return 2
+	containerd2)
+		# shellcheck source=containerd2.sh
+		source "$TESTBED_DIR/containerd2.sh"
+		down_containerd2
+		;;
+	crio)
+		# shellcheck source=crio.sh
+		source "$TESTBED_DIR/crio.sh"
+		down_crio
 		;;
 	esac
+	unmount_under "$RT_RUN" "$exclude_run"
+	unmount_under "$RT_ROOT" "$exclude_root"
+	left=$(mounts_under "$RT_RUN" "$exclude_run"; mounts_under "$RT_ROOT" "$exclude_root")
+	[[ -z $left ]] || die "mounts of $1 remain under the test bed: $left"
+	step "$1 down"
+}
+
+main() {
+	local stop_registry=false runtimes=()
+	while (($#)); do
+		case $1 in
+		--all) stop_registry=true ;;
+		-h | --help)
+			usage
+			return 0
+			;;
+		containerd | containerd2 | crio) runtimes+=("$1") ;;
+		all-runtimes) runtimes+=("${RUNTIMES[@]}") ;;
+		*)
+			usage >&2
+			return 2
+			;;
+		esac
+		shift
+	done
+	((${#runtimes[@]})) || runtimes=("${RUNTIMES[0]}")
 	require_root
-	remove_pods
-	stop_owned "$CONTAINERD_PIDFILE" "$CONTAINERD_CONFIG" containerd
-	remove_stray_containers
-	stop_stray_shims
+	local runtime
+	for runtime in "${runtimes[@]}"; do
+		# Each in a subshell: select_runtime overrides the shared names.
+		(take_down "$runtime")
+	done
 	if $stop_registry; then
 		stop_owned "$REGISTRY_PIDFILE" "$REGISTRY_CONFIG" registry
 	fi
-	unmount_under "$RUN_DIR"
-	unmount_under "$TESTBED_ROOT"
-	rm -f "$CONTAINERD_SOCKET" "$CONTAINERD_SOCKET.ttrpc"
-	local left
-	left=$(awk -v a="$RUN_DIR/" -v b="$TESTBED_ROOT/" 'index($5, a) == 1 || index($5, b) == 1 { print $5 }' /proc/self/mountinfo)
-	[[ -z $left ]] || die "mounts remain under the test bed: $left"
 	step "down"
 }
 

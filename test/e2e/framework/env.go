@@ -17,8 +17,29 @@ import (
 	"testing"
 )
 
-// EnvFile is the test bed's env file, relative to the repository root.
+// EnvFile is the test bed's env file for the default runtime (containerd
+// 1.6), relative to the repository root.
 const EnvFile = "test/testbed/env"
+
+// RuntimeVar names the environment variable that picks the runtime the
+// end-to-end tests run against: containerd (the default), containerd2 or
+// crio. Each has its own env file, written by `test/testbed/up.sh RUNTIME`.
+const RuntimeVar = "MINIKUBELET_E2E_RUNTIME"
+
+// Runtimes are the runtimes the test bed can bring up, the default first.
+var Runtimes = []string{"containerd", "containerd2", "crio"}
+
+// EnvFileFor returns the env file of the named runtime, relative to the
+// repository root; "" means the default runtime.
+func EnvFileFor(runtime string) (string, error) {
+	switch runtime {
+	case "", Runtimes[0]:
+		return EnvFile, nil
+	case "containerd2", "crio":
+		return EnvFile + "." + runtime, nil
+	}
+	return "", fmt.Errorf("%s=%q is not a test bed runtime: use one of %s", RuntimeVar, runtime, strings.Join(Runtimes, ", "))
+}
 
 // Env is where the test bed's parts are, as test/testbed/up.sh wrote them.
 type Env struct {
@@ -45,31 +66,61 @@ type Env struct {
 	// RuntimeLog is the runtime's log file, worth reading when a test fails
 	// (may be empty).
 	RuntimeLog string
+	// Runtime is the test bed's name of the runtime: containerd,
+	// containerd2 or crio.
+	Runtime string
+	// BridgeName is the Linux bridge of the runtime's pod network; every
+	// runtime of the test bed has its own, beside its own PodCIDR.
+	BridgeName string
 }
 
-// LoadEnv reads the test bed's env file from the repository root. Without
-// the file the test is skipped with instructions — unless CI=true, where a
-// missing test bed is a failure, not a reason to pass.
+// NetworkArgs are the agent flags that keep a minikubelet on this runtime's
+// pod network (its bridge and pod CIDR) instead of the agent's defaults,
+// which are the default runtime's.
+func (e *Env) NetworkArgs() []string {
+	args := []string{"--pod-cidr", e.PodCIDR}
+	if e.BridgeName != "" {
+		args = append(args, "--bridge-name", e.BridgeName)
+	}
+	return args
+}
+
+// LoadEnv reads the env file of the runtime named by $MINIKUBELET_E2E_RUNTIME
+// (default containerd) from the repository root. Without the file the test
+// is skipped with instructions — unless CI=true, where a missing test bed is
+// a failure, not a reason to pass.
 func LoadEnv(t testing.TB) *Env {
 	t.Helper()
 	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(root, EnvFile)
+	runtime := os.Getenv(RuntimeVar)
+	file, err := EnvFileFor(runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := "sudo test/testbed/up.sh"
+	if runtime != "" {
+		up += " " + runtime
+	}
+	path := filepath.Join(root, file)
 	values, err := readEnvFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("test bed env file %s is missing and CI=true: run `sudo test/testbed/up.sh` before the e2e tests", path)
+			t.Fatalf("test bed env file %s is missing and CI=true: run `%s` before the e2e tests", path, up)
 		}
-		t.Skipf("no test bed: %s is missing; run `sudo test/testbed/up.sh` to run end-to-end tests", path)
+		t.Skipf("no test bed: %s is missing; run `%s` to run end-to-end tests", path, up)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	env, err := envFromValues(values)
+	if err == nil && runtime != "" && env.Runtime != "" && env.Runtime != runtime {
+		err = fmt.Errorf("it is for runtime %q, not %q", env.Runtime, runtime)
+	}
 	if err != nil {
-		t.Fatalf("%s: %v; rerun `sudo test/testbed/up.sh` to rewrite it", path, err)
+		t.Fatalf("%s: %v; rerun `%s` to rewrite it", path, err, up)
 	}
 	return env
 }
@@ -146,7 +197,12 @@ func envFromValues(values map[string]string) (*Env, error) {
 		PodCIDR:         values["POD_CIDR"],
 		Crictl:          values["CRICTL"],
 		TestbedRoot:     values["TESTBED_ROOT"],
-		RuntimeLog:      values["CONTAINERD_LOG"],
+		RuntimeLog:      values["RUNTIME_LOG"],
+		Runtime:         values["RUNTIME"],
+		BridgeName:      values["BRIDGE_NAME"],
+	}
+	if env.RuntimeLog == "" {
+		env.RuntimeLog = values["CONTAINERD_LOG"] // env files from before the runtime matrix
 	}
 	required := []struct{ key, value string }{
 		{"RUNTIME_ENDPOINT", env.RuntimeEndpoint},
