@@ -1,0 +1,268 @@
+package apiserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
+)
+
+// maxBody bounds a request body, as the manifest source bounds files.
+const maxBody = 10 << 20
+
+// createPod serves POST /api/v1/namespaces/{ns}/pods: the pod is checked
+// as a manifest and written as <namespace>_<name>.yaml, so the directory
+// stays the one source of truth; the sync loop then runs it.
+func (s *Server) createPod(w http.ResponseWriter, r *http.Request) {
+	object, err := readPodObject(r)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	name, err := s.bindName(object, r.PathValue("namespace"), "")
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	ns := r.PathValue("namespace")
+	if _, err := s.lookup(ns, name); err == nil {
+		writeError(w, s.log, apierrors.NewAlreadyExists(podResource, name))
+		return
+	}
+	checked, err := s.checkManifest(s.manifestPath(ns, name), object, name)
+	if err == nil && !isDryRun(r) {
+		if err = writeManifest(checked.Path, checked.YAML, false); errors.Is(err, errManifestExists) {
+			err = apierrors.NewAlreadyExists(podResource, name)
+		}
+	}
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	s.log.Info("pod created through the API", "pod", ns+"/"+name, "manifest", checked.Path, "dryRun", isDryRun(r))
+	writeJSON(w, http.StatusCreated, s.written(r.Context(), checked, isDryRun(r)))
+}
+
+// replacePod serves PUT: the pod's manifest file is rewritten with the
+// new spec. An unchanged spec leaves the file, and the pod, alone.
+func (s *Server) replacePod(w http.ResponseWriter, r *http.Request) {
+	object, err := readPodObject(r)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	s.update(w, r, object)
+}
+
+// update writes object over the existing pod's manifest.
+func (s *Server) update(w http.ResponseWriter, r *http.Request, object map[string]any) {
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	if _, err := s.bindName(object, ns, name); err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	current, err := s.lookup(ns, name)
+	if err == nil {
+		err = s.checkOwnFile(current.View.File, ns, name)
+	}
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	checked, err := s.checkManifest(current.View.File, object, name)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	if checked.Pod.UID == current.Pod.UID && !current.View.Stale {
+		writeJSON(w, http.StatusOK, current.Pod) // same spec: nothing to do
+		return
+	}
+	if !isDryRun(r) {
+		if err := writeManifest(checked.Path, checked.YAML, true); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+	}
+	s.log.Info("pod replaced through the API", "pod", ns+"/"+name, "manifest", checked.Path, "dryRun", isDryRun(r))
+	writeJSON(w, http.StatusOK, s.written(r.Context(), checked, isDryRun(r)))
+}
+
+// deletePod serves DELETE: the manifest that defines the pod is removed,
+// whichever file it is, and the sync loop stops the pod.
+func (s *Server) deletePod(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	opts, err := readDeleteOptions(r)
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	current, err := s.lookup(ns, name)
+	if err == nil && opts.Preconditions != nil && opts.Preconditions.UID != nil && *opts.Preconditions.UID != current.Pod.UID {
+		err = apierrors.NewConflict(podResource, name, fmt.Errorf("the precondition UID %s does not match the pod's UID %s", *opts.Preconditions.UID, current.Pod.UID))
+	}
+	if err == nil && current.Pod.DeletionTimestamp != nil {
+		writeJSON(w, http.StatusOK, current.Pod) // already going away
+		return
+	}
+	if err == nil {
+		err = s.checkOwnFile(current.View.File, ns, name)
+	}
+	if err == nil && !isDryRun(r) {
+		if err = os.Remove(current.View.File); err != nil && !errors.Is(err, os.ErrNotExist) {
+			err = fmt.Errorf("removing manifest %s: %w", current.View.File, err)
+		} else {
+			err = nil
+		}
+	}
+	if err != nil {
+		writeError(w, s.log, err)
+		return
+	}
+	s.log.Info("pod deleted through the API", "pod", ns+"/"+name, "manifest", current.View.File, "dryRun", isDryRun(r))
+	pod := current.Pod.DeepCopy()
+	now := metav1.NewTime(s.cfg.Now())
+	pod.DeletionTimestamp = &now
+	writeJSON(w, http.StatusOK, pod)
+}
+
+// readPodObject reads a JSON or YAML pod from the body, keeping numbers
+// exact, with status and server-set metadata removed.
+func readPodObject(r *http.Request) (map[string]any, error) {
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if kind, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); kind == "application/yaml" {
+		if data, err = yaml.YAMLToJSON(data); err != nil {
+			return nil, apierrors.NewBadRequest("the body is not valid YAML: " + err.Error())
+		}
+	}
+	object, err := decodeObject(data)
+	if err != nil {
+		return nil, err
+	}
+	cleanPodObject(object)
+	return object, nil
+}
+
+func decodeObject(data []byte) (map[string]any, error) {
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.UseNumber()
+	var object map[string]any
+	if err := decoder.Decode(&object); err != nil || object == nil {
+		return nil, apierrors.NewBadRequest("the body is not a JSON object: send a Pod")
+	}
+	return object, nil
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, apierrors.NewBadRequest("reading the request body: " + err.Error())
+	}
+	if len(data) > maxBody {
+		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the body is over %d bytes", maxBody))
+	}
+	return data, nil
+}
+
+func readDeleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
+	var opts metav1.DeleteOptions
+	data, err := readBody(r)
+	if err != nil || len(bytes.TrimSpace(data)) == 0 {
+		return opts, err
+	}
+	if err := json.Unmarshal(data, &opts); err != nil {
+		return opts, apierrors.NewBadRequest("the body is not DeleteOptions: " + err.Error())
+	}
+	return opts, nil
+}
+
+// bindName checks the object's namespace and name against the request's,
+// fills in a missing namespace and generates a name from generateName.
+// want is the name in the URL, "" on create.
+func (s *Server) bindName(object map[string]any, namespace, want string) (string, error) {
+	meta, _ := object["metadata"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		object["metadata"] = meta
+	}
+	if ns, _ := meta["namespace"].(string); ns == "" {
+		meta["namespace"] = namespace
+	} else if ns != namespace {
+		return "", apierrors.NewBadRequest(fmt.Sprintf("the namespace of the pod (%s) does not match the namespace of the request (%s)", ns, namespace))
+	}
+	name, _ := meta["name"].(string)
+	if prefix, _ := meta["generateName"].(string); name == "" && prefix != "" && want == "" {
+		name = prefix + randomSuffix()[:5]
+		meta["name"] = name
+		delete(meta, "generateName")
+	}
+	switch {
+	case name == "":
+		return "", fieldError("", field.Required(field.NewPath("metadata", "name"), "name or generateName is required"))
+	case want != "" && name != want:
+		return "", apierrors.NewBadRequest(fmt.Sprintf("the name of the pod (%s) does not match the name in the URL (%s)", name, want))
+	}
+	return name, nil
+}
+
+func isDryRun(r *http.Request) bool {
+	for _, v := range r.URL.Query()["dryRun"] {
+		if v == metav1.DryRunAll {
+			return true
+		}
+	}
+	return false
+}
+
+// written is the answer to a write: the pod as the sync loop shows it once
+// it has read the new manifest, or, if that takes longer than CreateWait
+// (or nothing was written), the pod as decoded from it.
+func (s *Server) written(ctx context.Context, checked checkedManifest, dryRun bool) *v1.Pod {
+	if !dryRun {
+		if p := s.await(ctx, checked.Pod.Namespace, checked.Pod.Name, checked.Pod.UID); p != nil {
+			return p.Pod
+		}
+	}
+	pod := checked.Pod.DeepCopy()
+	pod.APIVersion, pod.Kind = "v1", "Pod"
+	pod.CreationTimestamp = metav1.NewTime(s.cfg.Now())
+	pod.Status.Phase = v1.PodPending
+	return pod
+}
+
+// await waits until the store serves the pod with that UID.
+func (s *Server) await(ctx context.Context, namespace, name string, uid types.UID) *servedPod {
+	timer := time.NewTimer(s.cfg.CreateWait)
+	defer timer.Stop()
+	for {
+		snap := s.store.sync()
+		for _, p := range snap.Pods {
+			if p.Pod.Namespace == namespace && p.Pod.Name == name && p.Pod.UID == uid {
+				return p
+			}
+		}
+		select {
+		case <-snap.Changed:
+		case <-timer.C:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
