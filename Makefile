@@ -10,7 +10,12 @@ export PATH := /usr/local/go/bin:$(PATH)
 
 GO       ?= go
 BIN      := bin/minikubelet
-ENV_FILE := test/testbed/env
+# RUNTIME picks the test bed's runtime for testbed-up, testbed-down, e2e and
+# run: containerd (Debian's 1.6, the default), containerd2 (2.4) or crio
+# (CRI-O 1.34). Each has its own env file; e2e-matrix runs them all.
+RUNTIME  ?= containerd
+RUNTIMES := containerd containerd2 crio
+ENV_FILE := test/testbed/env$(if $(filter-out containerd,$(RUNTIME)),.$(RUNTIME))
 # The test bed needs root; prefix its scripts with sudo when make is not root.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -18,7 +23,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_FLAGS ?=
 RUN_ARGS  ?=
 
-.PHONY: help build test test-unit e2e bench lint run clean testbed-up testbed-down
+.PHONY: help build test test-unit e2e e2e-matrix bench lint run clean testbed-up testbed-down
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-13s %s\n", $$1, $$2 }'
@@ -31,8 +36,20 @@ test: testbed-up test-unit e2e ## bring the test bed up, then unit and end-to-en
 test-unit: ## unit tests: no root, no runtime
 	$(GO) test ./...
 
-e2e: testbed-up ## end-to-end tests on the real runtime (tests read test/testbed/env)
-	$(GO) test -tags e2e -count=1 -v $(E2E_FLAGS) ./test/e2e/...
+e2e: testbed-up ## end-to-end tests on the real runtime; RUNTIME=containerd2|crio for another
+	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -v $(E2E_FLAGS) ./test/e2e/...
+
+# Every runtime runs even when one fails, so one run shows the whole matrix.
+e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O in turn
+	@failed=""; summary=""; \
+	for runtime in $(RUNTIMES); do \
+		echo "e2e-matrix: $$runtime"; \
+		start=$$SECONDS; \
+		if $(MAKE) --no-print-directory e2e RUNTIME=$$runtime; then result=passed; else result=FAILED; failed="$$failed $$runtime"; fi; \
+		summary="$$summary$$(printf '\n  %-12s %-7s %4ds' $$runtime $$result $$((SECONDS - start)))"; \
+	done; \
+	echo "e2e-matrix:$$summary"; \
+	if [ -n "$$failed" ]; then echo "e2e-matrix: failed on:$$failed"; exit 1; fi
 
 bench: testbed-up build ## benchmarks on the real runtime; they print figures, they do not judge them
 	$(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...
@@ -54,15 +71,16 @@ lint: ## gofmt must list nothing; go vet with and without the e2e tag
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 
-run: testbed-up build ## run the agent against the test bed's containerd
-	source $(ENV_FILE) && $(SUDO) ./$(BIN) run --runtime-endpoint "$$RUNTIME_ENDPOINT" --cni-conf-dir "$$CNI_CONF_DIR" $(RUN_ARGS)
+run: testbed-up build ## run the agent against the test bed's runtime (RUNTIME=...)
+	source $(ENV_FILE) && $(SUDO) ./$(BIN) run --runtime-endpoint "$$RUNTIME_ENDPOINT" --cni-conf-dir "$$CNI_CONF_DIR" \
+		--pod-cidr "$$POD_CIDR" --bridge-name "$${BRIDGE_NAME:-mkbr0}" $(RUN_ARGS)
 
 clean: ## remove build output (the test bed stays; see testbed-down)
 	rm -rf bin
 	find . -name '*.test' -type f -delete
 
-testbed-up: ## install what is missing, start registry + containerd, push test images (idempotent)
-	$(SUDO) test/testbed/up.sh
+testbed-up: ## install what is missing, start registry + the RUNTIME, push test images (idempotent)
+	$(SUDO) test/testbed/up.sh $(RUNTIME)
 
-testbed-down: ## remove the test bed's pods and stop its containerd; ALL=1 also stops the registry
-	$(SUDO) test/testbed/down.sh $(if $(ALL),--all)
+testbed-down: ## remove the RUNTIME's pods and stop it; ALL=1 stops every runtime and the registry
+	$(SUDO) test/testbed/down.sh $(if $(ALL),--all all-runtimes,$(RUNTIME))
