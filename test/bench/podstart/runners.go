@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -33,11 +34,26 @@ func (d *directRunner) round(ctx context.Context, n int) ([]time.Duration, error
 		if err := os.MkdirAll(filepath.Join(logDir, "kubia"), 0o755); err != nil {
 			return err
 		}
+		// The same configuration the agent sends: hostname, the node's DNS,
+		// a pod cgroup parent, a managed /etc/hosts and a termination log.
 		sbConfig := &runtimeapi.PodSandboxConfig{
 			Metadata:     &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "bench", Uid: uid},
 			Hostname:     name,
 			LogDirectory: logDir,
+			DnsConfig:    hostDNS(),
 			Labels:       map[string]string{"io.kubernetes.pod.name": name, "bench": "floor"},
+			Linux: &runtimeapi.LinuxPodSandboxConfig{
+				CgroupParent: "/minikubelet-bench/pod" + uid,
+				SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{NamespaceOptions: &runtimeapi.NamespaceOption{
+					Pid: runtimeapi.NamespaceMode_CONTAINER}},
+			},
+		}
+		hosts := filepath.Join(logDir, "etc-hosts")
+		termination := filepath.Join(logDir, "termination-log")
+		for _, f := range []string{hosts, termination} {
+			if err := os.WriteFile(f, []byte("127.0.0.1\tlocalhost\n"), 0o666); err != nil {
+				return err
+			}
 		}
 		if _, err := d.rt.ImageStatus(ctx, &runtimeapi.ImageSpec{Image: d.image}, false); err != nil {
 			return err
@@ -52,6 +68,15 @@ func (d *directRunner) round(ctx context.Context, n int) ([]time.Duration, error
 			Image:    &runtimeapi.ImageSpec{Image: d.image},
 			LogPath:  "kubia/0.log",
 			Labels:   sbConfig.Labels,
+			Mounts: []*runtimeapi.Mount{
+				{ContainerPath: "/etc/hosts", HostPath: hosts},
+				{ContainerPath: "/dev/termination-log", HostPath: termination},
+			},
+			Linux: &runtimeapi.LinuxContainerConfig{
+				Resources: &runtimeapi.LinuxContainerResources{CpuShares: 2},
+				SecurityContext: &runtimeapi.LinuxContainerSecurityContext{NamespaceOptions: &runtimeapi.NamespaceOption{
+					Pid: runtimeapi.NamespaceMode_CONTAINER}},
+			},
 		}, sbConfig)
 		if err != nil {
 			return err
@@ -61,13 +86,42 @@ func (d *directRunner) round(ctx context.Context, n int) ([]time.Duration, error
 		}
 		return waitRunning(ctx, d.rt, map[string]string{"io.kubernetes.pod.name": name, "bench": "floor"}, false)
 	})
-	for _, id := range ids {
+	for i, id := range ids {
 		if id != "" {
 			_ = d.rt.StopPodSandbox(ctx, id)
 			_ = d.rt.RemovePodSandbox(ctx, id)
+			removeCgroups("/minikubelet-bench/pod" + fmt.Sprintf("floor-uid-%d-%d", d.seq, i))
 		}
 	}
 	return times, err
+}
+
+// hostDNS is the node's resolver, as the agent gives every pod.
+func hostDNS() *runtimeapi.DNSConfig {
+	dns := &runtimeapi.DNSConfig{}
+	data, _ := os.ReadFile("/etc/resolv.conf")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		switch f[0] {
+		case "nameserver":
+			dns.Servers = append(dns.Servers, f[1])
+		case "search":
+			dns.Searches = append(dns.Searches, f[1:]...)
+		case "options":
+			dns.Options = append(dns.Options, f[1:]...)
+		}
+	}
+	return dns
+}
+
+func removeCgroups(path string) {
+	hierarchies, _ := os.ReadDir("/sys/fs/cgroup")
+	for _, h := range hierarchies {
+		_ = os.Remove(filepath.Join("/sys/fs/cgroup", h.Name(), path))
+	}
 }
 
 // agentRunner writes manifests into a running agent's directory and
