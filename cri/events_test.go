@@ -63,14 +63,78 @@ func TestGetContainerEventsUnsupported(t *testing.T) {
 	}
 }
 
-func TestGetContainerEventsReportsStreamClosedByRuntime(t *testing.T) {
+// CRI-O without enable_pod_events accepts the call and ends the stream at
+// once: no events, not a broken stream to reconnect to every few seconds.
+func TestGetContainerEventsStreamClosedAtOnceIsUnsupported(t *testing.T) {
 	path := socketIn(t, "closing.sock")
 	serve(t, path, newFakeRuntime()) // sends no events and ends the stream
 	client := dial(t, path, Config{})
 
-	err := client.GetContainerEvents(context.Background(), make(chan *runtimeapi.ContainerEventResponse), nil)
-	if err == nil || !strings.Contains(err.Error(), "closed the stream") {
-		t.Fatalf("GetContainerEvents on a closed stream = %v, want an error saying so", err)
+	connected := false
+	err := client.GetContainerEvents(context.Background(), make(chan *runtimeapi.ContainerEventResponse),
+		func(runtimeapi.RuntimeService_GetContainerEventsClient) { connected = true })
+	if !errors.Is(err, ErrEventsUnsupported) || !strings.Contains(err.Error(), "enable_pod_events") {
+		t.Fatalf("GetContainerEvents on a stream closed before any event = %v, want ErrEventsUnsupported naming the CRI-O setting", err)
+	}
+	if connected {
+		t.Error("the connection callback ran for a stream that ended at once")
+	}
+}
+
+func TestGetContainerEventsReportsStreamClosedByRuntime(t *testing.T) {
+	path := socketIn(t, "closing.sock")
+	fake := newFakeRuntime()
+	fake.events = []*runtimeapi.ContainerEventResponse{{ContainerId: "c1"}} // then ends the stream
+	serve(t, path, fake)
+	client := dial(t, path, Config{})
+
+	events := make(chan *runtimeapi.ContainerEventResponse, 1)
+	err := client.GetContainerEvents(context.Background(), events, nil)
+	if err == nil || errors.Is(err, ErrEventsUnsupported) || !strings.Contains(err.Error(), "closed the stream") {
+		t.Fatalf("GetContainerEvents on a stream closed after an event = %v, want an error saying so (not unsupported)", err)
+	}
+}
+
+func TestGetContainerEventsUnsupportedDoesNotReportConnected(t *testing.T) {
+	path := socketIn(t, "noevents-cb.sock")
+	fake := newFakeRuntime()
+	fake.noEvents = true
+	serve(t, path, fake)
+	client := dial(t, path, Config{})
+
+	connected := false
+	err := client.GetContainerEvents(context.Background(), make(chan *runtimeapi.ContainerEventResponse),
+		func(runtimeapi.RuntimeService_GetContainerEventsClient) { connected = true })
+	if !errors.Is(err, ErrEventsUnsupported) || connected {
+		t.Fatalf("containerd 1.6-like runtime: err %v, connected %v; want ErrEventsUnsupported and no connection callback", err, connected)
+	}
+}
+
+func TestGetContainerEventsReportsConnectedWhileStreamStaysOpen(t *testing.T) {
+	path := socketIn(t, "quiet.sock")
+	fake := newFakeRuntime()
+	fake.hang = true // open, no events
+	serve(t, path, fake)
+	client := dial(t, path, Config{})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	connected := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- client.GetContainerEvents(ctx, make(chan *runtimeapi.ContainerEventResponse),
+			func(runtimeapi.RuntimeService_GetContainerEventsClient) { close(connected) })
+	}()
+	select {
+	case <-connected:
+	case err := <-done:
+		t.Fatalf("quiet stream ended: %v", err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("a stream that stays open was never reported connected")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("after cancel: %v, want nil", err)
 	}
 }
 
