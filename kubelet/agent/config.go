@@ -25,14 +25,40 @@ func LoadConfigFile(path string, base Options) (Options, error) {
 	if err != nil {
 		return base, fmt.Errorf("reading the config file: %w", err)
 	}
-	opts, err := decodeConfig(data, base)
-	if err == nil {
-		err = opts.Validate()
-	}
-	if err != nil {
-		return base, fmt.Errorf("config file %s: %w", path, err)
+	opts, decodeErr := decodeConfig(data, base)
+	all := append(splitJoined(decodeErr), splitJoined(opts.Validate())...)
+	if len(all) > 0 {
+		return base, fmt.Errorf("config file %s: %w", path, problemList(all))
 	}
 	return opts, nil
+}
+
+// problemList is several independent problems, shown one per line under
+// the file they belong to.
+type problemList []error
+
+func (p problemList) Error() string {
+	if len(p) == 1 {
+		return p[0].Error()
+	}
+	lines := make([]string, 0, len(p))
+	for _, err := range p {
+		lines = append(lines, "\n  - "+err.Error())
+	}
+	return fmt.Sprintf("%d problems:%s", len(p), strings.Join(lines, ""))
+}
+
+func (p problemList) Unwrap() []error { return p }
+
+// splitJoined undoes errors.Join; nil gives nothing.
+func splitJoined(err error) []error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return joined.Unwrap()
+	}
+	if err != nil {
+		return []error{err}
+	}
+	return nil
 }
 
 // decodeConfig applies the fields set in data to base.

@@ -108,7 +108,8 @@ func (m *managedContainerd) start(ctx context.Context, config []byte, insecureRe
 
 // launch starts containerd in a new session, stdout and stderr appended to
 // its log file, and waits for its socket. On failure nothing is left
-// running and m.proc stands for an exited process.
+// running and m.proc stands for an exited process — unless ctx ended, when
+// the new containerd is kept for release to stop or leave running.
 func (m *managedContainerd) launch(ctx context.Context) error {
 	m.proc = exitedProcess()
 	m.trimLog()
@@ -137,6 +138,11 @@ func (m *managedContainerd) launch(ctx context.Context) error {
 		return err
 	}
 	if err := waitForSocket(ctx, m.paths.Socket, proc, containerdStartTimeout); err != nil {
+		if ctx.Err() != nil {
+			// The agent is stopping: release decides containerd's fate.
+			m.proc, m.startedAt = proc, time.Now()
+			return err
+		}
 		_ = proc.stop(time.Second)
 		proc.release()
 		return fmt.Errorf("the managed containerd (pid %d) %w; its log %s ends with:\n%s", cmd.Process.Pid, err, m.paths.Log, tailOfFile(m.paths.Log, 15))
