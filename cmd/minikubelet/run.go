@@ -64,6 +64,8 @@ func addRunFlags(f *pflag.FlagSet, opts *agent.Options) {
 	f.StringSliceVar(&opts.CNIBinDirs, "cni-bin-dir", opts.CNIBinDirs, "directories searched for CNI plugins")
 	f.StringVar(&opts.CNICacheDir, "cni-cache-dir", opts.CNICacheDir, "libcni's cache directory (the runtime's)")
 	f.StringVar(&opts.CNIDataDir, "cni-data-dir", opts.CNIDataDir, "host-local IPAM data directory (default: host-local's)")
+	f.DurationVar(&opts.CNICheckInterval, "cni-check-interval", opts.CNICheckInterval, "how often the CNI config is repaired, host rules checked and leaked pod IPs released")
+	f.DurationVar(&opts.CNILeakGrace, "cni-leak-grace", opts.CNILeakGrace, "minimum age of a pod IP whose sandbox is gone before it is released (must outlast RunPodSandbox)")
 	f.Var(&opts.Peers, "peer", "another node of the flat pod network, NODE_IP=POD_CIDR (repeatable)")
 	f.StringVar(&opts.ContainerLogMaxSize, "container-log-max-size", opts.ContainerLogMaxSize, "rotate a container's log when it grows past this size")
 	f.IntVar(&opts.ContainerLogMaxFiles, "container-log-max-files", opts.ContainerLogMaxFiles, "log files kept per container, the live one included")

@@ -38,6 +38,11 @@ type Options struct {
 	CNICacheDir   string       `json:"cniCacheDir"`
 	CNIDataDir    string       `json:"cniDataDir"`
 	Peers         cni.PeerList `json:"peers"`
+	// CNICheckInterval is how often the conflist, host rules and leaked
+	// addresses are checked; CNILeakGrace is how old an unowned address
+	// must be before it is released (see cni.Config).
+	CNICheckInterval time.Duration `json:"cniCheckInterval"`
+	CNILeakGrace     time.Duration `json:"cniLeakGrace"`
 
 	// Container logs.
 	ContainerLogMaxSize  string `json:"containerLogMaxSize"`
@@ -70,6 +75,8 @@ func DefaultOptions() Options {
 		CNIConfDir:           cni.DefaultConfDir,
 		CNIBinDirs:           append([]string(nil), cni.DefaultBinDirs...),
 		CNICacheDir:          cni.DefaultCacheDir,
+		CNICheckInterval:     cni.DefaultCheckInterval,
+		CNILeakGrace:         cni.DefaultLeakGrace,
 		ContainerLogMaxSize:  "10Mi",
 		ContainerLogMaxFiles: 5,
 		ManagedRuntime:       "auto",

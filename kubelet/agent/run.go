@@ -121,8 +121,9 @@ func startNetwork(ctx context.Context, opts Options, runtime *cri.Client, m *met
 	network, err := cni.New(cni.Config{
 		PodCIDR: opts.PodCIDR, ClusterCIDR: opts.ClusterCIDR, BridgeName: opts.BridgeName,
 		ConfDir: opts.CNIConfDir, BinDirs: opts.CNIBinDirs, CacheDir: opts.CNICacheDir, DataDir: opts.CNIDataDir,
-		Peers: opts.Peers, Logger: log.With("component", "cni"),
-		OnRepair: m.RepairedCNIConfig, OnLeakReleased: func() { m.ReleasedLeakedAddresses(1) },
+		Peers: opts.Peers, CheckInterval: opts.CNICheckInterval, LeakGrace: opts.CNILeakGrace,
+		Logger: log.With("component", "cni"), OnRepair: m.RepairedCNIConfig,
+		OnLeakReleased: func() { m.ReleasedLeakedAddresses(1) },
 	}, runtime)
 	if err != nil {
 		return nil, err
