@@ -39,6 +39,7 @@ func TestNetworkRuntimeRunsPodsOnOurConflist(t *testing.T) {
 
 	manager, err := cni.New(cni.Config{
 		PodCIDR: env.PodCIDR, ConfDir: env.CNIConfDir, BinDirs: []string{env.CNIBinDir},
+		BridgeName: env.BridgeName, CacheDir: env.CNICacheDir, DataDir: env.CNIDataDir,
 		CheckInterval: 100 * time.Millisecond, Logger: framework.TestLogger(t),
 	}, runtime)
 	if err != nil {

@@ -121,7 +121,7 @@ func (a *Agent) Start() {
 		"--listen", a.Listen,
 		"--cni-conf-dir", a.Env.CNIConfDir,
 		"--cni-bin-dir", a.Env.CNIBinDir,
-	}, a.ExtraArgs...)
+	}, append(a.Env.NetworkArgs(), a.ExtraArgs...)...)
 	a.cmd = exec.Command(a.Binary, args...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	if err := a.cmd.Start(); err != nil {

@@ -72,15 +72,27 @@ type Env struct {
 	// BridgeName is the Linux bridge of the runtime's pod network; every
 	// runtime of the test bed has its own, beside its own PodCIDR.
 	BridgeName string
+	// CNICacheDir and CNIDataDir are the runtime's libcni cache and
+	// host-local allocation directories when they are not the host's
+	// (/var/lib/cni): the test bed gives each extra runtime its own, since
+	// runtimes and agents release entries of their network they do not own.
+	CNICacheDir string
+	CNIDataDir  string
 }
 
 // NetworkArgs are the agent flags that keep a minikubelet on this runtime's
-// pod network (its bridge and pod CIDR) instead of the agent's defaults,
-// which are the default runtime's.
+// pod network — its bridge, pod CIDR and CNI state — instead of the agent's
+// defaults, which are the default runtime's.
 func (e *Env) NetworkArgs() []string {
 	args := []string{"--pod-cidr", e.PodCIDR}
-	if e.BridgeName != "" {
-		args = append(args, "--bridge-name", e.BridgeName)
+	for _, flag := range []struct{ name, value string }{
+		{"--bridge-name", e.BridgeName},
+		{"--cni-cache-dir", e.CNICacheDir},
+		{"--cni-data-dir", e.CNIDataDir},
+	} {
+		if flag.value != "" {
+			args = append(args, flag.name, flag.value)
+		}
 	}
 	return args
 }
@@ -200,6 +212,8 @@ func envFromValues(values map[string]string) (*Env, error) {
 		RuntimeLog:      values["RUNTIME_LOG"],
 		Runtime:         values["RUNTIME"],
 		BridgeName:      values["BRIDGE_NAME"],
+		CNICacheDir:     values["CNI_CACHE_DIR"],
+		CNIDataDir:      values["CNI_DATA_DIR"],
 	}
 	if env.RuntimeLog == "" {
 		env.RuntimeLog = values["CONTAINERD_LOG"] // env files from before the runtime matrix

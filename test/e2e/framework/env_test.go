@@ -67,6 +67,8 @@ export CNI_CONF_DIR=/var/lib/minikubelet-testbed/runtimes/crio/net.d
 export CNI_BIN_DIR=/usr/lib/cni
 export POD_CIDR=10.87.0.0/16
 export BRIDGE_NAME=mkbr2
+export CNI_CACHE_DIR=/var/lib/minikubelet-testbed/runtimes/crio/cni
+export CNI_DATA_DIR=/var/lib/minikubelet-testbed/runtimes/crio/cni/networks
 export CRICTL=/usr/local/bin/crictl
 export RUNTIME=crio
 export RUNTIME_LOG=/var/log/minikubelet-testbed/crio.log
@@ -81,9 +83,20 @@ func TestLoadEnvReadsTheSelectedRuntimesFile(t *testing.T) {
 		env.BridgeName != "mkbr2" || env.RuntimeLog != "/var/log/minikubelet-testbed/crio.log" {
 		t.Errorf("LoadEnv with %s=crio = %+v, want the crio file's values", RuntimeVar, *env)
 	}
-	want := []string{"--pod-cidr", "10.87.0.0/16", "--bridge-name", "mkbr2"}
+	want := []string{"--pod-cidr", "10.87.0.0/16", "--bridge-name", "mkbr2",
+		"--cni-cache-dir", "/var/lib/minikubelet-testbed/runtimes/crio/cni",
+		"--cni-data-dir", "/var/lib/minikubelet-testbed/runtimes/crio/cni/networks"}
 	if got := env.NetworkArgs(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("NetworkArgs = %q, want %q", got, want)
+	}
+}
+
+// The default runtime's env file names no bridge or CNI dirs: the agent's
+// defaults are that runtime's, so only the pod CIDR is passed.
+func TestNetworkArgsOfDefaultRuntime(t *testing.T) {
+	env := &Env{PodCIDR: "10.88.0.0/16"}
+	if got := strings.Join(env.NetworkArgs(), " "); got != "--pod-cidr 10.88.0.0/16" {
+		t.Errorf("NetworkArgs = %q, want only --pod-cidr", got)
 	}
 }
 
