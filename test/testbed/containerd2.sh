@@ -81,7 +81,8 @@ up_containerd2() {
 	mkdir -p "$RT_ROOT" "$RT_RUN" "$RT_CNI_CONF_DIR" "$(dirname "$RT_SOCKET")"
 	write_if_changed "$RT_CONFIG" render_containerd2_config && RT_CONFIG_CHANGED=true
 	# The shim finds containerd's own binaries (and runc) on its PATH.
-	start_daemon "containerd $CONTAINERD2_VERSION" env PATH="$CD2_BIN:$PATH" \
+	own_cni_state_prefix
+	start_daemon "containerd $CONTAINERD2_VERSION" "${OWN_CNI_STATE[@]}" env PATH="$CD2_BIN:$PATH" \
 		"$CD2_BIN/containerd" --config "$RT_CONFIG"
 }
 

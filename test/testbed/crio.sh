@@ -89,7 +89,8 @@ up_crio() {
 	write_if_changed "$RT_CONFIG" render_crio_config && RT_CONFIG_CHANGED=true
 	# Empty drop-in and registries.conf.d dirs: the host's /etc/crio and
 	# /etc/containers must not change this CRI-O.
-	start_daemon "CRI-O $CRIO_VERSION" "$CRIO_BIN/crio" --config "$RT_CONFIG" \
+	own_cni_state_prefix
+	start_daemon "CRI-O $CRIO_VERSION" "${OWN_CNI_STATE[@]}" "$CRIO_BIN/crio" --config "$RT_CONFIG" \
 		--config-dir "$RT_ROOT/crio.conf.d" \
 		--registries-conf "$RT_ROOT/registries.conf" \
 		--registries-conf-dir "$RT_ROOT/registries.conf.d"

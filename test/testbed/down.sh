@@ -48,14 +48,14 @@ remove_stray_runc_containers() {
 # never ran (containerd was dead): its host-local IP, libcni's cached result
 # and the bridge plugin's masquerade rule and chain, all keyed by its ID.
 release_network_of() {
-	local id=$1 file rule chain
-	for file in /var/lib/cni/networks/*/*; do
+	local id=$1 file rule chain state=${CNI_CACHE_DIR:-/var/lib/cni}
+	for file in "$state"/networks/*/*; do
 		# host-local ends its lines with \r\n.
 		if [[ -f $file && $(head -n1 "$file" | tr -d '\r') == "$id" ]]; then
 			rm -f "$file"
 		fi
 	done
-	rm -f /var/lib/cni/results/*-"$id"-*
+	rm -f "$state"/results/*-"$id"-*
 	iptables -t nat -S POSTROUTING 2>/dev/null | grep -F -- "$id" | while read -r rule; do
 		chain=${rule##* -j }
 		# The rule text carries shell quoting (its comment), hence eval.

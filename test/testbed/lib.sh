@@ -80,6 +80,8 @@ require_root() {
 select_runtime() {
 	RT_NAME=$1
 	RT_CONFIG_CHANGED=false
+	# The default runtime keeps CNI state where the host keeps it.
+	CNI_CACHE_DIR="" CNI_DATA_DIR=""
 	case $RT_NAME in
 	containerd)
 		RT_ROOT=$TESTBED_ROOT RT_RUN=$RUN_DIR
@@ -107,8 +109,28 @@ select_runtime() {
 	RT_ENV_FILE=$TESTBED_DIR/env.$RT_NAME
 	RT_CNI_CONF_DIR=$RT_ROOT/net.d
 	CNI_CONF_DIR=$RT_CNI_CONF_DIR
+	# The runtime's own /var/lib/cni (see own_cni_state_prefix): libcni's
+	# result cache, and host-local's allocations in networks/.
+	RT_CNI_STATE=$RT_ROOT/cni
+	CNI_CACHE_DIR=$RT_CNI_STATE
+	CNI_DATA_DIR=$RT_CNI_STATE/networks
 	RUNTIME_ENDPOINT=unix://$RT_SOCKET
 	CRICTL_CONFIG=$RT_ROOT/crictl.yaml
+}
+
+# OWN_CNI_STATE is a command prefix: it runs the command in a mount
+# namespace of its own in which /var/lib/cni is RT_CNI_STATE. Each runtime
+# and each minikubelet treats CNI entries of its network name that it does
+# not know as leaked — CRI-O runs CNI DEL on them at start, the agent after a
+# grace period — so side by side on one libcni cache (which no runtime lets
+# one move) each would tear down the other runtimes' pods. The agent is
+# pointed at the same directory with --cni-cache-dir. The host's mounts are
+# private here, so the runtime's own mounts (rootfs, netns) stay inside its
+# namespace and go with it.
+own_cni_state_prefix() {
+	mkdir -p "$RT_CNI_STATE" /var/lib/cni
+	OWN_CNI_STATE=(unshare --mount --propagation private --
+		/bin/sh -c 'mount --bind "$0" /var/lib/cni && exec "$@"' "$RT_CNI_STATE")
 }
 
 # crictl_tb runs crictl against the test bed's containerd only, whatever

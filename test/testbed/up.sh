@@ -137,7 +137,8 @@ write_cni_conflist() {
 		      "hairpinMode": true,
 		      "ipam": {
 		        "type": "host-local",
-		        "ranges": [[{ "subnet": "$POD_CIDR" }]],
+		        "ranges": [[{ "subnet": "$POD_CIDR" }]],${CNI_DATA_DIR:+
+		        \"dataDir\": \"$CNI_DATA_DIR\",}
 		        "routes": [{ "dst": "0.0.0.0/0" }]
 		      }
 		    },
@@ -266,6 +267,8 @@ write_env_file() {
 		export CNI_NETWORK=$CNI_NETWORK
 		export POD_CIDR=$POD_CIDR
 		export BRIDGE_NAME=$BRIDGE_NAME
+		export CNI_CACHE_DIR=${CNI_CACHE_DIR:-}
+		export CNI_DATA_DIR=${CNI_DATA_DIR:-}
 		export CRICTL=$(command -v crictl)
 		export RUNTIME=$RT_NAME
 		export RUNTIME_LOG=$RT_LOG
