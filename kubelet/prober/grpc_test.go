@@ -15,7 +15,7 @@ import (
 
 // startGRPC serves gRPC on a loopback port, with the standard health
 // service when withHealth is set.
-func startGRPC(t *testing.T, withHealth bool) (int32, *health.Server) {
+func startGRPC(t testing.TB, withHealth bool) (int32, *health.Server) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
