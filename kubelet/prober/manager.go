@@ -46,7 +46,9 @@ type RunningContainer struct {
 
 // Event is a probe warning for the pod's event list.
 type Event struct {
-	PodUID    types.UID
+	// PodUID is the pod the probe belongs to.
+	PodUID types.UID
+	// Container is the probed container's name.
 	Container string
 	// Reason is EventUnhealthy.
 	Reason string
