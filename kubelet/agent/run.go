@@ -55,8 +55,19 @@ func Run(ctx context.Context, opts Options) error {
 	defer managed.release()
 	defer runtime.Close(context.Background())
 	log.Info("runtime ready", "endpoint", runtime.Endpoint(), "runtime", runtime.RuntimeName(), "version", runtime.RuntimeVersion(), "managed", managed != nil)
+	cgroupDriver, err := detectCgroupDriver(ctx, runtime)
+	if err != nil {
+		return err
+	}
+	if err := checkCgroupParent(runtime.RuntimeName(), cgroupDriver, opts.CgroupParent); err != nil {
+		return err
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		logCapabilities(log, runtime, probeCapabilities(ctx, runtime, cgroupDriver), opts.RelistPeriod)
+		return nil
+	})
 	g.Go(func() error { return managed.Supervise(ctx) })
 	networkReady := newReadiness(runtime)
 	if opts.ManageNetwork {
