@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# uninstall.sh is what `make uninstall` does: stop the service, remove the
+# pods of the managed containerd and stop it (an external runtime and its
+# pods are left alone), then remove the binary and the unit. The config,
+# manifests and state stay unless PURGE=1.
+set -euo pipefail
+
+DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../test/testbed/lib.sh
+source "$DEPLOY_DIR/../test/testbed/lib.sh" # unmount_under, PATH
+step() { printf 'uninstall: %s\n' "$*"; }
+die() {
+	printf 'uninstall: ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+ROOT_DIR=/var/lib/minikubelet
+RUN_DIR=/run/minikubelet
+MANAGED_CONFIG=$ROOT_DIR/containerd/config.toml
+MANAGED_ENDPOINT=unix://$RUN_DIR/containerd.sock
+
+# managed_pid prints the pid of the containerd started with our config.
+managed_pid() {
+	local cmdline pid
+	for cmdline in /proc/[0-9]*/cmdline; do
+		pid=${cmdline#/proc/}
+		pid=${pid%/cmdline}
+		if [[ $(tr '\0' ' ' 2>/dev/null <"$cmdline") == *"containerd --config $MANAGED_CONFIG "* ]]; then
+			echo "$pid"
+			return
+		fi
+	done
+}
+
+stop_service() {
+	if [[ -d /run/systemd/system ]] && systemctl cat minikubelet.service >/dev/null 2>&1; then
+		systemctl disable --now minikubelet.service
+		step "stopped and disabled minikubelet.service"
+	fi
+}
+
+stop_managed_runtime() {
+	local pid
+	pid=$(managed_pid)
+	if [[ -z $pid ]]; then
+		step "no managed containerd running"
+		return
+	fi
+	if command -v crictl >/dev/null; then
+		step "removing the managed containerd's pods"
+		crictl --runtime-endpoint "$MANAGED_ENDPOINT" --timeout 60s rmp -fa >/dev/null || step "could not remove every pod; see crictl --runtime-endpoint $MANAGED_ENDPOINT pods"
+	else
+		step "crictl is missing: the pods' containers keep running under their shims"
+	fi
+	step "stopping the managed containerd (pid $pid)"
+	kill -TERM "$pid"
+	for _ in $(seq 100); do
+		[[ -d /proc/$pid ]] || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+purge() {
+	unmount_under "$RUN_DIR"
+	unmount_under "$ROOT_DIR"
+	rm -rf /etc/minikubelet "$ROOT_DIR" "$RUN_DIR"
+	step "removed /etc/minikubelet, $ROOT_DIR and $RUN_DIR"
+}
+
+main() {
+	[[ $(id -u) -eq 0 ]] || die "must run as root; try: sudo $0"
+	stop_service
+	stop_managed_runtime
+	rm -f /usr/local/bin/minikubelet /etc/systemd/system/minikubelet.service
+	[[ ! -d /run/systemd/system ]] || systemctl daemon-reload
+	step "removed /usr/local/bin/minikubelet and /etc/systemd/system/minikubelet.service"
+	if [[ ${PURGE:-} == 1 ]]; then
+		purge
+	else
+		step "kept /etc/minikubelet (config, manifests) and $ROOT_DIR (images, state); PURGE=1 removes them"
+	fi
+}
+
+main "$@"
