@@ -23,7 +23,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 E2E_FLAGS ?=
 RUN_ARGS  ?=
 
-.PHONY: help build test test-unit e2e e2e-matrix bench lint run clean testbed-up testbed-down
+.PHONY: help build test test-unit e2e e2e-matrix bench lint run install uninstall clean testbed-up testbed-down
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-13s %s\n", $$1, $$2 }'
@@ -71,9 +71,26 @@ lint: ## gofmt must list nothing; go vet with and without the e2e tag
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 
-run: testbed-up build ## run the agent against the test bed's runtime (RUNTIME=...)
+# The pause image the managed containerd needs is built into the binary
+# (kubelet/agent/managed_pause_gen.go); run and install build it that way.
+run: ## run the agent in the foreground with its own containerd and the kubia example pod; RUNTIME=... uses that test bed runtime instead
+	$(GO) generate ./kubelet/agent
+	$(GO) build -tags minikubelet_pause -o $(BIN) ./cmd/minikubelet
+ifeq ($(origin RUNTIME),command line)
+	$(MAKE) --no-print-directory testbed-up
 	source $(ENV_FILE) && $(SUDO) ./$(BIN) run --runtime-endpoint "$$RUNTIME_ENDPOINT" --cni-conf-dir "$$CNI_CONF_DIR" \
 		--pod-cidr "$$POD_CIDR" --bridge-name "$${BRIDGE_NAME:-mkbr0}" $(RUN_ARGS)
+else
+	$(SUDO) deploy/quickstart.sh $(BIN) $(RUN_ARGS)
+endif
+
+install: ## install the binary, the systemd unit minikubelet.service and /etc/minikubelet/config.yaml (kept if present); DESTDIR=... stages
+	$(GO) generate ./kubelet/agent
+	$(GO) build -tags minikubelet_pause -o $(BIN) ./cmd/minikubelet
+	$(if $(DESTDIR),DESTDIR=$(DESTDIR) deploy/install.sh,$(SUDO) deploy/install.sh) $(BIN)
+
+uninstall: ## stop the service, remove the managed containerd's pods and stop it, remove binary and unit; PURGE=1 also config and state
+	$(SUDO) PURGE=$(PURGE) deploy/uninstall.sh
 
 clean: ## remove build output (the test bed stays; see testbed-down)
 	rm -rf bin
