@@ -62,9 +62,10 @@ type Config struct {
 	// own default, /var/lib/cni/networks.
 	DataDir string
 	// CacheDir is libcni's cache directory; results live in
-	// CacheDir/results. Default DefaultCacheDir. It must be the runtime's,
-	// and like DataDir not shared with another runtime on the host: entries
-	// whose sandbox this runtime does not list are released.
+	// CacheDir/results. Default DefaultCacheDir. It must be the runtime's.
+	// It may be shared with another runtime on the host (containerd 1.6
+	// cannot move it) as long as that runtime's network has another bridge
+	// or data dir: only entries of this BridgeName and DataDir are released.
 	CacheDir string
 	// CheckInterval is how often the conflist, host routes/masquerade and
 	// leaked addresses are checked. Default DefaultCheckInterval.

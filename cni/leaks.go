@@ -25,10 +25,12 @@ type attachmentCache interface {
 	DelNetworkList(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error
 }
 
-// cachedAttachment is a libcni cache entry of our network with its age.
+// cachedAttachment is a libcni cache entry of our network name with its
+// age and whether it is this manager's (see networkOwner).
 type cachedAttachment struct {
 	*libcni.NetworkAttachment
 	modTime time.Time
+	owned   bool
 }
 
 // releasePlan is what one sweep will release: attachments through CNI DEL,
@@ -39,15 +41,17 @@ type releasePlan struct {
 }
 
 // planReleases picks what is safe to release. An entry is released only if
-// its container ID is absent from live (a list taken after the scan, in any
-// sandbox state) and it is older than grace, because containerd lists a
-// sandbox only after its CNI ADD has finished.
+// it is ours, its container ID is absent from live (a list taken after the
+// scan, in any sandbox state) and it is older than grace, because containerd
+// lists a sandbox only after its CNI ADD has finished. allocations must be
+// ours already; cached holds every entry so that another runtime's entry
+// still keeps its allocation from looking orphaned.
 func planReleases(cached []cachedAttachment, allocations []allocation, live map[string]bool, now time.Time, grace time.Duration) releasePlan {
 	var plan releasePlan
 	hasCache := make(map[[2]string]bool, len(cached))
 	for _, att := range cached {
 		hasCache[[2]string{att.ContainerID, att.IfName}] = true
-		if !live[att.ContainerID] && now.Sub(att.modTime) >= grace {
+		if att.owned && !live[att.ContainerID] && now.Sub(att.modTime) >= grace {
 			plan.attachments = append(plan.attachments, att)
 		}
 	}
@@ -68,6 +72,7 @@ type leakCollector struct {
 	cache      attachmentCache
 	cacheDir   string
 	store      hostLocalStore
+	owner      networkOwner
 	current    *libcni.NetworkConfigList
 	sandboxes  SandboxLister
 	grace      time.Duration
@@ -83,11 +88,11 @@ func (c *leakCollector) collect(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	allocations, err := c.store.list()
+	allocations, err := c.ownAllocations()
 	if err != nil {
 		return 0, err
 	}
-	if len(cached) == 0 && len(allocations) == 0 {
+	if !anyOwned(cached) && len(allocations) == 0 {
 		return 0, nil
 	}
 	// Listed after the scan so that anything allocated before the scan
@@ -118,7 +123,32 @@ func (c *leakCollector) collect(ctx context.Context) (int, error) {
 	return released, errors.Join(errs...)
 }
 
-// cachedAttachments returns libcni cache entries of our network only.
+// ownAllocations lists host-local allocations inside our pod CIDR.
+func (c *leakCollector) ownAllocations() ([]allocation, error) {
+	all, err := c.store.list()
+	if err != nil {
+		return nil, err
+	}
+	ours := all[:0]
+	for _, alloc := range all {
+		if c.owner.ownsIP(alloc.ip) {
+			ours = append(ours, alloc)
+		}
+	}
+	return ours, nil
+}
+
+func anyOwned(cached []cachedAttachment) bool {
+	for _, att := range cached {
+		if att.owned {
+			return true
+		}
+	}
+	return false
+}
+
+// cachedAttachments returns libcni cache entries of our network name,
+// marking those of this manager's bridge and data dir as owned.
 func (c *leakCollector) cachedAttachments() ([]cachedAttachment, error) {
 	all, err := c.cache.GetCachedAttachments("")
 	if err != nil {
@@ -134,7 +164,7 @@ func (c *leakCollector) cachedAttachments() ([]cachedAttachment, error) {
 		if err != nil {
 			continue // deleted since it was read: released by its owner
 		}
-		ours = append(ours, cachedAttachment{NetworkAttachment: att, modTime: info.ModTime()})
+		ours = append(ours, cachedAttachment{NetworkAttachment: att, modTime: info.ModTime(), owned: c.owner.ownsConfig(att.Config)})
 	}
 	return ours, nil
 }

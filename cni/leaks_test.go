@@ -3,6 +3,7 @@ package cni
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -93,7 +94,7 @@ func TestReleasesCachedAttachmentOfGoneSandboxWithCNIDel(t *testing.T) {
 func TestDelUsesCachedConfigNotCurrentOne(t *testing.T) {
 	f := newLeakFixture(t)
 	// Allocated under an older config that also chained bandwidth.
-	_, oldConflist := render(t, Config{Bandwidth: true})
+	_, oldConflist := render(t, Config{Bandwidth: true, DataDir: filepath.Dir(f.allocDir)})
 	writeCacheEntry(t, f.cacheDir, NetworkName, "gone1", "10.88.0.5", oldConflist, time.Hour)
 	if _, err := f.manager.ReleaseLeaks(context.Background()); err != nil {
 		t.Fatal(err)
@@ -195,6 +196,62 @@ func TestOtherNetworksAreNeverTouched(t *testing.T) {
 	}
 }
 
+// Runtimes side by side on one host share libcni's cache and may share
+// host-local's data dir; only the entries of our bridge and data dir, and
+// allocations in our pod CIDR, are ours to release.
+func TestAnotherRuntimesAddressesAreNeverReleased(t *testing.T) {
+	f := newLeakFixture(t)
+	otherBridge, _ := render(t, Config{BridgeName: "mkbr1", PodCIDR: "10.86.0.0/16", DataDir: filepath.Dir(f.allocDir)})
+	otherDataDir, _ := render(t, Config{DataDir: t.TempDir()})
+	for id, list := range map[string]*libcni.NetworkConfigList{"bridge1": otherBridge, "datadir1": otherDataDir} {
+		writeCacheEntry(t, f.cacheDir, NetworkName, id, "10.86.0.5", list.Bytes, time.Hour)
+	}
+	writeCacheEntry(t, f.cacheDir, NetworkName, "garbled", "10.86.0.6", []byte("{not json"), time.Hour)
+	writeAllocation(t, f.allocDir, "10.86.0.7", "other-runtime", time.Hour)
+
+	if released, err := f.manager.ReleaseLeaks(context.Background()); err != nil || released != 0 {
+		t.Fatalf("released %d err %v", released, err)
+	}
+	for _, id := range []string{"bridge1", "datadir1", "garbled"} {
+		if !exists(f.cacheEntry(NetworkName, id)) {
+			t.Errorf("another runtime's cache entry %s was released", id)
+		}
+	}
+	if !exists(f.allocation("10.86.0.7")) || len(f.exec.callsOf("DEL")) != 0 {
+		t.Error("another runtime's address was touched")
+	}
+	if f.sandboxes.lists != 0 {
+		t.Error("nothing of ours to check, yet the runtime was asked")
+	}
+}
+
+func TestOwnerMatchesBridgeAndDataDir(t *testing.T) {
+	_, podCIDR, _ := net.ParseCIDR("10.88.0.0/16")
+	owner := networkOwner{bridge: "mkbr0", podCIDR: podCIDR}
+	conf := func(bridge, dataDir string) []byte {
+		return []byte(`{"plugins":[{"type":"bridge","bridge":"` + bridge + `","ipam":{"type":"host-local","dataDir":"` + dataDir + `"}},{"type":"portmap"}]}`)
+	}
+	for _, tc := range []struct {
+		name string
+		conf []byte
+		want bool
+	}{
+		{"same bridge, default data dir", conf("mkbr0", ""), true},
+		{"default data dir spelt out", conf("mkbr0", DefaultHostLocalDataDir+"/"), true},
+		{"other bridge", conf("mkbr1", ""), false},
+		{"other data dir", conf("mkbr0", "/tmp/node-b"), false},
+		{"no bridge plugin", []byte(`{"plugins":[{"type":"ptp"}]}`), false},
+		{"not JSON", []byte("{"), false},
+	} {
+		if got := owner.ownsConfig(tc.conf); got != tc.want {
+			t.Errorf("%s: ownsConfig = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if !owner.ownsIP("10.88.3.4") || owner.ownsIP("10.86.0.4") || owner.ownsIP("lock") {
+		t.Error("ownsIP must accept only addresses inside the pod CIDR")
+	}
+}
+
 func TestListFailureReleasesNothing(t *testing.T) {
 	f := newLeakFixture(t)
 	f.sandboxes.err = errors.New("runtime down")
@@ -235,20 +292,23 @@ func TestPlanReleases(t *testing.T) {
 	now := time.Now()
 	old, young := now.Add(-time.Hour), now.Add(-time.Second)
 	att := func(id string, at time.Time) cachedAttachment {
-		return cachedAttachment{NetworkAttachment: &libcni.NetworkAttachment{ContainerID: id, IfName: "eth0", Network: NetworkName}, modTime: at}
+		return cachedAttachment{NetworkAttachment: &libcni.NetworkAttachment{ContainerID: id, IfName: "eth0", Network: NetworkName}, modTime: at, owned: true}
 	}
 	alloc := func(ip, id string, at time.Time) allocation {
 		return allocation{ip: ip, containerID: id, ifName: "eth0", modTime: at}
 	}
+	theirs := att("theirs", old) // another runtime's entry, gone from ours
+	theirs.owned = false
 	plan := planReleases(
-		[]cachedAttachment{att("gone", old), att("live", old), att("young", young)},
+		[]cachedAttachment{att("gone", old), att("live", old), att("young", young), theirs},
 		[]allocation{alloc("10.0.0.1", "gone", old), alloc("10.0.0.2", "live", old), alloc("10.0.0.3", "orphan", old),
-			alloc("10.0.0.4", "orphan-young", young), alloc("10.0.0.5", "", old)},
+			alloc("10.0.0.4", "orphan-young", young), alloc("10.0.0.5", "", old), alloc("10.0.0.6", "theirs", old)},
 		map[string]bool{"live": true}, now, time.Minute)
 	if len(plan.attachments) != 1 || plan.attachments[0].ContainerID != "gone" {
 		t.Errorf("attachments %+v", plan.attachments)
 	}
-	// "gone"'s allocation is released by its DEL, not removed a second time.
+	// "gone"'s allocation is released by its DEL, not removed a second time;
+	// "theirs" has a cache entry, so its allocation is not an orphan either.
 	if len(plan.orphans) != 1 || plan.orphans[0].containerID != "orphan" {
 		t.Errorf("orphans %+v", plan.orphans)
 	}

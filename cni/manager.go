@@ -88,6 +88,7 @@ func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
 			cache:      cniConfig,
 			cacheDir:   cfg.CacheDir,
 			store:      newHostLocalStore(cfg.DataDir),
+			owner:      newNetworkOwner(cfg, nw),
 			current:    current,
 			sandboxes:  sandboxes,
 			grace:      cfg.LeakGrace,
