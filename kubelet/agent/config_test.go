@@ -148,3 +148,15 @@ func TestValidateNamesFieldAndFlag(t *testing.T) {
 		}
 	}
 }
+
+// deploy/config.yaml is what `make install` puts in /etc/minikubelet: it
+// must load, and since it documents the defaults, hold exactly them.
+func TestShippedConfigHoldsTheDefaults(t *testing.T) {
+	opts, err := LoadConfigFile(filepath.Join("..", "..", "deploy", "config.yaml"), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := DefaultOptions(); !reflect.DeepEqual(opts, want) {
+		t.Fatalf("deploy/config.yaml differs from DefaultOptions:\n file: %+v\n want: %+v", opts, want)
+	}
+}
