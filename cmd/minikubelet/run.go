@@ -69,6 +69,7 @@ func addRunFlags(f *pflag.FlagSet, opts *agent.Options) {
 	f.Var(&opts.Peers, "peer", "another node of the flat pod network, NODE_IP=POD_CIDR (repeatable)")
 	f.StringVar(&opts.ContainerLogMaxSize, "container-log-max-size", opts.ContainerLogMaxSize, "rotate a container's log when it grows past this size")
 	f.IntVar(&opts.ContainerLogMaxFiles, "container-log-max-files", opts.ContainerLogMaxFiles, "log files kept per container, the live one included")
+	f.DurationVar(&opts.ContainerLogMonitorInterval, "container-log-monitor-interval", opts.ContainerLogMonitorInterval, "how often container logs are checked for rotation")
 	f.StringVar(&opts.LogLevel, "log-level", opts.LogLevel, "debug, info, warn or error")
 	f.StringVar(&opts.LogFormat, "log-format", opts.LogFormat, "text or json")
 	f.StringVar(&opts.ManagedRuntime, "managed-runtime", opts.ManagedRuntime, "start a containerd of the agent's own: auto (when no runtime answers), always, or never")

@@ -47,6 +47,8 @@ type Options struct {
 	// Container logs.
 	ContainerLogMaxSize  string `json:"containerLogMaxSize"`
 	ContainerLogMaxFiles int    `json:"containerLogMaxFiles"`
+	// ContainerLogMonitorInterval is how often logs are checked for rotation.
+	ContainerLogMonitorInterval time.Duration `json:"containerLogMonitorInterval"`
 
 	// Managed runtime: the containerd the agent starts itself when no CRI
 	// runtime answers (see managed.go).
@@ -60,27 +62,28 @@ type Options struct {
 // DefaultOptions are the kubelet-like defaults.
 func DefaultOptions() Options {
 	return Options{
-		ManifestDir:          "/etc/minikubelet/manifests",
-		RootDir:              "/var/lib/minikubelet",
-		PodLogDir:            "/var/log/pods",
-		Listen:               "127.0.0.1:10350",
-		CgroupParent:         "/minikubelet",
-		RelistPeriod:         time.Second,
-		ManifestRelist:       20 * time.Second,
-		LogLevel:             "info",
-		LogFormat:            "text",
-		ManageNetwork:        true,
-		PodCIDR:              cni.DefaultPodCIDR,
-		BridgeName:           cni.DefaultBridgeName,
-		CNIConfDir:           cni.DefaultConfDir,
-		CNIBinDirs:           append([]string(nil), cni.DefaultBinDirs...),
-		CNICacheDir:          cni.DefaultCacheDir,
-		CNICheckInterval:     cni.DefaultCheckInterval,
-		CNILeakGrace:         cni.DefaultLeakGrace,
-		ContainerLogMaxSize:  "10Mi",
-		ContainerLogMaxFiles: 5,
-		ManagedRuntime:       "auto",
-		RunDir:               "/run/minikubelet",
+		ManifestDir:                 "/etc/minikubelet/manifests",
+		RootDir:                     "/var/lib/minikubelet",
+		PodLogDir:                   "/var/log/pods",
+		Listen:                      "127.0.0.1:10350",
+		CgroupParent:                "/minikubelet",
+		RelistPeriod:                time.Second,
+		ManifestRelist:              20 * time.Second,
+		LogLevel:                    "info",
+		LogFormat:                   "text",
+		ManageNetwork:               true,
+		PodCIDR:                     cni.DefaultPodCIDR,
+		BridgeName:                  cni.DefaultBridgeName,
+		CNIConfDir:                  cni.DefaultConfDir,
+		CNIBinDirs:                  append([]string(nil), cni.DefaultBinDirs...),
+		CNICacheDir:                 cni.DefaultCacheDir,
+		CNICheckInterval:            cni.DefaultCheckInterval,
+		CNILeakGrace:                cni.DefaultLeakGrace,
+		ContainerLogMaxSize:         "10Mi",
+		ContainerLogMaxFiles:        5,
+		ContainerLogMonitorInterval: 10 * time.Second,
+		ManagedRuntime:              "auto",
+		RunDir:                      "/run/minikubelet",
 		// Loopback registries get plain HTTP, as Docker allows by default.
 		InsecureRegistries: []string{"127.0.0.1:5000", "localhost:5000"},
 	}

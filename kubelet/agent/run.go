@@ -99,7 +99,8 @@ func Run(ctx context.Context, opts Options) error {
 	ownLabels := map[string]string{kubelet.ManagedByLabel: kubelet.ManagedByValue, kubelet.NodeLabel: opts.NodeName}
 	rotator, err := logs.NewRotator(logs.RotatorConfig{
 		Runtime: runtime, MaxSize: logMaxSize.Value(), MaxFiles: opts.ContainerLogMaxFiles,
-		Labels: ownLabels, Logger: log.With("component", "logs"),
+		Interval: opts.ContainerLogMonitorInterval,
+		Labels:   ownLabels, Logger: log.With("component", "logs"),
 	})
 	if err != nil {
 		return err
