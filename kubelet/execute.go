@@ -126,11 +126,15 @@ func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod
 	var mu sync.Mutex
 	for _, kill := range kills {
 		grace := graceFor(pod, obs, kill.ID)
+		if kill.GracePeriod != nil {
+			grace = max(*kill.GracePeriod, minGracePeriodSeconds)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			k.addEvent(uid, Event{Type: v1.EventTypeNormal, Reason: EventKilling, Container: kill.Name,
 				Message: fmt.Sprintf("Stopping container %s (%s)", kill.Name, kill.Reason)})
+			grace := k.runPreStop(ctx, pod, obs, kill, grace)
 			err := k.cfg.Runtime.StopContainer(ctx, kill.ID, grace)
 			mu.Lock()
 			defer mu.Unlock()

@@ -9,9 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/kubelet/prober"
 )
 
 // Config holds what the sync loop needs; New fills in defaults.
@@ -39,8 +42,12 @@ type Config struct {
 	// the host network gets a sandbox; its error is shown as NetworkNotReady.
 	NetworkReady func(ctx context.Context) error
 	Metrics      Metrics
-	Logger       *slog.Logger
-	Now          func() time.Time
+	// Exec runs exec probes and hooks (the CRI client); Registerer gets
+	// prober_probe_total.
+	Exec       prober.Runtime
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // DesiredPod is one pod the manifests ask for.
@@ -68,6 +75,7 @@ type Kubelet struct {
 	pullBackoff  *backoff
 	startRetry   *backoff
 	pulls        singleflight.Group
+	probes       Probes
 
 	mu             sync.Mutex
 	pods           map[types.UID]*podRecord
@@ -132,6 +140,11 @@ func New(cfg Config) (*Kubelet, error) {
 		changed:      make(chan struct{}),
 	}
 	k.workers = newPodWorkers(k.syncPod, cfg.Logger)
+	probes, err := k.newProbes()
+	if err != nil {
+		return nil, err
+	}
+	k.probes = probes
 	k.relister = newRelister(cfg.Runtime, cfg.NodeName, cfg.RelistPeriod, cfg.Metrics, cfg.Logger)
 	return k, nil
 }
@@ -140,6 +153,7 @@ func New(cfg Config) (*Kubelet, error) {
 // keeps syncing pods until ctx ends. Pods keep running after it returns.
 func (k *Kubelet) Run(ctx context.Context) error {
 	k.workers.start(ctx)
+	defer k.probes.Stop()
 	defer k.workers.wait()
 	if events, ok := k.cfg.Runtime.(EventSource); ok {
 		done := make(chan struct{})

@@ -5,6 +5,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/prober"
 )
 
 // podActions is the plan for one sync of one pod: what to kill, remove,
@@ -48,6 +50,9 @@ type containerKill struct {
 	ID     string
 	Name   string
 	Reason string
+	// GracePeriod replaces the pod's grace period when set (a failed
+	// probe's terminationGracePeriodSeconds).
+	GracePeriod *int64
 }
 
 type containerStart struct {
@@ -70,6 +75,9 @@ type planInput struct {
 	Now      time.Time
 	// RestartDelay is the current crash back-off of a container key.
 	RestartDelay func(key string) time.Duration
+	// LivenessFailed says whether a running container failed its liveness
+	// or startup probe; nil means no probe ever fails.
+	LivenessFailed func(containerID string) (prober.Restart, bool)
 }
 
 // computePodActions compares a pod's spec with what the runtime runs and
@@ -245,6 +253,12 @@ func planAppContainers(a *podActions, in planInput, sandboxID string) {
 		switch {
 		case c == nil:
 			a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING && livenessFailed(in, c.ID):
+			restart, _ := in.LivenessFailed(c.ID)
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: restart.Message, GracePeriod: restart.GracePeriodSeconds})
+			if pod.Spec.RestartPolicy != v1.RestartPolicyNever {
+				a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+			}
 		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
 			if c.Hash != "" && c.Hash != containerHash(spec) {
 				a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "container spec changed"})
@@ -370,4 +384,15 @@ func isSpecContainer(pod *v1.Pod, name string) bool {
 
 func backoffKey(pod *v1.Pod, containerName string) string {
 	return string(pod.UID) + "/" + containerName
+}
+
+// livenessFailed reports a running container whose liveness or startup
+// probe failed: the kubelet kills it and restarts it unless restartPolicy
+// is Never.
+func livenessFailed(in planInput, containerID string) bool {
+	if in.LivenessFailed == nil {
+		return false
+	}
+	_, failed := in.LivenessFailed(containerID)
+	return failed
 }

@@ -7,6 +7,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/prober"
 )
 
 var planNow = time.Unix(1_800_000_000, 0)
@@ -222,6 +224,31 @@ func TestExpandVars(t *testing.T) {
 	for in, want := range cases {
 		if got := expandVars(in, lookup); got != want {
 			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPlanLivenessFailureKillsAndRestartsUnlessNever(t *testing.T) {
+	grace := int64(3)
+	failed := func(id string) (prober.Restart, bool) {
+		return prober.Restart{Probe: prober.Liveness, Message: "Container a failed liveness probe, will be restarted", GracePeriodSeconds: &grace}, id == "c1"
+	}
+	for _, policy := range []v1.RestartPolicy{v1.RestartPolicyAlways, v1.RestartPolicyOnFailure, v1.RestartPolicyNever} {
+		pod := testPod(policy, nil, "a", "b")
+		a1, b1 := ctr("c1", "s1", "a", running, 2, 0), ctr("c2", "s1", "b", running, 0, 0)
+		a1.Hash, b1.Hash = containerHash(&pod.Spec.Containers[0]), containerHash(&pod.Spec.Containers[1])
+		obs := &observedPod{Sandboxes: []observedSandbox{readySandbox("s1", 0)}, Containers: []observedContainer{a1, b1}}
+		a := computePodActions(planInput{Pod: pod, Observed: obs, Now: planNow, LivenessFailed: failed})
+		if len(a.ContainersToKill) != 1 || a.ContainersToKill[0].ID != "c1" || *a.ContainersToKill[0].GracePeriod != 3 ||
+			a.ContainersToKill[0].Reason != "Container a failed liveness probe, will be restarted" {
+			t.Fatalf("%s: kills %+v, want only c1 with the probe's reason and grace", policy, a.ContainersToKill)
+		}
+		started := startedNames(a)
+		if policy == v1.RestartPolicyNever && len(started) != 0 {
+			t.Fatalf("Never: restarted %v", started)
+		}
+		if policy != v1.RestartPolicyNever && (len(started) != 1 || started[0] != "a" || a.ContainersToStart[0].RestartCount != 3) {
+			t.Fatalf("%s: starts %+v, want a with restart count 3", policy, a.ContainersToStart)
 		}
 	}
 }

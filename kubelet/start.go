@@ -75,7 +75,7 @@ func (k *Kubelet) createAndStart(ctx context.Context, pod *v1.Pod, sb sandboxRef
 	k.cfg.Metrics.StartedContainer(string(start.Type), nil)
 	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventStarted, Container: name, Message: "Started container " + name})
 	k.log.Info("container started", "pod", podRef(pod, pod.UID), "container", name, "restartCount", start.RestartCount, "id", shortID(id))
-	return nil
+	return k.runPostStart(ctx, pod, sb, start.Spec, id)
 }
 
 // ensureImage honours the pull policy. A failed pull shows ErrImagePull,

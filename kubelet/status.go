@@ -29,7 +29,7 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 			rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventBackOff, Container: name, Message: w.Message})
 		}
 	}
-	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal)
+	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
 	if !equality.Semantic.DeepEqual(status, rec.status) {
 		rec.status = status
 		k.bump(rec)
@@ -64,7 +64,7 @@ func allContainersRunning(s v1.PodStatus) bool {
 // computePodStatus derives the Kubernetes pod status from the runtime's
 // view, the kubelet's way: phase, conditions, IPs, and per container its
 // state, last termination and restart count.
-func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingState, runtimeName string, firstSeen time.Time, terminal bool) v1.PodStatus {
+func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingState, runtimeName string, firstSeen time.Time, terminal bool, probes probeResults) v1.PodStatus {
 	status := v1.PodStatus{QOSClass: qosClass(pod)}
 	sandboxID := ""
 	if sb := obs.currentSandbox(); sb != nil {
@@ -83,7 +83,7 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 
 	initDone := true
 	for i := range pod.Spec.InitContainers {
-		cs := containerStatus(&pod.Spec.InitContainers[i], obs, sandboxID, waiting, runtimeName, ReasonPodInitializing)
+		cs := containerStatus(pod.UID, &pod.Spec.InitContainers[i], obs, sandboxID, waiting, runtimeName, ReasonPodInitializing, probes)
 		if cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 0 {
 			initDone = false
 		}
@@ -95,14 +95,14 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 	}
 	for i := range pod.Spec.Containers {
 		status.ContainerStatuses = append(status.ContainerStatuses,
-			containerStatus(&pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason))
+			containerStatus(pod.UID, &pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason, probes))
 	}
 	status.Phase = podPhase(pod, status, initDone, terminal)
 	status.Conditions = podConditions(status, initDone)
 	return status
 }
 
-func containerStatus(spec *v1.Container, obs *observedPod, sandboxID string, waiting map[string]waitingState, runtimeName, defaultReason string) v1.ContainerStatus {
+func containerStatus(uid types.UID, spec *v1.Container, obs *observedPod, sandboxID string, waiting map[string]waitingState, runtimeName, defaultReason string, probes probeResults) v1.ContainerStatus {
 	cs := v1.ContainerStatus{Name: spec.Name, Image: spec.Image}
 	current := obs.latest(spec.Name, sandboxID)
 	if current == nil {
@@ -126,7 +126,7 @@ func containerStatus(spec *v1.Container, obs *observedPod, sandboxID string, wai
 		return cs
 	case current.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
 		cs.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(current.StartedAt)}
-		cs.Ready = true
+		cs.Ready = probes.Ready(uid, spec, current.ID)
 	case current.State == runtimeapi.ContainerState_CONTAINER_EXITED && held:
 		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: w.Reason, Message: w.Message}
 		cs.LastTerminationState = v1.ContainerState{Terminated: terminatedState(current, runtimeName)}
@@ -135,7 +135,7 @@ func containerStatus(spec *v1.Container, obs *observedPod, sandboxID string, wai
 	default:
 		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: ReasonContainerCreating}
 	}
-	started := current.State == runtimeapi.ContainerState_CONTAINER_RUNNING
+	started := current.State == runtimeapi.ContainerState_CONTAINER_RUNNING && probes.Started(uid, spec, current.ID)
 	cs.Started = &started
 	cs.RestartCount = int32(current.RestartCount)
 	cs.ContainerID = runtimeName + "://" + current.ID
@@ -242,4 +242,10 @@ func qosClass(pod *v1.Pod) v1.PodQOSClass {
 	default:
 		return v1.PodQOSBurstable
 	}
+}
+
+// probeResults is what status needs from the prober.
+type probeResults interface {
+	Ready(uid types.UID, spec *v1.Container, containerID string) bool
+	Started(uid types.UID, spec *v1.Container, containerID string) bool
 }

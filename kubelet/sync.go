@@ -6,6 +6,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/kubelet/prober"
 )
 
 // Re-sync delays: after acting, look again at once so status catches up;
@@ -50,11 +52,15 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		k.forgetBackoffAfterLongRun(pod, obs)
 		k.fillTerminationMessages(pod, obs)
 	}
-	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay})
 	specForActions := pod
 	if specForActions == nil {
 		specForActions = lastPod
 	}
+	if specForActions != nil {
+		k.updateProbes(specForActions, obs)
+	}
+	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay,
+		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) }})
 	res := k.execute(ctx, uid, specForActions, obs, &plan)
 
 	if plan.Deleted {
@@ -129,6 +135,7 @@ func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1
 		return resyncAfterAction, false // wanted again meanwhile
 	}
 	delete(k.pods, uid)
+	k.probes.RemovePod(uid)
 	k.bump(nil)
 	k.mu.Unlock()
 	k.crashBackoff.ResetPrefix(string(uid) + "/")

@@ -89,7 +89,7 @@ func Run(ctx context.Context, opts Options) error {
 		Runtime: runtime, Images: runtime, RuntimeName: runtime.RuntimeName(),
 		NodeName: opts.NodeName, RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod,
-		NetworkReady: networkReady.check, Metrics: m,
+		NetworkReady: networkReady.check, Metrics: m, Exec: runtime, Registerer: registry,
 		Logger: log.With("component", "kubelet"),
 	})
 	if err != nil {
