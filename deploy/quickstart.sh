@@ -8,6 +8,7 @@
 #
 # Ctrl-C stops the agent only: the pod and the managed containerd keep
 # running, and the next `make run` adopts them.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -54,11 +55,11 @@ runtime_flags() {
 print_next_steps() {
 	cat <<-TEXT
 		make run: starting the agent; in another terminal, once "pod running" shows:
-		  ./bin/minikubelet get pods
+		  curl -s localhost:10350/pods
 		  ./bin/minikubelet logs kubia-manual
 		  ./bin/minikubelet port-forward kubia-manual 8080:8080   # then: curl localhost:8080
 		  CONTAINER_RUNTIME_ENDPOINT=$MANAGED_ENDPOINT crictl pods
-		  curl localhost:10350/metrics
+		  curl -s localhost:10350/metrics
 		make run: Ctrl-C stops the agent; the pod and its containerd keep running.
 	TEXT
 }

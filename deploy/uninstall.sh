@@ -3,6 +3,7 @@
 # pods of the managed containerd and stop it (an external runtime and its
 # pods are left alone), then remove the binary and the unit. The config,
 # manifests and state stay unless PURGE=1.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
