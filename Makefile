@@ -52,7 +52,7 @@ e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O 
 	if [ -n "$$failed" ]; then echo "e2e-matrix: failed on:$$failed"; exit 1; fi
 
 bench: testbed-up build ## benchmarks on the real runtime; they print figures, they do not judge them
-	$(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...
+	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...
 	@for dir in test/bench/*/; do \
 		[ -f "$$dir/main.go" ] || continue; \
 		dir=$${dir%/}; \
