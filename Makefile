@@ -79,7 +79,8 @@ run: ## run the agent in the foreground with its own containerd and the kubia ex
 ifeq ($(origin RUNTIME),command line)
 	$(MAKE) --no-print-directory testbed-up
 	source $(ENV_FILE) && $(SUDO) ./$(BIN) run --runtime-endpoint "$$RUNTIME_ENDPOINT" --cni-conf-dir "$$CNI_CONF_DIR" \
-		--pod-cidr "$$POD_CIDR" --bridge-name "$${BRIDGE_NAME:-mkbr0}" $(RUN_ARGS)
+		--pod-cidr "$$POD_CIDR" --bridge-name "$${BRIDGE_NAME:-mkbr0}" \
+		$${CNI_CACHE_DIR:+--cni-cache-dir "$$CNI_CACHE_DIR" --cni-data-dir "$$CNI_DATA_DIR"} $(RUN_ARGS)
 else
 	$(SUDO) deploy/quickstart.sh $(BIN) $(RUN_ARGS)
 endif
