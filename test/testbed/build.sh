@@ -90,10 +90,17 @@ build_crio() {
 }
 
 main() {
+	require_root
 	require_go
 	case ${1:-} in
-	containerd2) build_into containerd2 "$CONTAINERD2_VERSION" build_containerd2 ;;
-	crio) build_into crio "$CRIO_VERSION" build_crio ;;
+	containerd2)
+		install_packages "${BUILD_PACKAGES[@]}"
+		build_into containerd2 "$CONTAINERD2_VERSION" build_containerd2
+		;;
+	crio)
+		install_packages "${BUILD_PACKAGES[@]}" "${CRIO_PACKAGES[@]}"
+		build_into crio "$CRIO_VERSION" build_crio
+		;;
 	*)
 		echo "usage: $0 containerd2|crio" >&2
 		return 2

@@ -39,6 +39,12 @@ RUNTIMES=(containerd containerd2 crio)
 
 CRICTL_VERSION=v1.37.0
 
+# What building and running the other runtimes needs on top of up.sh's
+# packages: cgo for both, libseccomp for CRI-O's seccomp tag, make for
+# pinns, conmon as CRI-O's container monitor.
+BUILD_PACKAGES=(gcc libc6-dev make pkg-config)
+CRIO_PACKAGES=(conmon libseccomp-dev)
+
 # Runtimes built from the Go module proxy (build.sh), cached by version
 # outside any clone so a fresh CI clone on the same machine reuses them.
 BUILD_CACHE=${TESTBED_BUILD_CACHE:-/var/cache/minikubelet-testbed}
@@ -53,6 +59,21 @@ step() { printf 'testbed: %s\n' "$*"; }
 die() {
 	printf 'testbed: ERROR: %s\n' "$*" >&2
 	exit 1
+}
+
+# install_packages PKG... installs the Debian packages that are missing.
+install_packages() {
+	local missing=() pkg
+	for pkg in "$@"; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+	done
+	if ((${#missing[@]} == 0)); then
+		step "packages present"
+		return
+	fi
+	step "installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 require_go() {

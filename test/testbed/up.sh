@@ -24,24 +24,7 @@ source "$TESTBED_DIR/lib.sh"
 # Debian packages the test bed and the e2e tests use; prometheus brings
 # promtool, which checks the agent's metrics text.
 PACKAGES=(containerd runc containernetworking-plugins iptables docker-registry skopeo umoci prometheus curl ca-certificates)
-# What building and running the other runtimes needs on top: cgo for both,
-# libseccomp for CRI-O's seccomp tag, make for pinns, conmon as its monitor.
-BUILD_PACKAGES=(gcc libc6-dev make pkg-config)
-CRIO_PACKAGES=(conmon libseccomp-dev)
 
-install_packages() {
-	local missing=() pkg
-	for pkg in "${PACKAGES[@]}"; do
-		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-	done
-	if ((${#missing[@]} == 0)); then
-		step "packages present"
-		return
-	fi
-	step "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
 
 install_crictl() {
 	if command -v crictl >/dev/null; then
@@ -298,7 +281,7 @@ main() {
 		;;
 	esac
 	require_root
-	install_packages
+	install_packages "${PACKAGES[@]}"
 	require_go
 	install_crictl
 	select_runtime "$runtime"
