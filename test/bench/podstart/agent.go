@@ -71,30 +71,39 @@ func (a *agentProcess) logTail() string {
 
 // footprint samples the agent's resident memory and its CPU use (user +
 // system, as a percentage of one core) over the given window.
-func (a *agentProcess) footprint(window time.Duration) (rssMiB, cpuPercent float64, err error) {
+func (a *agentProcess) footprint(window time.Duration) (rssMiB, anonMiB, cpuPercent float64, err error) {
 	pid := a.cmd.Process.Pid
 	before, err := cpuTicks(pid)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	time.Sleep(window)
 	after, err := cpuTicks(pid)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	const ticksPerSecond = 100 // USER_HZ on Linux
 	cpuPercent = float64(after-before) / ticksPerSecond / window.Seconds() * 100
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
+	// VmRSS counts the binary's mapped pages too; RssAnon is what the
+	// agent allocated itself.
 	for _, line := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(fields[1], 64)
+		switch fields[0] {
+		case "VmRSS:":
 			rssMiB = kb / 1024
+		case "RssAnon:":
+			anonMiB = kb / 1024
 		}
 	}
-	return rssMiB, cpuPercent, nil
+	return rssMiB, anonMiB, cpuPercent, nil
 }
 
 func cpuTicks(pid int) (uint64, error) {
