@@ -49,7 +49,7 @@ stop_managed_runtime() {
 	fi
 	if command -v crictl >/dev/null; then
 		step "removing the managed containerd's pods"
-		crictl --runtime-endpoint "$MANAGED_ENDPOINT" --timeout 60s rmp -fa >/dev/null || step "could not remove every pod; see crictl --runtime-endpoint $MANAGED_ENDPOINT pods"
+		crictl --config /dev/null --runtime-endpoint "$MANAGED_ENDPOINT" --timeout 60s rmp -fa >/dev/null || step "could not remove every pod; see crictl --runtime-endpoint $MANAGED_ENDPOINT pods"
 	else
 		step "crictl is missing: the pods' containers keep running under their shims"
 	fi
@@ -62,10 +62,17 @@ stop_managed_runtime() {
 	kill -KILL "$pid" 2>/dev/null || true
 }
 
+# purge empties each directory and removes it unless it is a mount point
+# (a separate disk for the state, say), which stays, empty.
 purge() {
+	local dir
 	unmount_under "$RUN_DIR"
 	unmount_under "$ROOT_DIR"
-	rm -rf /etc/minikubelet "$ROOT_DIR" "$RUN_DIR"
+	for dir in /etc/minikubelet "$ROOT_DIR" "$RUN_DIR"; do
+		[[ -d $dir ]] || continue
+		find "$dir" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} +
+		rmdir "$dir" 2>/dev/null || true
+	done
 	step "removed /etc/minikubelet, $ROOT_DIR and $RUN_DIR"
 }
 
