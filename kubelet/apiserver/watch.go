@@ -58,6 +58,9 @@ func (s *Server) watchPods(w http.ResponseWriter, r *http.Request, q listQuery) 
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
+	// Send the headers now: a client waits for them before it reads events,
+	// and a watch from a list's version may have none to send for a while.
+	_ = http.NewResponseController(w).Flush()
 	ws := &watchStream{w: w, enc: json.NewEncoder(w), table: tableVersion(r), include: policy, s: s}
 	snap := s.store.sync()
 	if initial {
