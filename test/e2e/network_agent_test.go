@@ -1,0 +1,285 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/cni"
+	"github.com/minikubelet/minikubelet/test/e2e/framework"
+)
+
+// The pod network through the real agent (issue 5). Checks that only read
+// the shared test bed run on it; those that break the runtime's CNI config
+// or crash the runtime run on a private node (framework.StartNode: its own
+// containerd in its own network namespace), so other tests on the shared
+// runtime never see a missing conflist or a dead containerd.
+
+// TestAgentNetworkPodsReachEachOtherByIP: pods get addresses from the pod
+// CIDR, the host reaches them, a pod reaches another by IP without NAT, and
+// the two containers of one pod share its address and localhost.
+func TestAgentNetworkPodsReachEachOtherByIP(t *testing.T) {
+	env := framework.LoadEnv(t)
+	agent := framework.StartAgent(t, env.NetworkArgs()...)
+	client, server := framework.UniqueName("net-client"), framework.UniqueName("net-server")
+	agent.WriteManifest(client+".yaml", kubiaPod(env, client, "", ""))
+	agent.WriteManifest(server+".yaml", agentNetTwoContainerPod(server, env.KubiaImage))
+	clientIP := agentNetPodIPIn(t, agent.WaitPod(client, time.Minute, "Running", framework.Running), env.PodCIDR)
+	serverIP := agentNetPodIPIn(t, agent.WaitPod(server, time.Minute, "Running", framework.Running), env.PodCIDR)
+	if clientIP == serverIP {
+		t.Fatalf("both pods got %s", clientIP)
+	}
+
+	body, err := framework.HTTPGet(framework.Context(t, 20*time.Second), "http://"+net.JoinHostPort(clientIP, "8080")+"/")
+	if err != nil || body != "You've hit "+client+"\n" {
+		t.Fatalf("host → pod %s: %q, %v", clientIP, body, err)
+	}
+	fromClient := containerID(t, client, "kubia")
+	for _, port := range []string{"8080", "9090"} { // web and side: one pod, one address
+		url := "http://" + net.JoinHostPort(serverIP, port) + "/"
+		if got := framework.Crictl(t, "exec", fromClient, "/kubia", "get", url); got != "You've hit "+server+"\n" {
+			t.Errorf("pod %s → %s: %q", client, url, got)
+		}
+	}
+	side := containerID(t, server, "side")
+	if got := framework.Crictl(t, "exec", side, "/kubia", "get", "http://127.0.0.1:8080/"); got != "You've hit "+server+"\n" {
+		t.Errorf("side → web over the pod's localhost: %q", got)
+	}
+	webLog := framework.Crictl(t, "logs", containerID(t, server, "web"))
+	if !strings.Contains(webLog, "GET / from "+clientIP+":") {
+		t.Errorf("server did not see the client pod's own address %s (NAT between pods?):\n%s", clientIP, webLog)
+	}
+}
+
+// TestAgentNetworkRepairsItsConflist: a deleted conflist and one replaced by
+// a wrong network are rewritten by the agent's periodic check, and the
+// runtime then gives new pods addresses from the right range again.
+func TestAgentNetworkRepairsItsConflist(t *testing.T) {
+	node := framework.StartNode(t, framework.NodeConfig{PodCIDR: "10.63.0.0/24"})
+	agent := node.NewAgent(t, "--cni-check-interval", "1s")
+	agent.Start()
+	want := agentNetRenderedConflist(t, node)
+	path := filepath.Join(node.CNIConfDir, cni.ConfFileName)
+	framework.WaitUntil(t, 10*time.Second, "the agent's conflist in the runtime's conf dir", func() bool { return agentNetFileEquals(path, want) })
+	agentNetWaitRuntimeUses(t, node, node.BridgeName)
+	agentNetRunPodOnNode(t, agent, node, "before")
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	took := framework.WaitUntil(t, 5*time.Second, "the deleted conflist to be rewritten", func() bool { return agentNetFileEquals(path, want) })
+	t.Logf("deleted conflist rewritten after %s", took.Round(time.Millisecond))
+	agentNetWaitRuntimeUses(t, node, node.BridgeName)
+	agentNetRunPodOnNode(t, agent, node, "after-delete")
+
+	wrong := strings.NewReplacer(node.BridgeName, "mkwrong0", node.PodCIDR, "10.250.0.0/24").Replace(string(want))
+	if err := agentNetWriteAtomic(path, wrong); err != nil {
+		t.Fatal(err)
+	}
+	agentNetWaitRuntimeUses(t, node, "mkwrong0") // the runtime did load the wrong network
+	took = framework.WaitUntil(t, 5*time.Second, "the wrong conflist to be replaced", func() bool { return agentNetFileEquals(path, want) })
+	t.Logf("wrong conflist replaced after %s", took.Round(time.Millisecond))
+	agentNetWaitRuntimeUses(t, node, node.BridgeName)
+	agentNetRunPodOnNode(t, agent, node, "after-wrong")
+
+	logs := agent.Logs()
+	for _, was := range []string{"missing", "modified"} {
+		if !strings.Contains(logs, `msg="repaired CNI config"`) || !strings.Contains(logs, "was="+was) {
+			t.Errorf("agent log has no repair line with was=%s", was)
+		}
+	}
+	if repairs, err := agent.Metric("minikubelet_cni_config_repairs_total"); err != nil || repairs != 2 {
+		t.Errorf("minikubelet_cni_config_repairs_total = %v (%v), want 2", repairs, err)
+	}
+}
+
+// TestAgentNetworkMissingBridgePluginFailsAtStart: without the bridge
+// plugin the agent exits at once with one line naming the plugin, where it
+// looked and the fix, having written no config and started no sandbox.
+func TestAgentNetworkMissingBridgePluginFailsAtStart(t *testing.T) {
+	env := framework.LoadEnv(t)
+	binary := framework.AgentBinary(t)
+	cases := map[string]func(t *testing.T) string{
+		"empty bin dir": func(t *testing.T) string { return t.TempDir() },
+		"every plugin but bridge": func(t *testing.T) string {
+			dir := t.TempDir()
+			entries, err := os.ReadDir(env.CNIBinDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				if e.Name() != "bridge" {
+					if err := os.Symlink(filepath.Join(env.CNIBinDir, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			return dir
+		},
+	}
+	for name, binDir := range cases {
+		t.Run(name, func(t *testing.T) {
+			bins, confDir, manifests := binDir(t), t.TempDir(), t.TempDir()
+			nodeName := framework.UniqueName("nobridge")
+			pod := framework.UniqueName("never")
+			if err := os.WriteFile(filepath.Join(manifests, pod+".yaml"), []byte(kubiaPod(env, pod, "", "")), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ctx := framework.Context(t, time.Minute)
+			cmd := exec.CommandContext(ctx, binary, "run", "--runtime-endpoint", env.RuntimeEndpoint,
+				"--manifest-dir", manifests, "--root-dir", t.TempDir(), "--pod-log-dir", t.TempDir(),
+				"--node-name", nodeName, "--listen", "127.0.0.1:0", "--cni-conf-dir", confDir, "--cni-bin-dir", bins)
+			var stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stderr, &stderr
+			start := time.Now()
+			err := cmd.Run()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() == 0 || ctx.Err() != nil {
+				t.Fatalf("agent without bridge: %v after %s, want a non-zero exit at start\n%s", err, time.Since(start), stderr.String())
+			}
+			errorLines := agentNetLinesWithPrefix(stderr.String(), "error:")
+			if len(errorLines) != 1 {
+				t.Fatalf("want exactly one error line, got %d:\n%s", len(errorLines), stderr.String())
+			}
+			for _, part := range []string{`CNI plugin "bridge" not found`, bins, "--cni-bin-dir", "containernetworking-plugins"} {
+				if !strings.Contains(errorLines[0], part) {
+					t.Errorf("error line lacks %q: %s", part, errorLines[0])
+				}
+			}
+			t.Logf("exit %d after %s: %s", exit.ExitCode(), time.Since(start).Round(time.Millisecond), errorLines[0])
+			if entries, _ := os.ReadDir(confDir); len(entries) != 0 {
+				t.Errorf("a config was written although its plugin is missing: %v", entries)
+			}
+			if strings.Contains(stderr.String(), "sandbox") {
+				t.Errorf("the agent went on to start sandboxes:\n%s", stderr.String())
+			}
+			if ids := framework.Crictl(t, "pods", "-q", "--label", "io.minikubelet.node="+nodeName); strings.TrimSpace(ids) != "" {
+				t.Errorf("sandboxes of the failed agent exist: %s", ids)
+			}
+		})
+	}
+}
+
+// agentNetTwoContainerPod is a pod whose containers serve on 8080 (web) and
+// 9090 (side), each with the pod's hostname.
+func agentNetTwoContainerPod(name, image string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %[1]s
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: web
+    image: %[2]s
+  - name: side
+    image: %[2]s
+    args: ["-listen", ":9090"]
+`, name, image)
+}
+
+// agentNetPodIPIn returns the pod's IP after checking it lies in cidr.
+func agentNetPodIPIn(t *testing.T, pod *v1.Pod, cidr string) string {
+	t.Helper()
+	_, ipNet, err := net.ParseCIDR(cidr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := net.ParseIP(pod.Status.PodIP)
+	if ip == nil || !ipNet.Contains(ip) {
+		t.Fatalf("pod %s has IP %q, want one in the pod CIDR %s", pod.Name, pod.Status.PodIP, cidr)
+	}
+	return pod.Status.PodIP
+}
+
+// agentNetRunPodOnNode runs a kubia pod through the agent and checks it gets an
+// address in the node's pod CIDR that answers HTTP from a pod.
+func agentNetRunPodOnNode(t *testing.T, agent *framework.Agent, node *framework.Node, prefix string) string {
+	t.Helper()
+	name := framework.UniqueName(prefix)
+	agent.WriteManifest(name+".yaml", kubiaPod(agent.Env, name, "", ""))
+	ip := agentNetPodIPIn(t, agent.WaitPod(name, time.Minute, "Running", framework.Running), node.PodCIDR)
+	id := agentNetNodeContainerID(t, node, name, "kubia")
+	if got := node.Crictl(t, "exec", id, "/kubia", "get", "http://"+net.JoinHostPort(ip, "8080")+"/"); got != "You've hit "+name+"\n" {
+		t.Fatalf("pod %s does not answer on its own IP %s: %q", name, ip, got)
+	}
+	return ip
+}
+
+// agentNetRenderedConflist is what the cni package renders for the node's
+// agent flags: the file the agent must keep in place, byte for byte.
+func agentNetRenderedConflist(t *testing.T, node *framework.Node) []byte {
+	t.Helper()
+	manager, err := cni.New(cni.Config{
+		PodCIDR: node.PodCIDR, BridgeName: node.BridgeName, ConfDir: node.CNIConfDir,
+		BinDirs: []string{node.Env().CNIBinDir}, DataDir: node.CNIDataDir,
+	}, agentNetNoSandboxes{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return manager.Conflist()
+}
+
+// agentNetNoSandboxes satisfies cni.New; the rendered config never lists.
+type agentNetNoSandboxes struct{}
+
+func (agentNetNoSandboxes) ListPodSandbox(context.Context, *runtimeapi.PodSandboxFilter) ([]*runtimeapi.PodSandbox, error) {
+	return nil, nil
+}
+
+// agentNetWaitRuntimeUses waits until the runtime reports a loaded CNI network
+// on bridge (crictl info shows containerd's live CNI config), so the next
+// pod is set up with the file now on disk, not the one before it.
+func agentNetWaitRuntimeUses(t *testing.T, node *framework.Node, bridge string) {
+	t.Helper()
+	framework.WaitUntil(t, 10*time.Second, "the runtime to load the network on bridge "+bridge, func() bool {
+		info := node.Crictl(t, "info")
+		return strings.Contains(info, `\"bridge\": \"`+bridge+`\"`)
+	})
+}
+
+// agentNetNodeContainerID returns the running container of a pod on a node.
+func agentNetNodeContainerID(t *testing.T, node *framework.Node, pod, container string) string {
+	t.Helper()
+	ids := strings.Fields(node.Crictl(t, "ps", "-q", "--label", "io.kubernetes.pod.name="+pod, "--label", "io.kubernetes.container.name="+container))
+	if len(ids) != 1 {
+		t.Fatalf("want one running container %s in pod %s on node %s, crictl shows %v", container, pod, node.Netns.Name, ids)
+	}
+	return ids[0]
+}
+
+// agentNetWriteAtomic replaces path the way an editor or config tool would.
+func agentNetWriteAtomic(path, content string) error {
+	tmp := path + ".e2e-tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func agentNetFileEquals(path string, want []byte) bool {
+	got, err := os.ReadFile(path)
+	return err == nil && string(got) == string(want)
+}
+
+func agentNetLinesWithPrefix(text, prefix string) []string {
+	var lines []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
