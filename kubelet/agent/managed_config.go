@@ -83,6 +83,11 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.internal.v1.opt"]
   path = {{quote .Paths.Opt}}
 
+# containerd 1.7+ NRI would share /var/run/nri/nri.sock with a system
+# containerd; 1.6 ignores the section.
+[plugins."io.containerd.nri.v1.nri"]
+  disable = true
+
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = {{quote .SandboxImage}}
   # Without CAP_SYS_RESOURCE (containers, some VMs) a negative
