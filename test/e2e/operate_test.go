@@ -283,6 +283,29 @@ func TestConfigFileIsStrictAndFlagsOverrideIt(t *testing.T) {
 	}
 }
 
+// --v is kubelet-style verbosity: 4 or more turns a file's logLevel into
+// debug, which logs the effective configuration before anything starts.
+func TestVerbosityFlagOverridesTheConfigFilesLogLevel(t *testing.T) {
+	binary := binaryWithPauseImage(t)
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(config, []byte("logLevel: warn\nruntimeEndpoint: unix:///nonexistent/minikubelet-e2e.sock\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The runtime never answers: each run is cut short once it has logged.
+	startOutput := func(args ...string) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		out, _ := exec.CommandContext(ctx, binary, append([]string{"run", "--config", config}, args...)...).CombinedOutput()
+		return string(out)
+	}
+	if out := startOutput(); strings.Contains(out, "effective configuration") {
+		t.Errorf("logLevel warn from the file still logged at debug:\n%s", out)
+	}
+	if out := startOutput("--v", "4"); !strings.Contains(out, `level=DEBUG msg="effective configuration"`) || !strings.Contains(out, "LogLevel:debug") {
+		t.Errorf("--v 4 did not log the effective configuration at debug:\n%s", out)
+	}
+}
+
 // crictlOn runs crictl against env's runtime and returns its stdout.
 func crictlOn(t *testing.T, env *framework.Env, args ...string) string {
 	t.Helper()
