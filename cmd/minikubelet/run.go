@@ -32,6 +32,10 @@ across restarts unless --stop-runtime-on-exit is set.`,
 			if err != nil {
 				return err
 			}
+			// Refuse an exposed, unprotected API before anything starts.
+			if err := effective.APIListen().Check(); err != nil {
+				return err
+			}
 			return agent.Run(cmd.Context(), effective)
 		},
 	}
@@ -52,7 +56,10 @@ func addRunFlags(f *pflag.FlagSet, opts *agent.Options) {
 	f.StringVar(&opts.RootDir, "root-dir", opts.RootDir, "directory for pod volumes and agent state")
 	f.StringVar(&opts.PodLogDir, "pod-log-dir", opts.PodLogDir, "directory for container logs")
 	f.StringVar(&opts.NodeName, "node-name", opts.NodeName, "this node's name (default: hostname)")
-	f.StringVar(&opts.Listen, "listen", opts.Listen, "address of the agent's HTTP API (health, pods, logs, metrics)")
+	f.StringVar(&opts.Listen, "listen", opts.Listen, "address of the agent's HTTP API (kubectl's pod verbs, logs, port-forward, metrics): HOST:PORT or unix:///PATH; beyond loopback it needs TLS and --token-file")
+	f.StringVar(&opts.TLSCertFile, "tls-cert-file", opts.TLSCertFile, "serve the API over HTTPS with this certificate (PEM; with --tls-private-key-file)")
+	f.StringVar(&opts.TLSKeyFile, "tls-private-key-file", opts.TLSKeyFile, "private key (PEM) of --tls-cert-file")
+	f.StringVar(&opts.TokenFile, "token-file", opts.TokenFile, "file holding the bearer token every API request must carry (kubectl --token)")
 	f.StringVar(&opts.CgroupParent, "cgroup-parent", opts.CgroupParent, "parent cgroup of every pod's cgroup (empty: runtime's default)")
 	f.DurationVar(&opts.RelistPeriod, "relist-period", opts.RelistPeriod, "how often the runtime is relisted to notice container changes")
 	f.DurationVar(&opts.ManifestRelist, "manifest-relist-period", opts.ManifestRelist, "how often the manifest directory is fully re-read")

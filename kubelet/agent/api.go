@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -13,13 +14,17 @@ import (
 	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
+	"github.com/minikubelet/minikubelet/kubelet/portforward"
 	"github.com/minikubelet/minikubelet/kubelet/server"
 	"github.com/minikubelet/minikubelet/metrics"
 )
 
-// apiHandler assembles the agent's HTTP API from every part's routes.
-func apiHandler(kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.Registry, ownLabels map[string]string, ready *readiness, log *slog.Logger) (http.Handler, error) {
+// apiHandler assembles the agent's HTTP API from every part's routes:
+// the node API (kubectl's pod verbs), port-forward, logs and metrics,
+// behind the bearer token when one is configured.
+func apiHandler(opts Options, kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.Registry, ownLabels map[string]string, ready *readiness, log *slog.Logger) (http.Handler, error) {
 	metricHandlers, err := metrics.NewHandlers(metrics.HandlerConfig{
 		Gatherer: registry, Runtime: runtime, Images: runtime, PodSelector: ownLabels, Logger: log.With("component", "metrics"),
 	})
@@ -32,10 +37,58 @@ func apiHandler(kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.R
 	}
 	routes := metricHandlers.Routes()
 	routes["GET /containerLogs/"] = logHandler
-	return server.New(server.Config{
+	nodeAPI, err := apiserver.New(apiserver.Config{
+		Pods: kl, ManifestDir: opts.ManifestDir, NodeName: opts.NodeName, Logs: logHandler,
+		Logger: log.With("component", "apiserver"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(routes, nodeAPI.Routes())
+	forwarder, err := portforward.NewHandler(portforward.HandlerConfig{
+		Pods: sandboxLocator{kl}, Runtime: runtime, Logger: log.With("component", "portforward"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, pattern := range portforward.Patterns() {
+		routes[pattern] = forwarder
+	}
+	handler := server.New(server.Config{
 		Pods: kl, Routes: routes, Logger: log,
 		Healthy: func() error { return ready.check(context.Background()) },
-	}), nil
+	})
+	if opts.TokenFile == "" {
+		return handler, nil
+	}
+	token, err := apiserver.ReadTokenFile(opts.TokenFile)
+	if err != nil {
+		return nil, err
+	}
+	return apiserver.RequireToken(handler, token, log.With("component", "apiserver"))
+}
+
+// APIListen is where and how the options say the API listens.
+func (o Options) APIListen() apiserver.ListenConfig {
+	return apiserver.ListenConfig{Address: o.Listen, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile, TokenFile: o.TokenFile}
+}
+
+// sandboxLocator adapts the sync loop's lookups to the port-forward handler.
+type sandboxLocator struct{ kl *kubelet.Kubelet }
+
+func (l sandboxLocator) PodSandbox(_ context.Context, namespace, name string) (portforward.Sandbox, error) {
+	found, err := l.kl.LookupSandbox(namespace, name)
+	if errors.Is(err, kubelet.ErrPodNotFound) {
+		return portforward.Sandbox{}, errors.Join(err, portforward.ErrNotFound)
+	}
+	if err != nil {
+		return portforward.Sandbox{}, err
+	}
+	sandbox := portforward.Sandbox{ID: found.SandboxID, PodIP: found.PodIP, Ports: found.Ports}
+	if view, ok := l.kl.GetPod(namespace, name); ok {
+		sandbox.PodUID = view.Pod.UID
+	}
+	return sandbox, nil
 }
 
 // logLocator adapts the sync loop's lookups to the log handler.

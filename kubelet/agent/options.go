@@ -27,6 +27,13 @@ type Options struct {
 	LogLevel        string        `json:"logLevel"`
 	LogFormat       string        `json:"logFormat"`
 
+	// API security. TLSCertFile and TLSKeyFile serve the API over HTTPS;
+	// TokenFile holds the bearer token every request must carry. Listening
+	// beyond loopback needs all three.
+	TLSCertFile string `json:"tlsCertFile"`
+	TLSKeyFile  string `json:"tlsPrivateKeyFile"`
+	TokenFile   string `json:"tokenFile"`
+
 	// Pod network. ManageNetwork off leaves CNI configuration to the
 	// runtime's administrator.
 	ManageNetwork bool         `json:"manageNetwork"`

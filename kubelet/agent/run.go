@@ -17,6 +17,7 @@ import (
 	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
 	"github.com/minikubelet/minikubelet/metrics"
 	staticpods "github.com/minikubelet/minikubelet/static-pods"
@@ -105,16 +106,16 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	handler, err := apiHandler(kl, runtime, registry, ownLabels, networkReady, log)
+	handler, err := apiHandler(opts, kl, runtime, registry, ownLabels, networkReady, log)
 	if err != nil {
 		return err
 	}
-	listener, err := net.Listen("tcp", opts.Listen)
+	listener, apiURL, err := apiserver.Listen(opts.APIListen())
 	if err != nil {
-		return fmt.Errorf("listening on %s for the agent API: %w (is another minikubelet running? set --listen)", opts.Listen, err)
+		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	log.Info("API listening", "address", "http://"+listener.Addr().String())
+	log.Info("API listening", "address", apiURL)
 
 	g.Go(func() error { return source.Run(ctx) })
 	g.Go(func() error { return kl.Run(ctx) })
