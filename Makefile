@@ -28,16 +28,19 @@ RUN_ARGS  ?=
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-13s %s\n", $$1, $$2 }'
 
-build: ## build bin/minikubelet
-	$(GO) build -o $(BIN) ./cmd/minikubelet
+# The pause image the managed containerd needs is built into the binary
+# (kubelet/agent/managed_pause_gen.go).
+build: ## build bin/minikubelet, with the pause image its managed containerd needs
+	$(GO) generate ./kubelet/agent
+	$(GO) build -tags minikubelet_pause -o $(BIN) ./cmd/minikubelet
 
 test: testbed-up test-unit e2e ## bring the test bed up, then unit and end-to-end tests
 
 test-unit: ## unit tests: no root, no runtime
 	$(GO) test ./...
 
-e2e: testbed-up ## end-to-end tests on the real runtime; RUNTIME=containerd2|crio for another
-	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -v $(E2E_FLAGS) ./test/e2e/...
+e2e: testbed-up build ## end-to-end tests on the real runtime; RUNTIME=containerd2|crio for another
+	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -v $(E2E_FLAGS) ./test/e2e/...
 
 # Every runtime runs even when one fails, so one run shows the whole matrix.
 e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O in turn
@@ -71,11 +74,7 @@ lint: ## gofmt must list nothing; go vet with and without the e2e tag
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 
-# The pause image the managed containerd needs is built into the binary
-# (kubelet/agent/managed_pause_gen.go); run and install build it that way.
-run: ## run the agent in the foreground with its own containerd and the kubia example pod; RUNTIME=... uses that test bed runtime instead
-	$(GO) generate ./kubelet/agent
-	$(GO) build -tags minikubelet_pause -o $(BIN) ./cmd/minikubelet
+run: build ## run the agent in the foreground with its own containerd and the kubia example pod; RUNTIME=... uses that test bed runtime instead
 ifeq ($(origin RUNTIME),command line)
 	$(MAKE) --no-print-directory testbed-up
 	source $(ENV_FILE) && $(SUDO) ./$(BIN) run --runtime-endpoint "$$RUNTIME_ENDPOINT" --cni-conf-dir "$$CNI_CONF_DIR" \
@@ -85,9 +84,7 @@ else
 	$(SUDO) deploy/quickstart.sh $(BIN) $(RUN_ARGS)
 endif
 
-install: ## install the binary, the systemd unit minikubelet.service and /etc/minikubelet/config.yaml (kept if present); DESTDIR=... stages
-	$(GO) generate ./kubelet/agent
-	$(GO) build -tags minikubelet_pause -o $(BIN) ./cmd/minikubelet
+install: build ## install the binary, the systemd unit minikubelet.service and /etc/minikubelet/config.yaml (kept if present); DESTDIR=... stages
 	$(if $(DESTDIR),DESTDIR=$(DESTDIR) deploy/install.sh,$(SUDO) deploy/install.sh) $(BIN)
 
 uninstall: ## stop the service, remove the managed containerd's pods and stop it, remove binary and unit; PURGE=1 also config and state
