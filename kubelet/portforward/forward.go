@@ -29,6 +29,9 @@ type Session struct {
 	tunnel  *tunnel
 	routes  *routeChoice
 	log     *slog.Logger
+	// ownsHTTPClient says the pod-list client was made for this session
+	// and its idle connections are closed with it.
+	ownsHTTPClient bool
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -42,13 +45,13 @@ type Session struct {
 	endErr error
 }
 
-func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Pod, forwards []Forward) (*Session, error) {
+func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Pod, forwards []Forward, ownsClient bool) (*Session, error) {
 	sockets, err := bindAll(opts.Addresses, forwards)
 	if err != nil {
 		return nil, fmt.Errorf("port-forward to pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	s := &Session{
-		opts: opts, server: server, pod: pod, sockets: sockets,
+		opts: opts, server: server, pod: pod, sockets: sockets, ownsHTTPClient: ownsClient,
 		tunnel: &tunnel{url: tunnelURL(server, pod), pingPeriod: opts.PingPeriod, dialWait: opts.TunnelDialTimeout},
 		routes: newRouteChoice(opts.Direct, time.Now),
 		log:    opts.Logger.With("pod", pod.Namespace+"/"+pod.Name),
@@ -129,6 +132,9 @@ func (s *Session) supervise() {
 	s.conns.closeAll()
 	s.tunnel.close()
 	s.wg.Wait()
+	if s.ownsHTTPClient {
+		s.opts.HTTPClient.CloseIdleConnections()
+	}
 	close(s.done)
 }
 

@@ -83,7 +83,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// A transport of our own, so the session can close its idle
+		// connections when it ends instead of leaving them to linger.
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	o.PodCheckInterval = orDefault(o.PodCheckInterval, 2*time.Second)
 	o.DirectDialTimeout = orDefault(o.DirectDialTimeout, time.Second)
@@ -121,10 +123,19 @@ func Run(ctx context.Context, opts Options) error {
 // Start looks the pod up, binds every local port, prints the Forwarding
 // lines and starts forwarding in the background.
 func Start(ctx context.Context, opts Options) (*Session, error) {
+	ownsClient := opts.HTTPClient == nil
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	session, err := start(ctx, opts, ownsClient)
+	if err != nil && ownsClient {
+		opts.HTTPClient.CloseIdleConnections()
+	}
+	return session, err
+}
+
+func start(ctx context.Context, opts Options, ownsClient bool) (*Session, error) {
 	server, err := serverURL(opts.Server)
 	if err != nil {
 		return nil, err
@@ -151,7 +162,7 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if opts.Direct == DirectNever && hasUDP(forwards) {
 		return nil, errors.New("UDP is forwarded straight to the pod IP, which --direct=never forbids; the runtime's tunnel carries TCP only")
 	}
-	return startSession(ctx, opts, server, pod, forwards)
+	return startSession(ctx, opts, server, pod, forwards, ownsClient)
 }
 
 func hasUDP(forwards []Forward) bool {

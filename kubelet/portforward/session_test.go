@@ -284,7 +284,7 @@ func TestCancelEndsTheSessionCleanly(t *testing.T) {
 	open := dialLocal(t, session, 8080)
 	roundTrip(t, open, "x")
 	cancel()
-	if err := session.Wait(); err != nil {
+	if err := waitSession(t, session); err != nil {
 		t.Fatalf("Wait after cancel = %v, want nil", err)
 	}
 	_ = open.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -366,5 +366,18 @@ func TestStartNamesAnUnreachableAgent(t *testing.T) {
 	_, err := Start(context.Background(), Options{Server: "http://127.0.0.1:" + strconv.Itoa(int(freePort(t))), Pod: "web", Ports: []string{"80"}})
 	if err == nil || !strings.Contains(err.Error(), "--server") {
 		t.Fatalf("Start = %v; want an error pointing at --server", err)
+	}
+}
+
+// waitSession is Session.Wait that fails the test after five seconds, so a
+// session that cannot stop fails rather than hangs.
+func waitSession(t *testing.T, session *Session) error {
+	t.Helper()
+	select {
+	case <-session.Done():
+		return session.Wait()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the session did not stop within 5s")
+		return nil
 	}
 }
