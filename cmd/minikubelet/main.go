@@ -29,6 +29,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCommand(), newLogsCommand())
+	root.AddCommand(newRunCommand(), newLogsCommand(), newPortForwardCommand())
+	root.AddCommand(nodeAPICommands()...)
 	return root
 }
