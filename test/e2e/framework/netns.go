@@ -3,7 +3,6 @@ package framework
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os/exec"
 	"strings"
 	"testing"
@@ -60,34 +59,6 @@ func LinkNetns(t testing.TB, a *Netns, aAddr string, b *Netns, bAddr, ifName str
 		ns.MustRun(t, "ip", "addr", "add", addr, "dev", ifName)
 		ns.MustRun(t, "ip", "link", "set", ifName, "up")
 	}
-}
-
-// LinkHost joins a namespace to the host with a veth pair: ifName inside
-// with nsAddr, hostIf on the host with hostAddr (CIDR notation). The host
-// end is deleted when the test ends, in case the namespace outlives it.
-func LinkHost(t testing.TB, ns *Netns, nsAddr, ifName, hostAddr, hostIf string) {
-	t.Helper()
-	MustRun(t, "ip", "link", "add", ifName, "netns", ns.Name, "type", "veth", "peer", "name", hostIf)
-	Cleanup(t, "delete link "+hostIf, func(context.Context) error {
-		if RunErr("ip", "link", "show", hostIf) != nil {
-			return nil // gone with its namespace
-		}
-		return RunErr("ip", "link", "del", hostIf)
-	})
-	MustRun(t, "ip", "addr", "add", hostAddr, "dev", hostIf)
-	MustRun(t, "ip", "link", "set", hostIf, "up")
-	ns.MustRun(t, "ip", "addr", "add", nsAddr, "dev", ifName)
-	ns.MustRun(t, "ip", "link", "set", ifName, "up")
-}
-
-// RandomLinkLocal30 returns a random /30 of 169.254.0.0/16 as the two
-// usable addresses with their prefix, for a point-to-point link between
-// the host and a test namespace that is unlikely to clash with another
-// test's.
-func RandomLinkLocal30() (hostAddr, farAddr string) {
-	third := 100 + rand.IntN(100)
-	fourth := 4 * rand.IntN(64)
-	return fmt.Sprintf("169.254.%d.%d/30", third, fourth+1), fmt.Sprintf("169.254.%d.%d/30", third, fourth+2)
 }
 
 // MustRun runs a command and returns its combined output, failing the test

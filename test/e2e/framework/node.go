@@ -14,10 +14,6 @@ import (
 	"time"
 )
 
-// nodeAgentPort is the agent API port inside a node's namespace, which has
-// its own port space.
-const nodeAgentPort = "10350"
-
 // NodeConfig describes a private node.
 type NodeConfig struct {
 	// PodCIDR is the node's pod address range, e.g. 10.61.1.0/24.
@@ -28,8 +24,8 @@ type NodeConfig struct {
 // several nodes: its own network namespace and its own containerd (socket,
 // root, state, runc root, CNI conf and data dirs, bridge), started from
 // the same binaries as the test bed's. Nothing it runs reaches the host's
-// network except the node's API link, a /30 to the host, so crashing it
-// or changing its network cannot disturb the shared test bed.
+// network, so crashing it or changing its network cannot disturb the
+// shared test bed; agents' APIs are forwarded to host loopback ports.
 type Node struct {
 	t testing.TB
 	// Netns is the node's network namespace; its containerd, CNI plugins
@@ -45,19 +41,15 @@ type Node struct {
 	CNIConfDir string
 	CNIDataDir string
 	LogFile    string
-	// NodeIP is the node's end of its link to the host (the agent API
-	// listens there); HostIP is the host's end.
-	NodeIP string
-	HostIP string
 
 	containerd *exec.Cmd
 	exited     chan struct{}
 }
 
-// StartNode creates the namespace, the host link and the directories,
+// StartNode creates the namespace and the directories,
 // imports the test images into a fresh containerd and starts it. Everything
 // is undone when the test ends, pass or fail: pods, containerd, shims it
-// left, mounts, libcni cache entries, links and the namespace.
+// left, mounts, libcni cache entries and the namespace.
 func StartNode(t testing.TB, cfg NodeConfig) *Node {
 	t.Helper()
 	requireRoot(t)
@@ -77,9 +69,6 @@ func StartNode(t testing.TB, cfg NodeConfig) *Node {
 	}
 	Cleanup(t, "remove node directory "+dir, func(context.Context) error { return os.RemoveAll(dir) })
 	n.Netns = NewNetns(t, "mkn-")
-	hostAddr, nodeAddr := RandomLinkLocal30()
-	LinkHost(t, n.Netns, nodeAddr, "uplink", hostAddr, "mkh-"+n.Netns.Name[len("mkn-"):])
-	n.NodeIP, n.HostIP = strings.TrimSuffix(nodeAddr, "/30"), strings.TrimSuffix(hostAddr, "/30")
 	if err := n.writeContainerdConfig(env); err != nil {
 		t.Fatal(err)
 	}
@@ -109,14 +98,18 @@ func (n *Node) Env() *Env {
 }
 
 // NewAgent prepares an agent that runs inside the node's namespace against
-// the node's runtime and pod network, its API on the node's host link.
-// extraArgs come after the node's network flags and may override them.
+// the node's runtime and pod network. Its API listens on a loopback port
+// inside the namespace that is forwarded from the same port on the host's,
+// so Agent's methods work unchanged. extraArgs come after the node's
+// network flags and may override them.
 func (n *Node) NewAgent(t testing.TB, extraArgs ...string) *Agent {
 	t.Helper()
+	// Before NewAgent, so the forward outlives the agent's teardown.
+	listen := n.Netns.ForwardLoopback(t)
 	args := append([]string{"--pod-cidr", n.PodCIDR, "--bridge-name", n.BridgeName, "--cni-data-dir", n.CNIDataDir}, extraArgs...)
 	a := NewAgent(t, args...)
 	a.Env = n.Env()
-	a.Listen = net.JoinHostPort(n.NodeIP, nodeAgentPort)
+	a.Listen = listen
 	wrapper, err := n.inNetnsWrapper(a.Binary)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,162 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netns"
+)
+
+// Do runs fn on an OS thread switched into the namespace and returns its
+// error. Sockets fn creates belong to the namespace for their whole life,
+// and processes it starts (CNI plugins) start inside it.
+func (ns *Netns) Do(fn func() error) error {
+	result := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread is left in the namespace, so it must
+		// exit with this goroutine rather than serve others.
+		runtime.LockOSThread()
+		handle, err := netns.GetFromPath(ns.Path())
+		if err != nil {
+			result <- fmt.Errorf("opening netns %s: %w", ns.Name, err)
+			return
+		}
+		defer handle.Close()
+		if err := netns.Set(handle); err != nil {
+			result <- fmt.Errorf("entering netns %s: %w", ns.Name, err)
+			return
+		}
+		result <- fn()
+	}()
+	return <-result
+}
+
+// DialTCP connects to address from inside the namespace.
+func (ns *Netns) DialTCP(ctx context.Context, address string) (net.Conn, error) {
+	var conn net.Conn
+	err := ns.Do(func() error {
+		var dialer net.Dialer
+		var err error
+		conn, err = dialer.DialContext(ctx, "tcp", address)
+		return err
+	})
+	return conn, err
+}
+
+// ForwardLoopback picks a free host loopback address, 127.0.0.1:PORT, and
+// until the test ends connects every client of it to the same address
+// inside the namespace, which has its own loopback and ports. A server in
+// the namespace can so stay on loopback (as the agent API must without
+// TLS) and still answer the test; nothing else of the namespace is exposed.
+func (ns *Netns) ForwardLoopback(t testing.TB) string {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &forwarder{ns: ns, listener: listener, conns: map[net.Conn]bool{}}
+	f.wg.Add(1)
+	go f.serve()
+	Cleanup(t, "stop forwarding "+listener.Addr().String()+" into "+ns.Name, func(context.Context) error {
+		f.close()
+		return nil
+	})
+	return listener.Addr().String()
+}
+
+type forwarder struct {
+	ns       *Netns
+	listener net.Listener
+	wg       sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[net.Conn]bool
+}
+
+func (f *forwarder) serve() {
+	defer f.wg.Done()
+	for {
+		client, err := f.listener.Accept()
+		if err != nil {
+			return // closed
+		}
+		f.wg.Add(1)
+		go f.relay(client)
+	}
+}
+
+// relay connects one client through; a refused dial closes the client, as
+// a server that is not up yet would.
+func (f *forwarder) relay(client net.Conn) {
+	defer f.wg.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	server, err := f.ns.DialTCP(ctx, f.listener.Addr().String())
+	cancel()
+	if err != nil {
+		client.Close()
+		return
+	}
+	if !f.track(client, server) {
+		return
+	}
+	defer f.untrack(client, server)
+	copied := make(chan struct{}, 2)
+	pipe := func(dst, src net.Conn) {
+		if _, err := io.Copy(dst, src); err != nil {
+			// A reset on one side ends both directions.
+			client.Close()
+			server.Close()
+		} else {
+			_ = dst.(*net.TCPConn).CloseWrite() // pass the EOF on
+		}
+		copied <- struct{}{}
+	}
+	go pipe(server, client)
+	go pipe(client, server)
+	<-copied
+	<-copied
+}
+
+func (f *forwarder) track(conns ...net.Conn) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		for _, c := range conns {
+			c.Close()
+		}
+		return false
+	}
+	for _, c := range conns {
+		f.conns[c] = true
+	}
+	return true
+}
+
+func (f *forwarder) untrack(conns ...net.Conn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+		delete(f.conns, c)
+	}
+}
+
+// close stops accepting, cuts every relayed connection and waits for the
+// relays to end, so no goroutine or socket outlives the test.
+func (f *forwarder) close() {
+	f.mu.Lock()
+	f.closed = true
+	f.listener.Close()
+	for c := range f.conns {
+		c.Close()
+	}
+	f.mu.Unlock()
+	f.wg.Wait()
+}
