@@ -11,9 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/containernetworking/cni/libcni"
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -102,6 +104,89 @@ func TestAgentNetworkRepairsItsConflist(t *testing.T) {
 	}
 	if repairs, err := agent.Metric("minikubelet_cni_config_repairs_total"); err != nil || repairs != 2 {
 		t.Errorf("minikubelet_cni_config_repairs_total = %v (%v), want 2", repairs, err)
+	}
+}
+
+// leakGrace is the crash test's --cni-leak-grace: long enough for a
+// RunPodSandbox on a busy 2-core machine (an allocation younger than it is
+// never released), short enough to converge in seconds.
+const leakGrace = 5 * time.Second
+
+// TestAgentNetworkCrashMidCreationLeaksNoAddress: the runtime and the agent
+// are SIGKILLed while 10 sandboxes are being created; once both are back,
+// every allocated address belongs to a live sandbox and every live sandbox
+// has one, and removing the pods frees every address.
+//
+// containerd 1.6 records a sandbox before its CNI ADD, so after a crash it
+// mostly tears the network down itself. The address a runtime leaks when it
+// dies between ADD and recording the sandbox (CRI-O, older containerd) is
+// made by the test while the runtime is down, with the real plugins and the
+// node's conflist, so the agent's release of it is checked every run.
+func TestAgentNetworkCrashMidCreationLeaksNoAddress(t *testing.T) {
+	node := framework.StartNode(t, framework.NodeConfig{PodCIDR: "10.64.0.0/24"})
+	agent := node.NewAgent(t, "--cni-check-interval", "500ms", "--cni-leak-grace", leakGrace.String())
+	agent.Start()
+	var names []string
+	for i := range 10 {
+		names = append(names, framework.UniqueName(fmt.Sprintf("crash%d", i)))
+		agent.WriteManifest(names[i]+".yaml", kubiaPod(agent.Env, names[i], "", ""))
+	}
+	var atKill map[string]string
+	framework.WaitUntil(t, time.Minute, "3 addresses allocated", func() bool {
+		atKill = agentNetAllocations(t, node)
+		return len(atKill) >= 3
+	})
+	node.KillContainerd()
+	agent.Signal(syscall.SIGKILL)
+	leak := agentNetLeakAddress(t, node)
+	node.StartContainerd()
+	orphans := 0
+	listed := agentNetSandboxes(t, node, false)
+	for _, owner := range agentNetAllocations(t, node) {
+		if !listed[owner] {
+			orphans++
+		}
+	}
+	t.Logf("killed with %d addresses allocated; after the runtime's restart %d belong to no sandbox it lists and %d to sandboxes not ready", len(atKill), orphans, len(listed)-len(agentNetSandboxes(t, node, true)))
+	agent.Start()
+
+	converged := func() bool {
+		ready, allocations := agentNetSandboxes(t, node, true), agentNetAllocations(t, node)
+		if len(ready) != len(names) || len(allocations) != len(ready) {
+			return false
+		}
+		for _, owner := range allocations {
+			if !ready[owner] {
+				return false
+			}
+		}
+		return agentNetAllRunning(agent, names)
+	}
+	took := framework.WaitUntil(t, 2*time.Minute, "one address per ready sandbox and 10 running pods", converged)
+	time.Sleep(leakGrace) // anything still to be released is past its grace now
+	if !converged() {
+		t.Fatalf("converged after %s but not stable: ready sandboxes %v, allocations %v", took, agentNetSandboxes(t, node, true), agentNetAllocations(t, node))
+	}
+	released, err := agent.Metric("minikubelet_cni_leaked_addresses_released_total")
+	if err != nil || released < 1 || !strings.Contains(agent.Logs(), "containerID="+leak.ContainerID) {
+		t.Errorf("the leaked address of %s was not released by the agent (released_total %v, %v)", leak.ContainerID, released, err)
+	}
+	if links := leak.netns.MustRun(t, "ip", "-brief", "link"); strings.Contains(links, "eth0") {
+		t.Errorf("releasing the leak left its interface (CNI DEL not run?):\n%s", links)
+	}
+	t.Logf("converged %s after the restart; the agent released %v leaked address(es)", took.Round(time.Millisecond), released)
+
+	for _, name := range names {
+		agent.RemoveManifest(name + ".yaml")
+	}
+	framework.WaitUntil(t, time.Minute, "every sandbox, address and CNI cache entry gone", func() bool {
+		entries, err := node.CacheEntries()
+		return len(agentNetSandboxes(t, node, false)) == 0 && len(agentNetAllocations(t, node)) == 0 && err == nil && len(entries) == 0
+	})
+	// A namespace containerd made but had not recorded when it died is
+	// beyond any CRI client's reach; the node's teardown unmounts it.
+	if mounts := agentNetMountsUnder(t, filepath.Join(node.Dir, "state")); len(mounts) != 0 {
+		t.Logf("containerd's own leak: %d pod network namespace(s) still mounted with no sandbox: %v", len(mounts), mounts)
 	}
 }
 
@@ -267,6 +352,85 @@ func agentNetWriteAtomic(path, content string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// agentNetLeak is an address attached with the real plugins for a sandbox
+// the runtime never recorded.
+type agentNetLeak struct {
+	*libcni.RuntimeConf
+	netns *framework.Netns
+}
+
+// agentNetLeakAddress runs CNI ADD, as the node's runtime would, with the
+// node's conflist and libcni cache for a container ID the runtime has
+// never seen. If the agent does not release it, the test's cleanup does.
+func agentNetLeakAddress(t *testing.T, node *framework.Node) agentNetLeak {
+	t.Helper()
+	conflist, err := libcni.ConfListFromFile(filepath.Join(node.CNIConfDir, cni.ConfFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plugins := libcni.NewCNIConfigWithCacheDir([]string{node.Env().CNIBinDir}, cni.DefaultCacheDir, nil)
+	leak := agentNetLeak{netns: framework.NewNetns(t, "mkleak-")}
+	leak.RuntimeConf = &libcni.RuntimeConf{ContainerID: framework.RandomHex(32), NetNS: leak.netns.Path(), IfName: "eth0"}
+	ctx := framework.Context(t, time.Minute)
+	if err := node.Netns.Do(func() error { _, err := plugins.AddNetworkList(ctx, conflist, leak.RuntimeConf); return err }); err != nil {
+		t.Fatalf("CNI ADD for the simulated leak: %v", err)
+	}
+	framework.Cleanup(t, "CNI DEL of the simulated leak", func(ctx context.Context) error {
+		return node.Netns.Do(func() error { return plugins.DelNetworkList(ctx, conflist, leak.RuntimeConf) })
+	})
+	return leak
+}
+
+// agentNetAllocations is the node's allocations, failing the test on error.
+func agentNetAllocations(t *testing.T, node *framework.Node) map[string]string {
+	t.Helper()
+	allocations, err := node.Allocations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return allocations
+}
+
+// agentNetSandboxes is the set of sandbox IDs the node's runtime lists,
+// only the ready ones (those holding a network) if readyOnly.
+func agentNetSandboxes(t *testing.T, node *framework.Node, readyOnly bool) map[string]bool {
+	t.Helper()
+	args := []string{"pods", "-q", "--no-trunc"}
+	if readyOnly {
+		args = append(args, "--state", "ready")
+	}
+	ids := map[string]bool{}
+	for _, id := range strings.Fields(node.Crictl(t, args...)) {
+		ids[id] = true
+	}
+	return ids
+}
+
+func agentNetAllRunning(agent *framework.Agent, names []string) bool {
+	for _, name := range names {
+		if pod := agent.Pod(name); pod == nil || !framework.Running(pod) {
+			return false
+		}
+	}
+	return true
+}
+
+// agentNetMountsUnder lists mount points below dir.
+func agentNetMountsUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var points []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if fields := strings.Fields(line); len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			points = append(points, fields[4])
+		}
+	}
+	return points
 }
 
 func agentNetFileEquals(path string, want []byte) bool {
