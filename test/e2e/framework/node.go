@@ -278,6 +278,21 @@ func (n *Node) Allocations() (map[string]string, error) {
 	return allocations, nil
 }
 
+// SandboxIDs is the set of sandbox IDs the node's runtime lists, only the
+// ready ones (those holding a network) if readyOnly.
+func (n *Node) SandboxIDs(t testing.TB, readyOnly bool) map[string]bool {
+	t.Helper()
+	args := []string{"pods", "-q", "--no-trunc"}
+	if readyOnly {
+		args = append(args, "--state", "ready")
+	}
+	ids := map[string]bool{}
+	for _, id := range strings.Fields(n.Crictl(t, args...)) {
+		ids[id] = true
+	}
+	return ids
+}
+
 func requireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {

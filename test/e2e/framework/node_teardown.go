@@ -111,16 +111,9 @@ func listeningSockets(pid int) []string {
 // unmountUnder lazily unmounts every mount point below dir, deepest first
 // (overlay rootfs, shm, network namespace bind mounts).
 func unmountUnder(dir string) error {
-	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	points, err := MountsUnder(dir)
 	if err != nil {
 		return err
-	}
-	var points []string
-	for _, line := range strings.Split(string(mounts), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
-			points = append(points, fields[4])
-		}
 	}
 	slices.SortFunc(points, func(a, b string) int { return len(b) - len(a) })
 	var errs []error
@@ -130,6 +123,22 @@ func unmountUnder(dir string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// MountsUnder lists the mount points below dir.
+func MountsUnder(dir string) ([]string, error) {
+	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, fmt.Errorf("reading the mount table: %w", err)
+	}
+	var points []string
+	for _, line := range strings.Split(string(mounts), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
+			points = append(points, fields[4])
+		}
+	}
+	return points, nil
 }
 
 // removeCacheEntries deletes libcni cache entries whose network namespace
