@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -96,14 +97,12 @@ func TestAgentNetworkRepairsItsConflist(t *testing.T) {
 	agentNetWaitRuntimeUses(t, node, node.BridgeName)
 	agentNetRunPodOnNode(t, agent, node, "after-wrong")
 
-	logs := agent.Logs()
-	for _, was := range []string{"missing", "modified"} {
-		if !strings.Contains(logs, `msg="repaired CNI config"`) || !strings.Contains(logs, "was="+was) {
-			t.Errorf("agent log has no repair line with was=%s", was)
-		}
+	repairs := agentNetLinesWith(agent.Logs(), `msg="repaired CNI config"`)
+	if len(repairs) != 2 || !strings.Contains(repairs[0], "was=missing") || !strings.Contains(repairs[1], "was=modified") {
+		t.Errorf("want one repair line for the deleted file, then one for the modified one:\n%s", strings.Join(repairs, "\n"))
 	}
-	if repairs, err := agent.Metric("minikubelet_cni_config_repairs_total"); err != nil || repairs != 2 {
-		t.Errorf("minikubelet_cni_config_repairs_total = %v (%v), want 2", repairs, err)
+	if counted, err := agent.Metric("minikubelet_cni_config_repairs_total"); err != nil || counted != 2 {
+		t.Errorf("minikubelet_cni_config_repairs_total = %v (%v), want 2", counted, err)
 	}
 }
 
@@ -141,17 +140,18 @@ func TestAgentNetworkCrashMidCreationLeaksNoAddress(t *testing.T) {
 	leak := agentNetLeakAddress(t, node)
 	node.StartContainerd()
 	orphans := 0
-	listed := agentNetSandboxes(t, node, false)
+	listed := node.SandboxIDs(t, false)
 	for _, owner := range agentNetAllocations(t, node) {
 		if !listed[owner] {
 			orphans++
 		}
 	}
-	t.Logf("killed with %d addresses allocated; after the runtime's restart %d belong to no sandbox it lists and %d to sandboxes not ready", len(atKill), orphans, len(listed)-len(agentNetSandboxes(t, node, true)))
+	t.Logf("killed with %d addresses allocated; after the runtime's restart %d belong to no sandbox it lists (the test's leak included) and %d sandboxes are half-made (not ready)",
+		len(atKill), orphans, len(listed)-len(node.SandboxIDs(t, true)))
 	agent.Start()
 
 	converged := func() bool {
-		ready, allocations := agentNetSandboxes(t, node, true), agentNetAllocations(t, node)
+		ready, allocations := node.SandboxIDs(t, true), agentNetAllocations(t, node)
 		if len(ready) != len(names) || len(allocations) != len(ready) {
 			return false
 		}
@@ -165,7 +165,7 @@ func TestAgentNetworkCrashMidCreationLeaksNoAddress(t *testing.T) {
 	took := framework.WaitUntil(t, 2*time.Minute, "one address per ready sandbox and 10 running pods", converged)
 	time.Sleep(leakGrace) // anything still to be released is past its grace now
 	if !converged() {
-		t.Fatalf("converged after %s but not stable: ready sandboxes %v, allocations %v", took, agentNetSandboxes(t, node, true), agentNetAllocations(t, node))
+		t.Fatalf("converged after %s but not stable: ready sandboxes %v, allocations %v", took, node.SandboxIDs(t, true), agentNetAllocations(t, node))
 	}
 	released, err := agent.Metric("minikubelet_cni_leaked_addresses_released_total")
 	if err != nil || released < 1 || !strings.Contains(agent.Logs(), "containerID="+leak.ContainerID) {
@@ -181,11 +181,11 @@ func TestAgentNetworkCrashMidCreationLeaksNoAddress(t *testing.T) {
 	}
 	framework.WaitUntil(t, time.Minute, "every sandbox, address and CNI cache entry gone", func() bool {
 		entries, err := node.CacheEntries()
-		return len(agentNetSandboxes(t, node, false)) == 0 && len(agentNetAllocations(t, node)) == 0 && err == nil && len(entries) == 0
+		return len(node.SandboxIDs(t, false)) == 0 && len(agentNetAllocations(t, node)) == 0 && err == nil && len(entries) == 0
 	})
 	// A namespace containerd made but had not recorded when it died is
 	// beyond any CRI client's reach; the node's teardown unmounts it.
-	if mounts := agentNetMountsUnder(t, filepath.Join(node.Dir, "state")); len(mounts) != 0 {
+	if mounts, _ := framework.MountsUnder(filepath.Join(node.Dir, "state")); len(mounts) != 0 {
 		t.Logf("containerd's own leak: %d pod network namespace(s) still mounted with no sandbox: %v", len(mounts), mounts)
 	}
 }
@@ -234,7 +234,7 @@ func TestAgentNetworkMissingBridgePluginFailsAtStart(t *testing.T) {
 			if !errors.As(err, &exit) || exit.ExitCode() == 0 || ctx.Err() != nil {
 				t.Fatalf("agent without bridge: %v after %s, want a non-zero exit at start\n%s", err, time.Since(start), stderr.String())
 			}
-			errorLines := agentNetLinesWithPrefix(stderr.String(), "error:")
+			errorLines := slices.DeleteFunc(strings.Split(stderr.String(), "\n"), func(line string) bool { return !strings.HasPrefix(line, "error:") })
 			if len(errorLines) != 1 {
 				t.Fatalf("want exactly one error line, got %d:\n%s", len(errorLines), stderr.String())
 			}
@@ -393,21 +393,6 @@ func agentNetAllocations(t *testing.T, node *framework.Node) map[string]string {
 	return allocations
 }
 
-// agentNetSandboxes is the set of sandbox IDs the node's runtime lists,
-// only the ready ones (those holding a network) if readyOnly.
-func agentNetSandboxes(t *testing.T, node *framework.Node, readyOnly bool) map[string]bool {
-	t.Helper()
-	args := []string{"pods", "-q", "--no-trunc"}
-	if readyOnly {
-		args = append(args, "--state", "ready")
-	}
-	ids := map[string]bool{}
-	for _, id := range strings.Fields(node.Crictl(t, args...)) {
-		ids[id] = true
-	}
-	return ids
-}
-
 func agentNetAllRunning(agent *framework.Agent, names []string) bool {
 	for _, name := range names {
 		if pod := agent.Pod(name); pod == nil || !framework.Running(pod) {
@@ -417,31 +402,16 @@ func agentNetAllRunning(agent *framework.Agent, names []string) bool {
 	return true
 }
 
-// agentNetMountsUnder lists mount points below dir.
-func agentNetMountsUnder(t *testing.T, dir string) []string {
-	t.Helper()
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var points []string
-	for _, line := range strings.Split(string(data), "\n") {
-		if fields := strings.Fields(line); len(fields) > 4 && strings.HasPrefix(fields[4], dir+"/") {
-			points = append(points, fields[4])
-		}
-	}
-	return points
-}
-
 func agentNetFileEquals(path string, want []byte) bool {
 	got, err := os.ReadFile(path)
 	return err == nil && string(got) == string(want)
 }
 
-func agentNetLinesWithPrefix(text, prefix string) []string {
+// agentNetLinesWith returns the lines of text that contain part.
+func agentNetLinesWith(text, part string) []string {
 	var lines []string
 	for _, line := range strings.Split(text, "\n") {
-		if strings.HasPrefix(line, prefix) {
+		if strings.Contains(line, part) {
 			lines = append(lines, line)
 		}
 	}
