@@ -52,8 +52,8 @@ func applyPod(ctx context.Context, client *rest.RESTClient, doc manifestPod) (st
 	if err != nil {
 		return "", err
 	}
-	raw, err := client.Put().Namespace(doc.Namespace).Resource("pods").Name(doc.Name).
-		SetHeader("Content-Type", "application/json").Body(doc.JSON).Do(ctx).Raw()
+	raw, err := doRaw(client.Put().Namespace(doc.Namespace).Resource("pods").Name(doc.Name).
+		SetHeader("Content-Type", "application/json").Body(doc.JSON).Do(ctx))
 	if err != nil {
 		return "", err
 	}

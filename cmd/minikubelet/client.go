@@ -78,7 +78,7 @@ func (f *apiFlags) client() (*rest.RESTClient, error) {
 
 // getPod fetches one pod.
 func getPod(ctx context.Context, client *rest.RESTClient, namespace, name string) (*v1.Pod, error) {
-	raw, err := client.Get().Namespace(namespace).Resource("pods").Name(name).Do(ctx).Raw()
+	raw, err := doRaw(client.Get().Namespace(namespace).Resource("pods").Name(name).Do(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func listPods(ctx context.Context, client *rest.RESTClient, namespace, selector,
 	if namespace != "" {
 		req = req.Namespace(namespace)
 	}
-	raw, err := req.Do(ctx).Raw()
+	raw, err := doRaw(req.Do(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -111,4 +111,14 @@ func listPods(ctx context.Context, client *rest.RESTClient, namespace, selector,
 type watchEvent struct {
 	Type   string          `json:"type"`
 	Object json.RawMessage `json:"object"`
+}
+
+// doRaw returns a response's body, or its error as the API Status the
+// server sent (Raw alone gives a generic error for a failed request).
+func doRaw(result rest.Result) ([]byte, error) {
+	body, err := result.Raw()
+	if err != nil {
+		return nil, result.Error()
+	}
+	return body, nil
 }

@@ -119,8 +119,8 @@ func readManifestPods(file string, stdin io.Reader, defaultNamespace string) ([]
 
 // createPod POSTs a pod document as written.
 func createPod(ctx context.Context, client *rest.RESTClient, doc manifestPod) (*v1.Pod, error) {
-	raw, err := client.Post().Namespace(doc.Namespace).Resource("pods").
-		SetHeader("Content-Type", "application/json").Body(doc.JSON).Do(ctx).Raw()
+	raw, err := doRaw(client.Post().Namespace(doc.Namespace).Resource("pods").
+		SetHeader("Content-Type", "application/json").Body(doc.JSON).Do(ctx))
 	if err != nil {
 		return nil, err
 	}

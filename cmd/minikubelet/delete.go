@@ -86,7 +86,7 @@ func (fl deleteFlags) targets(cmd *cobra.Command, args []string) ([]types.Namesp
 }
 
 func (fl deleteFlags) deleteOne(ctx context.Context, client *rest.RESTClient, target types.NamespacedName, out io.Writer) error {
-	raw, err := client.Delete().Namespace(target.Namespace).Resource("pods").Name(target.Name).Do(ctx).Raw()
+	raw, err := doRaw(client.Delete().Namespace(target.Namespace).Resource("pods").Name(target.Name).Do(ctx))
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func podEvents(ctx context.Context, client *rest.RESTClient, pod *v1.Pod) ([]v1.
 	if pod.UID != "" {
 		selector += ",involvedObject.uid=" + string(pod.UID)
 	}
-	raw, err := client.Get().Namespace(pod.Namespace).Resource("events").Param("fieldSelector", selector).Do(ctx).Raw()
+	raw, err := doRaw(client.Get().Namespace(pod.Namespace).Resource("events").Param("fieldSelector", selector).Do(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("listing the events of pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}

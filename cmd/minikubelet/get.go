@@ -151,7 +151,7 @@ func (fl getFlags) printTable(ctx context.Context, client *rest.RESTClient, name
 	if ns := fl.namespace(); ns != "" {
 		req = req.Namespace(ns)
 	}
-	raw, err := req.Do(ctx).Raw()
+	raw, err := doRaw(req.Do(ctx))
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func newVersionCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := client.Get().AbsPath("/version").Do(cmd.Context()).Raw()
+			raw, err := doRaw(client.Get().AbsPath("/version").Do(cmd.Context()))
 			if err != nil {
 				return fmt.Errorf("asking %s for its version: %w", api.server, err)
 			}
