@@ -27,8 +27,10 @@ func (k *Kubelet) containerConfig(pod *v1.Pod, start containerStart, sb sandboxR
 		mounts = append(mounts, termination)
 	}
 	config := &runtimeapi.ContainerConfig{
-		Metadata:    &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: uint32(start.RestartCount)},
-		Image:       &runtimeapi.ImageSpec{Image: c.Image},
+		Metadata: &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: uint32(start.RestartCount)},
+		// CRI-O checks signatures against the name the user wrote and refuses
+		// a container without it; containerd ignores the field.
+		Image:       &runtimeapi.ImageSpec{Image: c.Image, UserSpecifiedImage: c.Image},
 		Command:     expandAll(c.Command, lookup),
 		Args:        expandAll(c.Args, lookup),
 		WorkingDir:  c.WorkingDir,
