@@ -33,7 +33,9 @@ UDP, or give --udp to forward every port over UDP as well as TCP.
 
 TCP connections go straight to the pod IP when it answers there (--direct
 auto), which is several times faster, and otherwise through the runtime's
-tunnel, which reaches ports bound to the pod's localhost only. UDP always
+tunnel, which reaches ports bound to the pod's localhost only. As root,
+connections to 127.0.0.1 ports that the pod IP serves are redirected in the
+kernel, so they run at the speed of a direct connection. UDP always
 goes to the pod IP. A failing connection is reported and the session goes
 on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
 		Example: `  minikubelet port-forward kubia-manual 8080:8080
@@ -59,6 +61,7 @@ on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
 	f.StringSliceVar(&opts.Addresses, "address", opts.Addresses, "local addresses to listen on, comma-separated; localhost means 127.0.0.1 and ::1")
 	f.StringVar(&opts.Server, "server", opts.Server, "the agent's API URL (minikubelet run --listen)")
 	f.BoolVar(&opts.UDP, "udp", false, "forward every port over UDP too (straight to the pod IP)")
+	f.BoolVar(&opts.KernelRedirect, "kernel-redirect", true, "as root on Linux, redirect local connections to 127.0.0.1 ports straight to the pod IP in the kernel (eBPF connect hook), so data bypasses this process")
 	f.StringVar(&flags.direct, "direct", string(portforward.DirectAuto), "TCP path: auto (pod IP, else the runtime tunnel), always (pod IP only) or never (runtime tunnel only, as kubectl)")
 	f.StringVar(&flags.logLevel, "log-level", "info", "diagnostics on stderr: debug, info, warn or error")
 	return cmd

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -29,6 +28,9 @@ type Session struct {
 	tunnel  *tunnel
 	routes  *routeChoice
 	log     *slog.Logger
+	// redirect is the kernel redirect of loopback connections, nil when
+	// not in use; set before the session's goroutines start.
+	redirect *kernelRedirect
 	// ownsHTTPClient says the pod-list client was made for this session
 	// and its idle connections are closed with it.
 	ownsHTTPClient bool
@@ -45,7 +47,7 @@ type Session struct {
 	endErr error
 }
 
-func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Pod, forwards []Forward, ownsClient bool) (*Session, error) {
+func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Pod, forwards []forwarding, ownsClient bool) (*Session, error) {
 	sockets, err := bindAll(opts.Addresses, forwards)
 	if err != nil {
 		return nil, fmt.Errorf("port-forward to pod %s/%s: %w", pod.Namespace, pod.Name, err)
@@ -68,6 +70,7 @@ func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Po
 			return nil, err
 		}
 	}
+	s.startRedirect()
 	for _, sock := range sockets {
 		fmt.Fprintln(opts.Out, sock.port)
 		s.wg.Add(1)
@@ -128,6 +131,9 @@ func (s *Session) end(err error) {
 // supervise releases everything once the session's context ends.
 func (s *Session) supervise() {
 	<-s.ctx.Done()
+	if s.redirect != nil {
+		s.redirect.close()
+	}
 	closeSockets(s.sockets)
 	s.conns.closeAll()
 	s.tunnel.close()
@@ -284,10 +290,14 @@ func (s *Session) watchPod() {
 func (s *Session) followPodIP(text string) {
 	ip, err := netip.ParseAddr(text)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err == nil && ip != s.podIP {
+	changed := err == nil && ip != s.podIP
+	if changed {
 		s.log.Info("the pod has a new IP", "ip", ip, "was", s.podIP)
 		s.podIP = ip
+	}
+	s.mu.Unlock()
+	if changed {
+		s.updateRedirect()
 	}
 }
 
@@ -322,12 +332,4 @@ func (c *connSet) closeAll() {
 	for conn := range c.open {
 		_ = conn.Close()
 	}
-}
-
-// String renders a port for messages: "8080" or "5353/udp".
-func (f Forward) String() string {
-	if f.Protocol == v1.ProtocolUDP {
-		return strconv.Itoa(int(f.Remote)) + "/udp"
-	}
-	return strconv.Itoa(int(f.Remote))
 }

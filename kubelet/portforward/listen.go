@@ -60,7 +60,7 @@ func (s socket) close() {
 // share one local port number across addresses; with Local 0 the first
 // bind picks it. Under "localhost", an address that cannot be bound is
 // skipped as long as another one is bound, as kubectl does.
-func bindAll(addresses []string, forwards []Forward) ([]socket, error) {
+func bindAll(addresses []string, forwards []forwarding) ([]socket, error) {
 	hosts, lenient := expandAddresses(addresses)
 	var all []socket
 	for i := 0; i < len(forwards); {
@@ -78,7 +78,7 @@ func bindAll(addresses []string, forwards []Forward) ([]socket, error) {
 
 // sameLocal counts the forwardings from i on that come from the same port
 // spec (TCP and UDP of one port), which must share a local number.
-func sameLocal(forwards []Forward, i int) int {
+func sameLocal(forwards []forwarding, i int) int {
 	n := 1
 	for i+n < len(forwards) && forwards[i+n].Remote == forwards[i].Remote && forwards[i+n].Local == forwards[i].Local && forwards[i+n].Protocol != forwards[i].Protocol {
 		n++
@@ -100,7 +100,7 @@ func expandAddresses(addresses []string) (hosts []string, lenient bool) {
 
 // bindGroup binds the forwardings of one port spec on every host, retrying
 // with a new number when a picked port is taken somewhere.
-func bindGroup(hosts []string, lenient bool, group []Forward) ([]socket, error) {
+func bindGroup(hosts []string, lenient bool, group []forwarding) ([]socket, error) {
 	var lastErr error
 	for attempt := 0; attempt < pickAttempts; attempt++ {
 		sockets, err := tryBindGroup(hosts, lenient, group)
@@ -115,7 +115,7 @@ func bindGroup(hosts []string, lenient bool, group []Forward) ([]socket, error) 
 	return nil, lastErr
 }
 
-func tryBindGroup(hosts []string, lenient bool, group []Forward) ([]socket, error) {
+func tryBindGroup(hosts []string, lenient bool, group []forwarding) ([]socket, error) {
 	local := group[0].Local
 	var bound []socket
 	var failures []error
@@ -139,7 +139,7 @@ func tryBindGroup(hosts []string, lenient bool, group []Forward) ([]socket, erro
 
 // allProtocolsBound checks that a lenient bind still serves every protocol
 // of the group on some address.
-func allProtocolsBound(bound []socket, group []Forward) bool {
+func allProtocolsBound(bound []socket, group []forwarding) bool {
 	for _, fwd := range group {
 		found := false
 		for _, s := range bound {
@@ -152,7 +152,7 @@ func allProtocolsBound(bound []socket, group []Forward) bool {
 	return true
 }
 
-func bindOne(host string, local uint16, fwd Forward) (socket, error) {
+func bindOne(host string, local uint16, fwd forwarding) (socket, error) {
 	addr := net.JoinHostPort(host, strconv.Itoa(int(local)))
 	port := ForwardedPort{Remote: fwd.Remote, Protocol: fwd.Protocol}
 	if fwd.Protocol == v1.ProtocolUDP {

@@ -89,9 +89,9 @@ func isPortName(text string) bool {
 	return true
 }
 
-// Forward is one resolved forwarding: a local port to a pod port over one
+// forwarding is one resolved forwarding: a local port to a pod port over one
 // protocol.
-type Forward struct {
+type forwarding struct {
 	// Local is the local port; 0 until a free one is picked.
 	Local uint16
 	// Remote is the pod's port number.
@@ -104,8 +104,8 @@ type Forward struct {
 // pod's declared ports: a named port takes its number and protocol, a
 // number is TCP unless written /udp, and alsoUDP (--udp) adds UDP for
 // every port not written with a protocol.
-func resolveForwards(specs []PortSpec, pod *v1.Pod, alsoUDP bool) ([]Forward, error) {
-	var forwards []Forward
+func resolveForwards(specs []PortSpec, pod *v1.Pod, alsoUDP bool) ([]forwarding, error) {
+	var forwards []forwarding
 	for _, spec := range specs {
 		remote, declared, err := remotePort(spec.Remote, pod)
 		if err != nil {
@@ -129,7 +129,7 @@ func resolveForwards(specs []PortSpec, pod *v1.Pod, alsoUDP bool) ([]Forward, er
 			if proto != v1.ProtocolTCP && proto != v1.ProtocolUDP {
 				return nil, fmt.Errorf("port %q of pod %s/%s is %s; only TCP and UDP can be forwarded", spec.Remote, pod.Namespace, pod.Name, proto)
 			}
-			forwards = append(forwards, Forward{Local: local, Remote: remote, Protocol: proto})
+			forwards = append(forwards, forwarding{Local: local, Remote: remote, Protocol: proto})
 		}
 	}
 	return forwards, nil

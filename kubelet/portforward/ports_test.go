@@ -58,16 +58,16 @@ func TestResolveForwards(t *testing.T) {
 	tests := []struct {
 		specs   []string
 		udp     bool
-		want    []Forward
+		want    []forwarding
 		mention string
 	}{
-		{specs: []string{"8080"}, want: []Forward{{Local: 8080, Remote: 8080, Protocol: v1.ProtocolTCP}}},
-		{specs: []string{":http"}, want: []Forward{{Local: 0, Remote: 8080, Protocol: v1.ProtocolTCP}}},
-		{specs: []string{"http"}, want: []Forward{{Local: 8080, Remote: 8080, Protocol: v1.ProtocolTCP}}},
-		{specs: []string{"dns"}, want: []Forward{{Local: 53, Remote: 53, Protocol: v1.ProtocolUDP}}},
-		{specs: []string{"9053:dns"}, udp: true, want: []Forward{{Local: 9053, Remote: 53, Protocol: v1.ProtocolUDP}}},
-		{specs: []string{"53"}, udp: true, want: []Forward{{Local: 53, Remote: 53, Protocol: v1.ProtocolTCP}, {Local: 53, Remote: 53, Protocol: v1.ProtocolUDP}}},
-		{specs: []string{"53/tcp"}, udp: true, want: []Forward{{Local: 53, Remote: 53, Protocol: v1.ProtocolTCP}}},
+		{specs: []string{"8080"}, want: []forwarding{{Local: 8080, Remote: 8080, Protocol: v1.ProtocolTCP}}},
+		{specs: []string{":http"}, want: []forwarding{{Local: 0, Remote: 8080, Protocol: v1.ProtocolTCP}}},
+		{specs: []string{"http"}, want: []forwarding{{Local: 8080, Remote: 8080, Protocol: v1.ProtocolTCP}}},
+		{specs: []string{"dns"}, want: []forwarding{{Local: 53, Remote: 53, Protocol: v1.ProtocolUDP}}},
+		{specs: []string{"9053:dns"}, udp: true, want: []forwarding{{Local: 9053, Remote: 53, Protocol: v1.ProtocolUDP}}},
+		{specs: []string{"53"}, udp: true, want: []forwarding{{Local: 53, Remote: 53, Protocol: v1.ProtocolTCP}, {Local: 53, Remote: 53, Protocol: v1.ProtocolUDP}}},
+		{specs: []string{"53/tcp"}, udp: true, want: []forwarding{{Local: 53, Remote: 53, Protocol: v1.ProtocolTCP}}},
 		{specs: []string{"metrics"}, mention: "named ports: http, dns, sctp"},
 		{specs: []string{"sctp"}, mention: "only TCP and UDP"},
 	}
@@ -94,7 +94,7 @@ func TestResolveForwards(t *testing.T) {
 }
 
 func TestBindAllSharesAPickedPortAcrossProtocolsAndAddresses(t *testing.T) {
-	sockets, err := bindAll([]string{"localhost"}, []Forward{{Remote: 53, Protocol: v1.ProtocolTCP}, {Remote: 53, Protocol: v1.ProtocolUDP}})
+	sockets, err := bindAll([]string{"localhost"}, []forwarding{{Remote: 53, Protocol: v1.ProtocolTCP}, {Remote: 53, Protocol: v1.ProtocolUDP}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestBindAllNamesATakenPort(t *testing.T) {
 	}
 	defer taken.Close()
 	port := uint16(taken.Addr().(*net.TCPAddr).Port)
-	_, err = bindAll([]string{"127.0.0.1"}, []Forward{{Local: port, Remote: 80, Protocol: v1.ProtocolTCP}})
+	_, err = bindAll([]string{"127.0.0.1"}, []forwarding{{Local: port, Remote: 80, Protocol: v1.ProtocolTCP}})
 	if err == nil || !strings.Contains(err.Error(), taken.Addr().String()) {
 		t.Fatalf("bindAll on a taken port = %v; want an error naming %s", err, taken.Addr())
 	}

@@ -31,6 +31,11 @@ type Options struct {
 	UDP bool
 	// Direct says when to bypass the runtime's tunnel; "" means auto.
 	Direct DirectMode
+	// KernelRedirect lets the session, where it may (Linux, root, cgroup
+	// v2), redirect local connections to its 127.0.0.1 TCP ports straight
+	// to the pod IP inside the kernel, so forwarded bytes never pass
+	// through this process. It applies to ports the direct path serves.
+	KernelRedirect bool
 	// Out receives one "Forwarding from …" line per local socket; nil
 	// discards them.
 	Out io.Writer
@@ -165,7 +170,7 @@ func start(ctx context.Context, opts Options, ownsClient bool) (*Session, error)
 	return startSession(ctx, opts, server, pod, forwards, ownsClient)
 }
 
-func hasUDP(forwards []Forward) bool {
+func hasUDP(forwards []forwarding) bool {
 	for _, fwd := range forwards {
 		if fwd.Protocol == v1.ProtocolUDP {
 			return true

@@ -63,13 +63,14 @@ type pfSession struct {
 	exited chan error
 }
 
-var pfForwardingLine = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+) -> (\d+)( \(UDP\))?$`)
+var pfForwardingLine = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+|\[::1\]:\d+) -> (\d+)( \(UDP\))?$`)
 
 // startPortForward runs the real CLI and waits for one Forwarding line
-// per expected socket on 127.0.0.1.
+// per expected socket. Sockets are keyed by remote port ("8080",
+// "5353/udp"), prefixed with "v6:" for those on ::1.
 func startPortForward(t testing.TB, agent *framework.Agent, sockets int, args ...string) *pfSession {
 	t.Helper()
-	full := append([]string{"port-forward", "--server", agent.URL(""), "--address", "127.0.0.1"}, args...)
+	full := append([]string{"port-forward", "--server", agent.URL("")}, args...)
 	s := &pfSession{cmd: exec.Command(agent.Binary, full...), local: map[string]string{}, stderr: &pfBuffer{}, exited: make(chan error, 1)}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -106,6 +107,9 @@ func startPortForward(t testing.TB, agent *framework.Agent, sockets int, args ..
 			key := m[2]
 			if m[3] != "" {
 				key += "/udp"
+			}
+			if strings.HasPrefix(m[1], "[") {
+				key = "v6:" + key
 			}
 			s.local[key] = m[1]
 		case <-deadline:
@@ -157,16 +161,30 @@ func (b *pfBuffer) String() string {
 func TestPortForward(t *testing.T) {
 	agent, pod := startKubiaPod(t)
 	want := "You've hit " + pod.Name
-	session := startPortForward(t, agent, 4, pod.Name, ":http", ":9090", ":7777", ":5353/udp")
+	// 127.0.0.1:8080 is redirected in the kernel, [::1]:8080 relayed by
+	// the CLI to the pod IP, 9090 (pod localhost only) goes through the
+	// runtime's tunnel: one session exercises all three paths.
+	session := startPortForward(t, agent, 8, "--address", "127.0.0.1,::1", pod.Name, ":http", ":9090", ":7777", ":5353/udp")
 
-	idleDone := make(chan error, 2)
-	for _, port := range []string{"8080", "9090"} {
+	idleDone := make(chan error, 3)
+	for _, port := range []string{"8080", "v6:8080", "9090"} {
 		conn := pfKeepAlive(t, session.local[port], want)
 		go func() { idleDone <- pfIdleThenAsk(conn, want) }()
 	}
 
 	t.Run("http", func(t *testing.T) {
 		pfExpectGet(t, "http://"+session.local["8080"]+"/", want)
+		pfExpectGet(t, "http://"+session.local["v6:8080"]+"/", want)
+	})
+	t.Run("kernel redirect", func(t *testing.T) {
+		conn, err := net.Dial("tcp", session.local["8080"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if got, want := conn.RemoteAddr().String(), net.JoinHostPort(pod.Status.PodIP, "8080"); got != want {
+			t.Fatalf("a connection to %s is connected to %s, want %s (redirected to the pod in the kernel)", session.local["8080"], got, want)
+		}
 	})
 	t.Run("pod-localhost only", func(t *testing.T) {
 		if conn, err := net.DialTimeout("tcp", net.JoinHostPort(pod.Status.PodIP, "9090"), 2*time.Second); err == nil {
@@ -175,7 +193,7 @@ func TestPortForward(t *testing.T) {
 		}
 		pfExpectGet(t, "http://"+session.local["9090"]+"/", want)
 	})
-	for _, port := range []string{"8080", "9090"} {
+	for _, port := range []string{"8080", "v6:8080", "9090"} {
 		t.Run("500 parallel requests to "+port, func(t *testing.T) {
 			pfParallelGets(t, "http://"+session.local[port]+"/", want, 500)
 		})
@@ -197,7 +215,7 @@ func TestPortForward(t *testing.T) {
 		pfExpectGet(t, "http://"+session.local["9090"]+"/", want)
 	})
 	t.Run("idle connections survive "+pfIdleHold.String(), func(t *testing.T) {
-		for range 2 {
+		for range 3 {
 			if err := <-idleDone; err != nil {
 				t.Error(err)
 			}
@@ -216,7 +234,7 @@ func TestPortForward(t *testing.T) {
 // the local port released at once.
 func TestPortForwardInterruptEndsCleanly(t *testing.T) {
 	agent, pod := startKubiaPod(t)
-	session := startPortForward(t, agent, 1, "--direct", "never", pod.Name, ":8080")
+	session := startPortForward(t, agent, 1, "--address", "127.0.0.1", "--direct", "never", pod.Name, ":8080")
 	pfExpectGet(t, "http://"+session.local["8080"]+"/", "You've hit "+pod.Name)
 	_ = session.cmd.Process.Signal(syscall.SIGINT)
 	if err := session.wait(t, 10*time.Second); err != nil {

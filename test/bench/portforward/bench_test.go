@@ -2,7 +2,8 @@
 
 // Package portforward_test measures port-forward throughput on the real
 // runtime: one 1 GiB HTTP download from kubia's /bytes endpoint straight
-// from the pod IP, through `minikubelet port-forward` (default, and forced
+// from the pod IP, through `minikubelet port-forward` (default, which as
+// root redirects in the kernel; relayed by the CLI to the pod IP; and forced
 // through the runtime's tunnel), and through `crictl port-forward`, all in
 // one run:
 //
@@ -60,6 +61,7 @@ func BenchmarkPortForward(b *testing.B) {
 	paths := []path{
 		{"direct", func(*testing.B) string { return "http://" + pod.Status.PodIP + ":8080" }},
 		{"minikubelet", minikubelet()},
+		{"minikubelet-relay", minikubelet("--kernel-redirect=false")},
 		{"minikubelet-tunnel", minikubelet("--direct", "never")},
 		{"crictl", func(b *testing.B) string {
 			sandbox := strings.TrimSpace(framework.Crictl(b, "pods", "-q", "--state", "ready", "--name", "^"+pod.Name+"$"))
