@@ -29,6 +29,12 @@ type agentUnderTest struct {
 
 func newAgentUnderTest(t *testing.T, targets map[int32]string) *agentUnderTest {
 	t.Helper()
+	return newAgentWithServer(t, targets, func(*http.Server) {})
+}
+
+// newAgentWithServer lets a test configure the agent's http.Server.
+func newAgentWithServer(t *testing.T, targets map[int32]string, configure func(*http.Server)) *agentUnderTest {
+	t.Helper()
 	stream := newFakeStreamingServer(t, targets)
 	a := &agentUnderTest{
 		pods:    &fakeLocator{sandbox: &Sandbox{ID: "sb-1", PodUID: "uid-1", PodIP: "10.88.0.9", Ports: []v1.ContainerPort{{Name: "http", ContainerPort: 8080}}}},
@@ -44,11 +50,13 @@ func newAgentUnderTest(t *testing.T, targets map[int32]string) *agentUnderTest {
 	for _, pattern := range Patterns() {
 		mux.Handle(pattern, h)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.active.Add(1)
 		defer a.active.Add(-1)
 		mux.ServeHTTP(w, r)
 	}))
+	configure(srv.Config)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	a.url = srv.URL
 	return a
@@ -246,5 +254,32 @@ func TestRequestedPortsResolvesNames(t *testing.T) {
 		if _, _, err := requestedPorts(url.Values{"port": {bad}}, declared); err == nil {
 			t.Errorf("port=%s accepted", bad)
 		}
+	}
+}
+
+// TestTunnelOutlivesTheServersTimeouts checks that an agent whose
+// http.Server has short read and write timeouts does not cut idle tunnels
+// (net/http clears its deadlines when the proxy hijacks the connection;
+// this guards that the tunnel relies on nothing else).
+func TestTunnelOutlivesTheServersTimeouts(t *testing.T) {
+	agent := newAgentWithServer(t, map[int32]string{8080: echoServer(t, "app")}, func(srv *http.Server) {
+		srv.ReadTimeout, srv.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
+	})
+	conn, err := dialTunnel(context.Background(), agent.url+"/portForward/default/web", 0, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	time.Sleep(400 * time.Millisecond)
+	pair, err := createStreams(conn, 8080, 1)
+	if err != nil {
+		t.Fatalf("after idling past the server's timeouts: %v", err)
+	}
+	if _, err := pair.data.Write([]byte("late")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if n, err := pair.data.Read(buf); err != nil || string(buf[:n]) != "app:late" {
+		t.Fatalf("through the tunnel after idling: %q, %v", buf[:n], err)
 	}
 }
