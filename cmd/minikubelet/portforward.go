@@ -1,8 +1,11 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,8 +21,9 @@ type portForwardFlags struct {
 }
 
 func newPortForwardCommand() *cobra.Command {
-	opts := portforward.Options{Server: "http://127.0.0.1:10350", Namespace: "default", Addresses: []string{"localhost"}}
+	opts := portforward.Options{Addresses: []string{"localhost"}}
 	var flags portForwardFlags
+	var api apiFlags
 	cmd := &cobra.Command{
 		Use:   "port-forward [-n NAMESPACE] POD [LOCAL:]REMOTE[/udp] ...",
 		Short: "Forward local ports to a pod's ports",
@@ -50,6 +54,10 @@ on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
 			if opts.Logger, err = cliLogger(cmd, flags.logLevel); err != nil {
 				return err
 			}
+			if opts.TLSConfig, err = agentTLSConfig(api.caFile, api.insecure); err != nil {
+				return err
+			}
+			opts.Server, opts.Namespace, opts.Token = api.server, api.namespace, api.token
 			opts.Pod = strings.TrimPrefix(strings.TrimPrefix(args[0], "pods/"), "pod/")
 			opts.Ports = args[1:]
 			opts.Out = cmd.OutOrStdout()
@@ -57,9 +65,8 @@ on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&opts.Namespace, "namespace", "n", opts.Namespace, "namespace of the pod")
+	api.bind(f)
 	f.StringSliceVar(&opts.Addresses, "address", opts.Addresses, "local addresses to listen on, comma-separated; localhost means 127.0.0.1 and ::1")
-	f.StringVar(&opts.Server, "server", opts.Server, "the agent's API URL (minikubelet run --listen)")
 	f.BoolVar(&opts.UDP, "udp", false, "forward every port over UDP too (straight to the pod IP)")
 	f.BoolVar(&opts.KernelRedirect, "kernel-redirect", true, "as root on Linux, redirect local connections to 127.0.0.1 ports straight to the pod IP in the kernel (eBPF connect hook), so data bypasses this process")
 	f.StringVar(&flags.direct, "direct", string(portforward.DirectAuto), "TCP path: auto (pod IP, else the runtime tunnel), always (pod IP only) or never (runtime tunnel only, as kubectl)")
@@ -74,4 +81,24 @@ func cliLogger(cmd *cobra.Command, levelName string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", levelName)
 	}
 	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})), nil
+}
+
+// agentTLSConfig checks an https agent with --certificate-authority, or
+// not at all with --insecure-skip-tls-verify; nil uses the system's roots.
+func agentTLSConfig(caFile string, insecure bool) (*tls.Config, error) {
+	if caFile == "" && !insecure {
+		return nil, nil
+	}
+	config := &tls.Config{InsecureSkipVerify: insecure} // only when asked for by flag
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--certificate-authority: %w", err)
+		}
+		config.RootCAs = x509.NewCertPool()
+		if !config.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--certificate-authority %s holds no PEM certificate", caFile)
+		}
+	}
+	return config, nil
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"net/url"
 	"sync"
 	"time"
 
@@ -22,7 +21,7 @@ const acceptRetryDelay = 50 * time.Millisecond
 // watch on the pod that ends the session when the pod goes away.
 type Session struct {
 	opts    Options
-	server  *url.URL
+	agent   *agentClient
 	pod     *v1.Pod
 	sockets []socket
 	tunnel  *tunnel
@@ -31,9 +30,6 @@ type Session struct {
 	// redirect is the kernel redirect of loopback connections, nil when
 	// not in use; set before the session's goroutines start.
 	redirect *kernelRedirect
-	// ownsHTTPClient says the pod-list client was made for this session
-	// and its idle connections are closed with it.
-	ownsHTTPClient bool
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -47,14 +43,14 @@ type Session struct {
 	endErr error
 }
 
-func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Pod, forwards []forwarding, ownsClient bool) (*Session, error) {
+func startSession(ctx context.Context, opts Options, agent *agentClient, pod *v1.Pod, forwards []forwarding) (*Session, error) {
 	sockets, err := bindAll(opts.Addresses, forwards)
 	if err != nil {
 		return nil, fmt.Errorf("port-forward to pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
 	s := &Session{
-		opts: opts, server: server, pod: pod, sockets: sockets, ownsHTTPClient: ownsClient,
-		tunnel: &tunnel{url: tunnelURL(server, pod), pingPeriod: opts.PingPeriod, dialWait: opts.TunnelDialTimeout},
+		opts: opts, agent: agent, pod: pod, sockets: sockets,
+		tunnel: &tunnel{agent: agent, path: tunnelPath(pod), pingPeriod: opts.PingPeriod, dialWait: opts.TunnelDialTimeout},
 		routes: newRouteChoice(opts.Direct, time.Now),
 		log:    opts.Logger.With("pod", pod.Namespace+"/"+pod.Name),
 		conns:  connSet{open: map[net.Conn]struct{}{}}, recheck: make(chan struct{}, 1), done: make(chan struct{}),
@@ -88,12 +84,14 @@ func startSession(ctx context.Context, opts Options, server *url.URL, pod *v1.Po
 	return s, nil
 }
 
-func tunnelURL(server *url.URL, pod *v1.Pod) string {
+// tunnelPath is the kubelet route with the pod's UID, so the agent refuses
+// a pod of the same name that replaced ours.
+func tunnelPath(pod *v1.Pod) []string {
 	parts := []string{"portForward", pod.Namespace, pod.Name}
 	if pod.UID != "" {
 		parts = append(parts, string(pod.UID))
 	}
-	return server.JoinPath(parts...).String()
+	return parts
 }
 
 // Ports lists the local sockets the session listens on.
@@ -138,9 +136,7 @@ func (s *Session) supervise() {
 	s.conns.closeAll()
 	s.tunnel.close()
 	s.wg.Wait()
-	if s.ownsHTTPClient {
-		s.opts.HTTPClient.CloseIdleConnections()
-	}
+	s.agent.close()
 	close(s.done)
 }
 
@@ -267,7 +263,7 @@ func (s *Session) watchPod() {
 		case <-ticker.C:
 		case <-s.recheck:
 		}
-		now, err := fetchPod(s.ctx, s.opts.HTTPClient, s.server, s.pod.Namespace, s.pod.Name)
+		now, err := fetchPod(s.ctx, s.agent, s.pod.Namespace, s.pod.Name)
 		if errors.Is(err, errPodMissing) {
 			now, err = nil, nil
 		}

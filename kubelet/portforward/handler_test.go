@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/streaming/pkg/httpstream"
 )
 
 // agentUnderTest is the handler on an HTTP server, with its fakes.
@@ -66,7 +67,7 @@ func TestHandlerTunnelsToTheRuntimeStreamingServer(t *testing.T) {
 	agent := newAgentUnderTest(t, map[int32]string{8080: echoServer(t, "app")})
 	for _, path := range []string{"/portForward/default/web", "/portForward/default/web/uid-1", "/api/v1/namespaces/default/pods/web/portforward"} {
 		t.Run(path, func(t *testing.T) {
-			conn, err := dialTunnel(context.Background(), agent.url+path, 0, 5*time.Second)
+			conn, err := dialTestTunnel(t, agent.url, path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +158,7 @@ func TestHandlerCutsTheTunnelWhenThePodGoesAway(t *testing.T) {
 	for _, change := range []string{"deleted", "new sandbox"} {
 		t.Run(change, func(t *testing.T) {
 			agent := newAgentUnderTest(t, map[int32]string{8080: echoServer(t, "app")})
-			conn, err := dialTunnel(context.Background(), agent.url+"/portForward/default/web", 0, 5*time.Second)
+			conn, err := dialTestTunnel(t, agent.url, "/portForward/default/web")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +180,7 @@ func TestHandlerCutsTheTunnelWhenThePodGoesAway(t *testing.T) {
 
 func TestHandlerReturnsWhenTheClientCloses(t *testing.T) {
 	agent := newAgentUnderTest(t, map[int32]string{8080: echoServer(t, "app")})
-	conn, err := dialTunnel(context.Background(), agent.url+"/portForward/default/web", 0, 5*time.Second)
+	conn, err := dialTestTunnel(t, agent.url, "/portForward/default/web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestHandlerReportsAnUnreachableStreamingServer(t *testing.T) {
 	}
 	agent.runtime.url = "http://" + closed.Addr().String() + "/portforward/x"
 	closed.Close()
-	_, err = dialTunnel(context.Background(), agent.url+"/portForward/default/web", 0, 5*time.Second)
+	_, err = dialTestTunnel(t, agent.url, "/portForward/default/web")
 	if err == nil || !strings.Contains(err.Error(), "streaming server") {
 		t.Fatalf("dial = %v; want an error naming the runtime's streaming server", err)
 	}
@@ -211,7 +212,7 @@ func TestNewHandlerNeedsItsParts(t *testing.T) {
 func TestDialTunnelMarksAMissingPod(t *testing.T) {
 	agent := newAgentUnderTest(t, nil)
 	agent.pods.set(nil)
-	_, err := dialTunnel(context.Background(), agent.url+"/portForward/default/web", 0, 5*time.Second)
+	_, err := dialTestTunnel(t, agent.url, "/portForward/default/web")
 	if !errors.Is(err, errPodNotOnAgent) || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("dial = %v; want errPodNotOnAgent with the agent's message", err)
 	}
@@ -265,7 +266,7 @@ func TestTunnelOutlivesTheServersTimeouts(t *testing.T) {
 	agent := newAgentWithServer(t, map[int32]string{8080: echoServer(t, "app")}, func(srv *http.Server) {
 		srv.ReadTimeout, srv.WriteTimeout = 100*time.Millisecond, 100*time.Millisecond
 	})
-	conn, err := dialTunnel(context.Background(), agent.url+"/portForward/default/web", 0, 5*time.Second)
+	conn, err := dialTestTunnel(t, agent.url, "/portForward/default/web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,4 +283,15 @@ func TestTunnelOutlivesTheServersTimeouts(t *testing.T) {
 	if n, err := pair.data.Read(buf); err != nil || string(buf[:n]) != "app:late" {
 		t.Fatalf("through the tunnel after idling: %q, %v", buf[:n], err)
 	}
+}
+
+// dialTestTunnel opens a tunnel to path on the agent at base.
+func dialTestTunnel(t *testing.T, base, path string) (httpstream.Connection, error) {
+	t.Helper()
+	agent, err := newAgentClient(base, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(agent.close)
+	return dialTunnel(context.Background(), agent, []string{path}, 0, 5*time.Second)
 }

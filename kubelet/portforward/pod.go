@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 
 	v1 "k8s.io/api/core/v1"
 )
@@ -29,31 +28,34 @@ func (e *PodGoneError) Error() string {
 var errPodMissing = errors.New("pod not listed by the agent")
 
 // fetchPod reads the pod from the agent's kubelet-style GET /pods.
-func fetchPod(ctx context.Context, client *http.Client, server *url.URL, namespace, name string) (*v1.Pod, error) {
-	endpoint := server.JoinPath("pods").String()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+func fetchPod(ctx context.Context, agent *agentClient, namespace, name string) (*v1.Pod, error) {
+	resp, err := agent.get(ctx, "pods")
 	if err != nil {
-		return nil, fmt.Errorf("listing pods at %s: %w", endpoint, err)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("listing pods at %s: %w (is the agent running? set --server)", endpoint, err)
+		return nil, fmt.Errorf("listing pods at %s: %w (is the agent running? set --server)", agent.display, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("listing pods at %s: %s: %s", endpoint, resp.Status, trimBody(body))
+		return nil, fmt.Errorf("listing pods at %s: %s: %s%s", agent.display, resp.Status, trimBody(body), authHint(resp.StatusCode))
 	}
 	var list v1.PodList
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-		return nil, fmt.Errorf("listing pods at %s: decoding the PodList: %w", endpoint, err)
+		return nil, fmt.Errorf("listing pods at %s: decoding the PodList: %w", agent.display, err)
 	}
 	for i := range list.Items {
 		if pod := &list.Items[i]; pod.Namespace == namespace && pod.Name == name {
 			return pod, nil
 		}
 	}
-	return nil, fmt.Errorf("pod %q in namespace %q: %w at %s", name, namespace, errPodMissing, endpoint)
+	return nil, fmt.Errorf("pod %q in namespace %q: %w at %s", name, namespace, errPodMissing, agent.display)
+}
+
+// authHint says what to do about a refused token.
+func authHint(status int) string {
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		return " (the agent requires a bearer token: give --token)"
+	}
+	return ""
 }
 
 // checkRunning refuses a pod that cannot be forwarded to, as kubectl does.

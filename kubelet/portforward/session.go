@@ -2,13 +2,11 @@ package portforward
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -17,7 +15,8 @@ import (
 // Options configure a port-forward session; `minikubelet port-forward`
 // fills them from its flags.
 type Options struct {
-	// Server is the agent's API, e.g. "http://127.0.0.1:10350".
+	// Server is the agent's API: "http://127.0.0.1:10350", an https URL,
+	// or "unix:///path" for an agent listening on a unix socket.
 	Server string
 	// Namespace and Pod name the pod; Namespace "" means "default".
 	Namespace, Pod string
@@ -42,9 +41,10 @@ type Options struct {
 	// Logger receives diagnostics: failed connections, path changes; nil
 	// discards them.
 	Logger *slog.Logger
-	// HTTPClient reads the agent's pod list; nil uses a client with a
-	// 10-second timeout.
-	HTTPClient *http.Client
+	// Token is the bearer token for an agent run with --token-file.
+	Token string
+	// TLSConfig checks an https Server; nil uses the system's roots.
+	TLSConfig *tls.Config
 
 	// PodCheckInterval is how often the session checks that the pod still
 	// exists; 0 means 2 seconds.
@@ -87,32 +87,12 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.HTTPClient == nil {
-		// A transport of our own, so the session can close its idle
-		// connections when it ends instead of leaving them to linger.
-		o.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
 	o.PodCheckInterval = orDefault(o.PodCheckInterval, 2*time.Second)
 	o.DirectDialTimeout = orDefault(o.DirectDialTimeout, time.Second)
 	o.TunnelDialTimeout = orDefault(o.TunnelDialTimeout, 30*time.Second)
 	o.PingPeriod = orDefault(o.PingPeriod, 30*time.Second)
 	o.UDPIdleTimeout = orDefault(o.UDPIdleTimeout, 5*time.Minute)
 	return o, nil
-}
-
-// serverURL parses --server; a bare host:port means http.
-func serverURL(server string) (*url.URL, error) {
-	if server == "" {
-		return nil, errors.New("--server is empty: give the agent's API URL, e.g. http://127.0.0.1:10350")
-	}
-	if !strings.Contains(server, "://") {
-		server = "http://" + server
-	}
-	u, err := url.Parse(server)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("--server %q is not an http(s) URL like http://127.0.0.1:10350", server)
-	}
-	return u, nil
 }
 
 // Run forwards until ctx ends (returning nil) or the session cannot go on,
@@ -128,23 +108,22 @@ func Run(ctx context.Context, opts Options) error {
 // Start looks the pod up, binds every local port, prints the Forwarding
 // lines and starts forwarding in the background.
 func Start(ctx context.Context, opts Options) (*Session, error) {
-	ownsClient := opts.HTTPClient == nil
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	session, err := start(ctx, opts, ownsClient)
-	if err != nil && ownsClient {
-		opts.HTTPClient.CloseIdleConnections()
+	agent, err := newAgentClient(opts.Server, opts.Token, opts.TLSConfig)
+	if err != nil {
+		return nil, err
+	}
+	session, err := start(ctx, opts, agent)
+	if err != nil {
+		agent.close()
 	}
 	return session, err
 }
 
-func start(ctx context.Context, opts Options, ownsClient bool) (*Session, error) {
-	server, err := serverURL(opts.Server)
-	if err != nil {
-		return nil, err
-	}
+func start(ctx context.Context, opts Options, agent *agentClient) (*Session, error) {
 	specs := make([]PortSpec, 0, len(opts.Ports))
 	for _, text := range opts.Ports {
 		spec, err := ParsePortSpec(text)
@@ -153,7 +132,7 @@ func start(ctx context.Context, opts Options, ownsClient bool) (*Session, error)
 		}
 		specs = append(specs, spec)
 	}
-	pod, err := fetchPod(ctx, opts.HTTPClient, server, opts.Namespace, opts.Pod)
+	pod, err := fetchPod(ctx, agent, opts.Namespace, opts.Pod)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +146,7 @@ func start(ctx context.Context, opts Options, ownsClient bool) (*Session, error)
 	if opts.Direct == DirectNever && hasUDP(forwards) {
 		return nil, errors.New("UDP is forwarded straight to the pod IP, which --direct=never forbids; the runtime's tunnel carries TCP only")
 	}
-	return startSession(ctx, opts, server, pod, forwards, ownsClient)
+	return startSession(ctx, opts, agent, pod, forwards)
 }
 
 func hasUDP(forwards []forwarding) bool {

@@ -34,6 +34,17 @@ type fakeAgent struct {
 
 func newFakeAgent(t *testing.T, pod *v1.Pod, tunnelTargets map[int32]string) *fakeAgent {
 	t.Helper()
+	return newFakeAgentServed(t, pod, tunnelTargets, func(h http.Handler) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	})
+}
+
+// newFakeAgentServed lets a test choose how the agent's API is served
+// (TLS, a unix socket, a token check); serve returns the --server value.
+func newFakeAgentServed(t *testing.T, pod *v1.Pod, tunnelTargets map[int32]string, serve func(http.Handler) string) *fakeAgent {
+	t.Helper()
 	a := &fakeAgent{pod: pod, stream: newFakeStreamingServer(t, tunnelTargets)}
 	h, err := NewHandler(HandlerConfig{Pods: a, Runtime: &fakeRuntime{url: a.stream.URL + "/portforward/t"}, PodCheckInterval: 20 * time.Millisecond})
 	if err != nil {
@@ -50,9 +61,7 @@ func newFakeAgent(t *testing.T, pod *v1.Pod, tunnelTargets map[int32]string) *fa
 		}
 		_ = json.NewEncoder(w).Encode(list)
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	a.url = srv.URL
+	a.url = serve(mux)
 	return a
 }
 

@@ -30,7 +30,8 @@ var errPodNotOnAgent = errors.New("the agent no longer has the pod")
 // connection, dialed when first needed and again after it breaks, carrying
 // one stream pair per forwarded connection.
 type tunnel struct {
-	url        string
+	agent      *agentClient
+	path       []string
 	pingPeriod time.Duration
 	dialWait   time.Duration
 
@@ -53,7 +54,7 @@ func (t *tunnel) connection(ctx context.Context) (httpstream.Connection, error) 
 			return t.conn, nil
 		}
 	}
-	conn, err := dialTunnel(ctx, t.url, t.pingPeriod, t.dialWait)
+	conn, err := dialTunnel(ctx, t.agent, t.path, t.pingPeriod, t.dialWait)
 	if err != nil {
 		return nil, err
 	}
@@ -83,10 +84,11 @@ func (t *tunnel) close() {
 }
 
 // dialTunnel upgrades a POST to the agent's port-forward route to SPDY.
-func dialTunnel(ctx context.Context, target string, pingPeriod, wait time.Duration) (httpstream.Connection, error) {
+func dialTunnel(ctx context.Context, agent *agentClient, path []string, pingPeriod, wait time.Duration) (httpstream.Connection, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	upgrader, err := spdy.NewRoundTripperWithConfig(spdy.RoundTripperConfig{PingPeriod: pingPeriod})
+	target := agent.url(path...)
+	upgrader, err := spdy.NewRoundTripperWithConfig(spdy.RoundTripperConfig{PingPeriod: pingPeriod, UpgradeTransport: agent.transport})
 	if err != nil {
 		return nil, fmt.Errorf("preparing the SPDY client: %w", err)
 	}
@@ -94,23 +96,29 @@ func dialTunnel(ctx context.Context, target string, pingPeriod, wait time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("port-forward URL %q: %w", target, err)
 	}
+	agent.authorize(req)
 	req.Header.Set(httpstream.HeaderProtocolVersion, portforward.PortForwardV1Name)
 	resp, err := upgrader.RoundTrip(req)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to the agent at %s: %w", target, err)
+		return nil, fmt.Errorf("connecting to the agent at %s: %w", agent.display, err)
 	}
-	if resp.StatusCode == http.StatusNotFound {
+	switch resp.StatusCode {
+	case http.StatusNotFound:
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return nil, fmt.Errorf("%w: %s", errPodNotOnAgent, trimBody(body))
+	case http.StatusUnauthorized, http.StatusForbidden:
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("opening the port-forward tunnel at %s: %s: %s%s", agent.display, resp.Status, trimBody(body), authHint(resp.StatusCode))
 	}
 	conn, err := upgrader.NewConnection(resp)
 	if err != nil {
-		return nil, fmt.Errorf("opening the port-forward tunnel at %s: %w", target, err)
+		return nil, fmt.Errorf("opening the port-forward tunnel at %s: %w", agent.display, err)
 	}
 	if got := resp.Header.Get(httpstream.HeaderProtocolVersion); got != portforward.PortForwardV1Name {
 		_ = conn.Close()
-		return nil, fmt.Errorf("opening the port-forward tunnel at %s: the server speaks %q, not %q", target, got, portforward.PortForwardV1Name)
+		return nil, fmt.Errorf("opening the port-forward tunnel at %s: the server speaks %q, not %q", agent.display, got, portforward.PortForwardV1Name)
 	}
 	return conn, nil
 }
