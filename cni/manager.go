@@ -46,11 +46,12 @@ type deps struct {
 // written until Setup or Run. sandboxes lets the leak collector tell live
 // sandboxes from gone ones.
 func New(cfg Config, sandboxes SandboxLister) (*Manager, error) {
+	bridge := cfg.withDefaults().BridgeName
 	return newManager(cfg, sandboxes, deps{
 		exec: &invoke.DefaultExec{RawExec: &invoke.RawExec{}, PluginDecoder: version.PluginDecoder{}},
 		hosts: func(nw network) []hostSetup {
 			return []hostSetup{
-				&masquerade{runner: execRunner{}, podCIDR: nw.podCIDR, clusterCIDR: nw.clusterCIDR},
+				newMasquerade(execRunner{}, bridge, nw.podCIDR, nw.clusterCIDR),
 				&peerRoutes{table: netlinkTable{}, family: familyOf(nw.podCIDR), peers: nw.peers},
 			}
 		},
@@ -63,6 +64,9 @@ func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
 		return nil, fmt.Errorf("cni: a SandboxLister is required to tell live sandboxes from leaked addresses")
 	}
 	cfg = cfg.withDefaults()
+	if err := CheckBridgeName(cfg.BridgeName); err != nil {
+		return nil, err
+	}
 	nw, err := cfg.parseNetwork()
 	if err != nil {
 		return nil, err

@@ -11,16 +11,46 @@ import (
 	"strings"
 )
 
-// masqChain is our nat chain. The bridge plugin's own ipMasq is off because
-// Debian's version (1.1.1) masquerades everything leaving the pod CIDR and
-// has no exclusion or ipMasqBackend option; with peers that would hide pod
-// source IPs from other nodes' pods. This chain masquerades pod traffic
-// only when it leaves the cluster CIDR.
-const masqChain = "MINIKUBELET-MASQ"
+// The bridge plugin's own ipMasq is off because Debian's version (1.1.1)
+// masquerades everything leaving the pod CIDR and has no exclusion or
+// ipMasqBackend option; with peers that would hide pod source IPs from
+// other nodes' pods. Our nat chain masquerades pod traffic only when it
+// leaves the cluster CIDR.
+//
+// Chain and jump are named after the bridge: two agents on one host (the
+// managed containerd's beside a test bed's, or two bridges) each keep their
+// own chain instead of rewriting a shared one every check.
+const (
+	masqChainPrefix   = "MKLT-MASQ-"
+	masqCommentPrefix = "minikubelet-masquerade-"
+	// maxBridgeName is Linux's IFNAMSIZ less the NUL; with the prefix it
+	// also keeps the chain within iptables' 28 characters.
+	maxBridgeName = 15
+)
 
-// masqJumpComment marks our jump from POSTROUTING. It has no spaces so
-// iptables prints it back unquoted.
-const masqJumpComment = "minikubelet-masquerade"
+// legacyMasqChain is the one host-wide chain of earlier versions. Left
+// behind after an upgrade, its jump sits before ours in POSTROUTING with a
+// possibly narrower cluster CIDR, and would masquerade traffic to peers;
+// the first ensure removes it.
+const legacyMasqChain = "MINIKUBELET-MASQ"
+
+// CheckBridgeName reports why name cannot be the pod bridge: it must be a
+// Linux interface name that also fits, unquoted, in our iptables chain name
+// and jump comment.
+func CheckBridgeName(name string) error {
+	valid := name != "" && len(name) <= maxBridgeName && isAlphanumeric(rune(name[0]))
+	for _, r := range name {
+		valid = valid && (isAlphanumeric(r) || strings.ContainsRune("-_.", r))
+	}
+	if !valid {
+		return fmt.Errorf("bridge name %q: use 1 to %d letters, digits, '-', '_' or '.', starting with a letter or digit (set --bridge-name)", name, maxBridgeName)
+	}
+	return nil
+}
+
+func isAlphanumeric(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
 
 // commandRunner runs a program; tests replace it to record iptables calls.
 type commandRunner interface {
@@ -48,11 +78,26 @@ func (execRunner) run(ctx context.Context, stdin []byte, name string, args ...st
 	return stdout.Bytes(), nil
 }
 
-// masquerade keeps the pod masquerade chain and its jump in place.
+// masquerade keeps one bridge's masquerade chain and its jump in place.
 type masquerade struct {
 	runner      commandRunner
+	chain       string // MKLT-MASQ-<bridge>
+	comment     string // marks our jump in POSTROUTING
 	podCIDR     *net.IPNet
 	clusterCIDR *net.IPNet
+	legacyGone  bool // the earlier versions' chain was checked for
+}
+
+// newMasquerade names the chain and jump after bridge, which must have
+// passed CheckBridgeName.
+func newMasquerade(runner commandRunner, bridge string, podCIDR, clusterCIDR *net.IPNet) *masquerade {
+	return &masquerade{
+		runner:      runner,
+		chain:       masqChainPrefix + bridge,
+		comment:     masqCommentPrefix + bridge,
+		podCIDR:     podCIDR,
+		clusterCIDR: clusterCIDR,
+	}
 }
 
 func (m *masquerade) name() string { return "pod masquerade rules" }
@@ -70,11 +115,11 @@ func (m *masquerade) iptables() (binary, multicast string) {
 func (m *masquerade) chainRules() []string {
 	_, multicast := m.iptables()
 	return []string{
-		"-N " + masqChain,
-		fmt.Sprintf("-A %s ! -s %s -j RETURN", masqChain, m.podCIDR),
-		fmt.Sprintf("-A %s -d %s -j RETURN", masqChain, m.clusterCIDR),
-		fmt.Sprintf("-A %s -d %s -j RETURN", masqChain, multicast),
-		fmt.Sprintf("-A %s -j MASQUERADE", masqChain),
+		"-N " + m.chain,
+		fmt.Sprintf("-A %s ! -s %s -j RETURN", m.chain, m.podCIDR),
+		fmt.Sprintf("-A %s -d %s -j RETURN", m.chain, m.clusterCIDR),
+		fmt.Sprintf("-A %s -d %s -j RETURN", m.chain, multicast),
+		fmt.Sprintf("-A %s -j MASQUERADE", m.chain),
 	}
 }
 
@@ -82,20 +127,27 @@ func (m *masquerade) chainRules() []string {
 // whether anything had to be written.
 func (m *masquerade) ensure(ctx context.Context) (changed bool, err error) {
 	binary, _ := m.iptables()
+	if !m.legacyGone {
+		removed, err := m.removeLegacy(ctx, binary)
+		if err != nil {
+			return false, err
+		}
+		m.legacyGone, changed = true, removed
+	}
 	want := m.chainRules()
-	have, listErr := m.runner.run(ctx, nil, binary, "-w", "-t", "nat", "-S", masqChain)
+	have, listErr := m.runner.run(ctx, nil, binary, "-w", "-t", "nat", "-S", m.chain)
 	if listErr != nil || !slices.Equal(splitLines(have), want) {
 		if err := m.writeChain(ctx, binary, want); err != nil {
 			return false, err
 		}
 		changed = true
 	}
-	jump := []string{"POSTROUTING", "-m", "comment", "--comment", masqJumpComment, "-j", masqChain}
+	jump := []string{"POSTROUTING", "-m", "comment", "--comment", m.comment, "-j", m.chain}
 	if _, err := m.runner.run(ctx, nil, binary, append([]string{"-w", "-t", "nat", "-C"}, jump...)...); err == nil {
 		return changed, nil
 	}
 	if _, err := m.runner.run(ctx, nil, binary, append([]string{"-w", "-t", "nat", "-A"}, jump...)...); err != nil {
-		return changed, fmt.Errorf("adding the jump to %s in nat POSTROUTING: %w", masqChain, err)
+		return changed, fmt.Errorf("adding the jump to %s in nat POSTROUTING: %w", m.chain, err)
 	}
 	return true, nil
 }
@@ -104,15 +156,40 @@ func (m *masquerade) ensure(ctx context.Context) (changed bool, err error) {
 // transaction, so no packet ever sees a half-written chain.
 func (m *masquerade) writeChain(ctx context.Context, binary string, rules []string) error {
 	var input strings.Builder
-	input.WriteString("*nat\n:" + masqChain + " - [0:0]\n")
+	input.WriteString("*nat\n:" + m.chain + " - [0:0]\n")
 	for _, rule := range rules[1:] {
 		input.WriteString(rule + "\n")
 	}
 	input.WriteString("COMMIT\n")
 	if _, err := m.runner.run(ctx, []byte(input.String()), binary+"-restore", "-w", "--noflush"); err != nil {
-		return fmt.Errorf("writing masquerade chain %s: %w", masqChain, err)
+		return fmt.Errorf("writing masquerade chain %s: %w", m.chain, err)
 	}
 	return nil
+}
+
+// removeLegacy deletes the earlier versions' shared chain and every jump
+// to it, in one iptables-restore transaction; removed reports whether there
+// was one.
+func (m *masquerade) removeLegacy(ctx context.Context, binary string) (removed bool, err error) {
+	if _, err := m.runner.run(ctx, nil, binary, "-w", "-t", "nat", "-S", legacyMasqChain); err != nil {
+		return false, nil // no such chain: nothing to remove
+	}
+	postrouting, err := m.runner.run(ctx, nil, binary, "-w", "-t", "nat", "-S", "POSTROUTING")
+	if err != nil {
+		return false, fmt.Errorf("listing nat POSTROUTING to remove the old chain %s: %w", legacyMasqChain, err)
+	}
+	var input strings.Builder
+	input.WriteString("*nat\n")
+	for _, rule := range splitLines(postrouting) {
+		if strings.HasSuffix(rule, " -j "+legacyMasqChain) {
+			input.WriteString("-D" + strings.TrimPrefix(rule, "-A") + "\n")
+		}
+	}
+	input.WriteString("-F " + legacyMasqChain + "\n-X " + legacyMasqChain + "\nCOMMIT\n")
+	if _, err := m.runner.run(ctx, []byte(input.String()), binary+"-restore", "-w", "--noflush"); err != nil {
+		return false, fmt.Errorf("removing the old shared masquerade chain %s: %w", legacyMasqChain, err)
+	}
+	return true, nil
 }
 
 func splitLines(out []byte) []string {

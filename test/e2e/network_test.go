@@ -35,7 +35,7 @@ func TestNetworkRuntimeRunsPodsOnOurConflist(t *testing.T) {
 	env := netRequireRoot(t)
 	runtime := framework.DialRuntime(t, env)
 	ctx := framework.Context(t, 2*time.Minute)
-	netRemoveMasqChainAfter(t)
+	netRemoveMasqChainAfter(t, env.BridgeName)
 
 	manager, err := cni.New(cni.Config{
 		PodCIDR: env.PodCIDR, ConfDir: env.CNIConfDir, BinDirs: []string{env.CNIBinDir},
@@ -55,7 +55,7 @@ func TestNetworkRuntimeRunsPodsOnOurConflist(t *testing.T) {
 		t.Fatalf("runtime network never ready with our conflist: %v", err)
 	}
 	netWaitFor(t, "masquerade chain excluding the cluster CIDR", func() bool {
-		out, _ := exec.Command("iptables", "-w", "-t", "nat", "-S", "MINIKUBELET-MASQ").Output()
+		out, _ := exec.Command("iptables", "-w", "-t", "nat", "-S", "MKLT-MASQ-"+env.BridgeName).Output()
 		return strings.Contains(string(out), "-d "+env.PodCIDR+" -j RETURN")
 	})
 	_, podCIDR, _ := net.ParseCIDR(env.PodCIDR)
@@ -168,16 +168,17 @@ func TestNetworkHostRulesAndPeerRoutes(t *testing.T) {
 	routeUp := func() bool {
 		return strings.Contains(netRunIn(t, node, "ip", "route", "show", "proto", "177"), "10.98.2.0/24 via 192.168.77.2")
 	}
+	chain := "MKLT-MASQ-" + cni.DefaultBridgeName // named after the bridge
 	chainUp := func() bool {
 		out := netRunIn(t, node, "iptables", "-w", "-t", "nat", "-S")
-		return strings.Contains(out, "-A MINIKUBELET-MASQ -d 10.98.0.0/16 -j RETURN") &&
-			strings.Contains(out, "-A POSTROUTING -m comment --comment minikubelet-masquerade -j MINIKUBELET-MASQ")
+		return strings.Contains(out, "-A "+chain+" -d 10.98.0.0/16 -j RETURN") &&
+			strings.Contains(out, "-A POSTROUTING -m comment --comment minikubelet-masquerade-"+cni.DefaultBridgeName+" -j "+chain)
 	}
 	netWaitFor(t, "peer route", routeUp)
 	netWaitFor(t, "masquerade chain", chainUp)
 
 	netRunIn(t, node, "ip", "route", "del", "10.98.2.0/24")
-	netRunIn(t, node, "iptables", "-w", "-t", "nat", "-F", "MINIKUBELET-MASQ")
+	netRunIn(t, node, "iptables", "-w", "-t", "nat", "-F", chain)
 	netWaitFor(t, "peer route to be repaired", routeUp)
 	netWaitFor(t, "masquerade chain to be repaired", chainUp)
 }
@@ -392,17 +393,18 @@ func netInNamespace(t *testing.T, name string, fn func()) {
 	}
 }
 
-// netRemoveMasqChainAfter removes the host's masquerade chain when the test
-// ends if the test is what created it.
-func netRemoveMasqChainAfter(t *testing.T) {
+// netRemoveMasqChainAfter removes the host's masquerade chain of bridge
+// when the test ends if the test is what created it.
+func netRemoveMasqChainAfter(t *testing.T, bridge string) {
 	t.Helper()
-	if netRunErr("iptables", "-w", "-t", "nat", "-S", "MINIKUBELET-MASQ") == nil {
+	chain := "MKLT-MASQ-" + bridge
+	if netRunErr("iptables", "-w", "-t", "nat", "-S", chain) == nil {
 		return
 	}
 	framework.Cleanup(t, "remove masquerade chain", func(context.Context) error {
-		_ = netRunErr("iptables", "-w", "-t", "nat", "-D", "POSTROUTING", "-m", "comment", "--comment", "minikubelet-masquerade", "-j", "MINIKUBELET-MASQ")
-		_ = netRunErr("iptables", "-w", "-t", "nat", "-F", "MINIKUBELET-MASQ")
-		return netRunErr("iptables", "-w", "-t", "nat", "-X", "MINIKUBELET-MASQ")
+		_ = netRunErr("iptables", "-w", "-t", "nat", "-D", "POSTROUTING", "-m", "comment", "--comment", "minikubelet-masquerade-"+bridge, "-j", chain)
+		_ = netRunErr("iptables", "-w", "-t", "nat", "-F", chain)
+		return netRunErr("iptables", "-w", "-t", "nat", "-X", chain)
 	})
 }
 
