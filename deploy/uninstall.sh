@@ -62,10 +62,35 @@ stop_managed_runtime() {
 	kill -KILL "$pid" 2>/dev/null || true
 }
 
+# remove_masquerade_chains removes the agent's nat chain, named after the
+# bridge of the installed config (MKLT-MASQ-<bridge>), and its POSTROUTING
+# jump; also the single MINIKUBELET-MASQ chain of earlier versions. The
+# service is stopped by now, so nothing puts them back.
+remove_masquerade_chains() {
+	local bridge binary chain rule
+	local -a words
+	bridge=$(sed -n 's/^bridgeName:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9._-]*\).*/\1/p' /etc/minikubelet/config.yaml 2>/dev/null | tail -n 1)
+	bridge=${bridge:-mkbr0}
+	for binary in iptables ip6tables; do
+		command -v "$binary" >/dev/null || continue
+		for chain in "MKLT-MASQ-$bridge" MINIKUBELET-MASQ; do
+			"$binary" -w -t nat -S "$chain" >/dev/null 2>&1 || continue
+			while read -r rule; do
+				read -ra words <<<"${rule/#-A/-D}"
+				"$binary" -w -t nat "${words[@]}"
+			done < <("$binary" -w -t nat -S POSTROUTING | grep -e " -j $chain\$" || true)
+			"$binary" -w -t nat -F "$chain"
+			"$binary" -w -t nat -X "$chain"
+			step "removed the $binary nat chain $chain and its jump"
+		done
+	done
+}
+
 # purge empties each directory and removes it unless it is a mount point
 # (a separate disk for the state, say), which stays, empty.
 purge() {
 	local dir
+	remove_masquerade_chains
 	unmount_under "$RUN_DIR"
 	unmount_under "$ROOT_DIR"
 	for dir in /etc/minikubelet "$ROOT_DIR" "$RUN_DIR"; do
