@@ -324,7 +324,11 @@ func netRunSandbox(t *testing.T, ctx context.Context, runtime *cri.Client) strin
 		Metadata:     &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "e2e-network", Uid: framework.RandomHex(16)},
 		Hostname:     name,
 		LogDirectory: t.TempDir(),
-		Linux:        &runtimeapi.LinuxPodSandboxConfig{},
+		// The agent's namespaces: a pod-wide PID namespace needs CRI-O's
+		// infra container, which cannot start where oom_score_adj is locked.
+		Linux: &runtimeapi.LinuxPodSandboxConfig{SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{
+			NamespaceOptions: &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_CONTAINER},
+		}},
 	}, "")
 	if err != nil {
 		t.Fatalf("RunPodSandbox: %v", err)

@@ -89,11 +89,27 @@ up_crio() {
 	write_if_changed "$RT_CONFIG" render_crio_config && RT_CONFIG_CHANGED=true
 	# Empty drop-in and registries.conf.d dirs: the host's /etc/crio and
 	# /etc/containers must not change this CRI-O.
+	allow_localhost_hostports
 	own_cni_state_prefix
 	start_daemon "CRI-O $CRIO_VERSION" "${OWN_CNI_STATE[@]}" "$CRIO_BIN/crio" --config "$RT_CONFIG" \
 		--config-dir "$RT_ROOT/crio.conf.d" \
 		--registries-conf "$RT_ROOT/registries.conf" \
 		--registries-conf-dir "$RT_ROOT/registries.conf.d"
+}
+
+# allow_localhost_hostports makes hostPorts answer on 127.0.0.1 as they do
+# with containerd. CRI-O maps hostPorts itself (nftables DNAT) instead of
+# leaving them to the portmap plugin, and unlike portmap it neither lets
+# 127.0.0.1-sourced packets be routed to the pod bridge (route_localnet) nor
+# masquerades them, so the pod's reply never comes back. The bridge is made
+# here, before the bridge plugin would make it, so the sysctl has a target.
+allow_localhost_hostports() {
+	local comment="minikubelet testbed: CRI-O hostPorts on 127.0.0.1"
+	ip link show "$BRIDGE_NAME" >/dev/null 2>&1 || ip link add "$BRIDGE_NAME" type bridge
+	ip link set "$BRIDGE_NAME" up
+	sysctl -qw "net.ipv4.conf.$BRIDGE_NAME.route_localnet=1"
+	local rule=(POSTROUTING -s 127.0.0.0/8 -o "$BRIDGE_NAME" -m comment --comment "$comment" -j MASQUERADE)
+	iptables -w -t nat -C "${rule[@]}" 2>/dev/null || iptables -w -t nat -A "${rule[@]}"
 }
 
 down_crio() {
