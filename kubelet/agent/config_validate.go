@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -27,12 +28,16 @@ func (o Options) Validate() error {
 	check("runDir", "run-dir", absolutePath(o.RunDir))
 	check("podLogDir", "pod-log-dir", nonEmpty(o.PodLogDir))
 	check("listen", "listen", hostPort(o.Listen))
-	check("relistPeriod", "relist-period", positive(o.RelistPeriod.Seconds()))
-	check("manifestRelistPeriod", "manifest-relist-period", positive(o.ManifestRelist.Seconds()))
+	defaults := DefaultOptions()
+	check("relistPeriod", "relist-period", positiveDuration(o.RelistPeriod, defaults.RelistPeriod))
+	check("manifestRelistPeriod", "manifest-relist-period", positiveDuration(o.ManifestRelist, defaults.ManifestRelist))
 	check("logLevel", "log-level", logLevel(o.LogLevel))
 	check("logFormat", "log-format", oneOf(strings.ToLower(o.LogFormat), "text", "json"))
 	check("podCIDR", "pod-cidr", cidr(o.PodCIDR, false))
 	check("clusterCIDR", "cluster-cidr", cidr(o.ClusterCIDR, true))
+	// Zero would not mean "never": cni.New would quietly use its defaults.
+	check("cniCheckInterval", "cni-check-interval", positiveDuration(o.CNICheckInterval, defaults.CNICheckInterval))
+	check("cniLeakGrace", "cni-leak-grace", positiveDuration(o.CNILeakGrace, defaults.CNILeakGrace))
 	check("containerLogMaxSize", "container-log-max-size", quantity(o.ContainerLogMaxSize))
 	check("containerLogMaxFiles", "container-log-max-files", positive(float64(o.ContainerLogMaxFiles)))
 	check("managedRuntime", "managed-runtime", oneOf(o.ManagedRuntime, managedRuntimeModes...))
@@ -71,6 +76,14 @@ func hostPort(value string) error {
 func positive(value float64) error {
 	if value <= 0 {
 		return errors.New("must be more than zero")
+	}
+	return nil
+}
+
+// positiveDuration suggests the default as the fix.
+func positiveDuration(value, suggested time.Duration) error {
+	if value <= 0 {
+		return fmt.Errorf("must be more than zero, such as %s (the default)", suggested)
 	}
 	return nil
 }
