@@ -10,12 +10,14 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/go-logr/logr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/proxy"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/klog/v2"
 	"k8s.io/streaming/pkg/httpstream"
 )
 
@@ -215,6 +217,9 @@ func (h *handler) proxy(w http.ResponseWriter, r *http.Request, sandbox Sandbox,
 	go h.watchPod(watchCtx, r.PathValue("namespace"), r.PathValue("pod"), sandbox.ID, tracker)
 
 	upstream := proxy.NewUpgradeAwareHandler(location, h.transport, false, true, responder{log: log})
+	// The proxy logs through klog's contextual logger; hand it ours so its
+	// lines are structured like the rest of the agent's.
+	r = r.WithContext(klog.NewContext(r.Context(), logr.FromSlogHandler(log.Handler())))
 	upstream.ServeHTTP(tracker, r)
 	if tracker.hijacked() {
 		log.Info("port-forward tunnel closed", "sandbox", sandbox.ID, "duration", time.Since(started).Round(time.Millisecond), "reason", tracker.reason())

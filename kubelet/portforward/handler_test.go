@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -294,4 +295,31 @@ func dialTestTunnel(t *testing.T, base, path string) (httpstream.Connection, err
 	}
 	t.Cleanup(agent.close)
 	return dialTunnel(context.Background(), agent, []string{path}, 0, 5*time.Second)
+}
+
+// TestProxyLogsThroughTheAgentsLogger checks that the upgrade proxy's own
+// diagnostics arrive on the handler's slog logger, not on klog's stderr.
+func TestProxyLogsThroughTheAgentsLogger(t *testing.T) {
+	notStreaming := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("plain answer, no upgrade"))
+	}))
+	defer notStreaming.Close()
+	logs := &lockedBuffer{}
+	h, err := NewHandler(HandlerConfig{
+		Pods: &fakeLocator{sandbox: &Sandbox{ID: "sb-1"}}, Runtime: &fakeRuntime{url: notStreaming.URL + "/portforward/x"},
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(KubeletPattern, h)
+	agent := httptest.NewServer(mux)
+	defer agent.Close()
+	if _, err := dialTestTunnel(t, agent.URL, "/portForward/default/web"); err == nil {
+		t.Fatal("a streaming server that does not upgrade gave a tunnel")
+	}
+	if got := logs.String(); !strings.Contains(got, "level=ERROR") || !strings.Contains(got, "invalid upgrade response") {
+		t.Fatalf("agent log:\n%s\nwant the proxy's error as a structured line", got)
+	}
 }
