@@ -27,7 +27,7 @@ func (o Options) Validate() error {
 	check("rootDir", "root-dir", absolutePath(o.RootDir))
 	check("runDir", "run-dir", absolutePath(o.RunDir))
 	check("podLogDir", "pod-log-dir", nonEmpty(o.PodLogDir))
-	check("listen", "listen", hostPort(o.Listen))
+	check("listen", "listen", listenAddress(o.Listen))
 	defaults := DefaultOptions()
 	check("relistPeriod", "relist-period", positiveDuration(o.RelistPeriod, defaults.RelistPeriod))
 	check("manifestRelistPeriod", "manifest-relist-period", positiveDuration(o.ManifestRelist, defaults.ManifestRelist))
@@ -66,9 +66,18 @@ func absolutePath(value string) error {
 	return nil
 }
 
-func hostPort(value string) error {
+// listenAddress accepts what apiserver.Listen serves: TCP HOST:PORT or a
+// unix socket at an absolute path (a relative one would depend on the
+// directory the agent happens to start in).
+func listenAddress(value string) error {
+	if path, ok := strings.CutPrefix(value, "unix://"); ok {
+		if !filepath.IsAbs(path) || strings.HasSuffix(path, "/") {
+			return fmt.Errorf("%q is not unix:// followed by a socket's absolute path, such as unix:///run/minikubelet/api.sock", value)
+		}
+		return nil
+	}
 	if _, _, err := net.SplitHostPort(value); err != nil {
-		return fmt.Errorf("%q is not HOST:PORT, such as 127.0.0.1:10350", value)
+		return fmt.Errorf("%q is not HOST:PORT, such as 127.0.0.1:10350, or unix:///PATH", value)
 	}
 	return nil
 }

@@ -39,3 +39,31 @@ func TestLoadConfigFileRefusesZeroCNIDurations(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateListenAddress(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:10350", "[::1]:0", "localhost:10350", "unix:///run/minikubelet/api.sock"} {
+		if err := validateErr(func(o *Options) { o.Listen = listen }); err != nil {
+			t.Errorf("%q refused: %v", listen, err)
+		}
+	}
+	for listen, want := range map[string]string{
+		"10350":                 `listen (--listen): "10350" is not HOST:PORT, such as 127.0.0.1:10350, or unix:///PATH`,
+		"unix://":               `listen (--listen): "unix://" is not unix:// followed by a socket's absolute path, such as unix:///run/minikubelet/api.sock`,
+		"unix://api.sock":       `listen (--listen): "unix://api.sock" is not unix:// followed by a socket's absolute path`,
+		"unix:///run/":          `listen (--listen): "unix:///run/" is not unix:// followed by a socket's absolute path`,
+		"/run/minikubelet.sock": `listen (--listen): "/run/minikubelet.sock" is not HOST:PORT`,
+	} {
+		err := validateErr(func(o *Options) { o.Listen = listen })
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error lacks %q:\n%v", listen, want, err)
+		}
+	}
+}
+
+// A unix socket in a config file must load: the API serves it.
+func TestLoadConfigFileAcceptsUnixListen(t *testing.T) {
+	opts, err := LoadConfigFile(writeConfig(t, "listen: unix:///run/minikubelet/api.sock\n"), DefaultOptions())
+	if err != nil || opts.Listen != "unix:///run/minikubelet/api.sock" {
+		t.Fatalf("listen %q, err %v", opts.Listen, err)
+	}
+}
