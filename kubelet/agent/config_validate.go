@@ -27,7 +27,17 @@ func (o Options) Validate() error {
 	check("rootDir", "root-dir", absolutePath(o.RootDir))
 	check("runDir", "run-dir", absolutePath(o.RunDir))
 	check("podLogDir", "pod-log-dir", nonEmpty(o.PodLogDir))
-	check("listen", "listen", listenAddress(o.Listen))
+	listenErr := listenAddress(o.Listen)
+	check("listen", "listen", listenErr)
+	pairErr := tlsPair(o.TLSCertFile, o.TLSKeyFile)
+	check("tlsCertFile", "tls-cert-file", pairErr)
+	if listenErr == nil && pairErr == nil {
+		// Refused here, not only by apiserver.Listen, so a config file
+		// exposing the API is an error of the file, found before starting.
+		if err := o.APIListen().Check(); err != nil {
+			problems = append(problems, fmt.Errorf("listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: %w", err))
+		}
+	}
 	defaults := DefaultOptions()
 	check("relistPeriod", "relist-period", positiveDuration(o.RelistPeriod, defaults.RelistPeriod))
 	check("manifestRelistPeriod", "manifest-relist-period", positiveDuration(o.ManifestRelist, defaults.ManifestRelist))
@@ -78,6 +88,13 @@ func listenAddress(value string) error {
 	}
 	if _, _, err := net.SplitHostPort(value); err != nil {
 		return fmt.Errorf("%q is not HOST:PORT, such as 127.0.0.1:10350, or unix:///PATH", value)
+	}
+	return nil
+}
+
+func tlsPair(cert, key string) error {
+	if (cert == "") != (key == "") {
+		return errors.New("goes with tlsPrivateKeyFile (--tls-private-key-file): give both, or neither")
 	}
 	return nil
 }

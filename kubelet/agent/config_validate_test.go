@@ -67,3 +67,62 @@ func TestLoadConfigFileAcceptsUnixListen(t *testing.T) {
 		t.Fatalf("listen %q, err %v", opts.Listen, err)
 	}
 }
+
+func TestValidateRefusesAnUnprotectedExposedAPI(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Options)
+		want []string // empty: accepted
+	}{
+		{"loopback without TLS", func(o *Options) { o.Listen = "127.0.0.1:10350" }, nil},
+		{"unix socket without TLS", func(o *Options) { o.Listen = "unix:///run/mk.sock" }, nil},
+		{"all interfaces, TLS and token", func(o *Options) {
+			o.Listen, o.TLSCertFile, o.TLSKeyFile, o.TokenFile = "0.0.0.0:10350", "/etc/mk/tls.crt", "/etc/mk/tls.key", "/etc/mk/token"
+		}, nil},
+		{"all interfaces, nothing", func(o *Options) { o.Listen = ":10350" }, []string{
+			"listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: --listen :10350 would expose pod logs and port-forward",
+			"add --tls-cert-file and --tls-private-key-file and --token-file, or listen on 127.0.0.1",
+		}},
+		{"TLS but no token", func(o *Options) {
+			o.Listen, o.TLSCertFile, o.TLSKeyFile = "192.168.1.5:10350", "/etc/mk/tls.crt", "/etc/mk/tls.key"
+		}, []string{"add --token-file, or listen on 127.0.0.1"}},
+		{"certificate without key", func(o *Options) { o.TLSCertFile = "/etc/mk/tls.crt" }, []string{
+			"tlsCertFile (--tls-cert-file): goes with tlsPrivateKeyFile (--tls-private-key-file): give both, or neither",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := validateErr(tc.edit)
+			if len(tc.want) == 0 && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			for _, want := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}
+
+// One bad setting is one problem: an address that is not HOST:PORT, or a
+// lone certificate, is not reported again by the exposure check.
+func TestValidateReportsABadListenOnce(t *testing.T) {
+	for name, edit := range map[string]func(*Options){
+		"not an address":   func(o *Options) { o.Listen = "0.0.0.0" },
+		"lone key exposed": func(o *Options) { o.Listen, o.TLSKeyFile = "0.0.0.0:1", "/k" },
+	} {
+		err := validateErr(edit)
+		if err == nil || strings.Count(err.Error(), "\n")+1 != 1 || strings.Contains(err.Error(), "would expose") {
+			t.Errorf("%s: want exactly one problem, got:\n%v", name, err)
+		}
+	}
+}
+
+func TestLoadConfigFileRefusesAnExposedAPI(t *testing.T) {
+	path := writeConfig(t, "listen: 0.0.0.0:10350\n")
+	_, err := LoadConfigFile(path, DefaultOptions())
+	if err == nil || !strings.Contains(err.Error(), "config file "+path+": listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: --listen 0.0.0.0:10350 would expose") {
+		t.Fatalf("got %v", err)
+	}
+}
