@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/minikubelet/minikubelet/cni"
 )
 
 // Validate checks the options, from flags or a config file, before anything
@@ -45,6 +47,7 @@ func (o Options) Validate() error {
 	check("logFormat", "log-format", oneOf(strings.ToLower(o.LogFormat), "text", "json"))
 	check("podCIDR", "pod-cidr", cidr(o.PodCIDR, false))
 	check("clusterCIDR", "cluster-cidr", cidr(o.ClusterCIDR, true))
+	check("bridgeName", "bridge-name", cni.CheckBridgeName(o.BridgeName))
 	// Zero would not mean "never": cni.New would quietly use its defaults.
 	check("cniCheckInterval", "cni-check-interval", positiveDuration(o.CNICheckInterval, defaults.CNICheckInterval))
 	check("cniLeakGrace", "cni-leak-grace", positiveDuration(o.CNILeakGrace, defaults.CNILeakGrace))

@@ -126,3 +126,12 @@ func TestLoadConfigFileRefusesAnExposedAPI(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// The bridge also names the masquerade chain: a name cni.New would refuse
+// is refused before the runtime (perhaps a managed one) is started.
+func TestValidateBridgeName(t *testing.T) {
+	err := validateErr(func(o *Options) { o.BridgeName = "a-bridge-name-too-long" })
+	if err == nil || !strings.Contains(err.Error(), `bridgeName (--bridge-name): bridge name "a-bridge-name-too-long": use 1 to 15 letters`) {
+		t.Fatalf("got %v", err)
+	}
+}
