@@ -32,10 +32,6 @@ across restarts unless --stop-runtime-on-exit is set.`,
 			if err != nil {
 				return err
 			}
-			// Refuse an exposed, unprotected API before anything starts.
-			if err := effective.APIListen().Check(); err != nil {
-				return err
-			}
 			return agent.Run(cmd.Context(), effective)
 		},
 	}

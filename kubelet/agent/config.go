@@ -15,7 +15,8 @@ import (
 )
 
 // LoadConfigFile reads a YAML (or JSON) config file, the `--config` of
-// `minikubelet run`, on top of base and validates the result. Field names
+// `minikubelet run`, on top of base and validates the result (all but the
+// API exposure, which Run checks once command-line flags are applied). Field names
 // are Options' JSON names (manifestDir, relistPeriod, ...). Decoding is
 // strict: an unknown or repeated field, a value of the wrong type or an
 // invalid value is an error that names the file and the field; all of a
@@ -26,7 +27,7 @@ func LoadConfigFile(path string, base Options) (Options, error) {
 		return base, fmt.Errorf("reading the config file: %w", err)
 	}
 	opts, decodeErr := decodeConfig(data, base)
-	all := append(splitJoined(decodeErr), splitJoined(opts.Validate())...)
+	all := append(splitJoined(decodeErr), splitJoined(opts.validate(false))...)
 	if len(all) > 0 {
 		return base, fmt.Errorf("config file %s: %w", path, problemList(all))
 	}

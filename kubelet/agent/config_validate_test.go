@@ -119,11 +119,16 @@ func TestValidateReportsABadListenOnce(t *testing.T) {
 	}
 }
 
-func TestLoadConfigFileRefusesAnExposedAPI(t *testing.T) {
+// A config file may expose the API when the command line brings TLS and a
+// token, so the file alone loads; the merged options are what Run refuses.
+func TestExposedAPIIsCheckedOnTheMergedOptions(t *testing.T) {
 	path := writeConfig(t, "listen: 0.0.0.0:10350\n")
-	_, err := LoadConfigFile(path, DefaultOptions())
-	if err == nil || !strings.Contains(err.Error(), "config file "+path+": listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: --listen 0.0.0.0:10350 would expose") {
-		t.Fatalf("got %v", err)
+	opts, err := LoadConfigFile(path, DefaultOptions())
+	if err != nil {
+		t.Fatalf("a file exposing the API was refused before flags could protect it: %v", err)
+	}
+	if err := opts.Validate(); err == nil || !strings.Contains(err.Error(), "listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: --listen 0.0.0.0:10350 would expose") {
+		t.Fatalf("merged options without TLS and token: got %v", err)
 	}
 }
 
