@@ -26,6 +26,16 @@ type relister struct {
 	lastTime time.Time
 
 	counts atomic.Pointer[RuntimeCounts]
+	// present is the set of pod UIDs the last relist saw, nil before the
+	// first relist.
+	present atomic.Pointer[map[types.UID]bool]
+}
+
+// unseen reports whether a completed relist has shown that the runtime
+// holds nothing of this pod. Before the first relist it knows nothing.
+func (r *relister) unseen(uid types.UID) bool {
+	present := r.present.Load()
+	return present != nil && !(*present)[uid]
 }
 
 // RuntimeCounts is what the last relist saw of this agent's objects.
@@ -97,6 +107,7 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 	}
 	r.last, r.lastTime, r.owners = states, start, owner
 	r.counts.Store(countObjects(sandboxes, containers))
+	r.present.Store(&present)
 	r.metrics.ObservePLEGRelist(time.Since(start), interval)
 	report(keys(changed), keys(present))
 	return nil

@@ -36,13 +36,16 @@ type podRecord struct {
 	// startObserved is set once the pod-start latency has been recorded.
 	startObserved bool
 	observed      *observedPod
+	// fresh marks a pod that came from the manifests and has not been
+	// synced yet.
+	fresh bool
 	// version is the agent-wide change counter when this pod last changed;
 	// it becomes the pod's resourceVersion for API watchers.
 	version uint64
 }
 
 func newPodRecord(pod *v1.Pod, now time.Time) *podRecord {
-	return &podRecord{desired: pod, lastPod: pod, firstSeen: now}
+	return &podRecord{desired: pod, lastPod: pod, firstSeen: now, fresh: true}
 }
 
 func (r *podRecord) addEvent(e Event) {

@@ -29,7 +29,8 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		k.mu.Unlock()
 		return 0, true
 	}
-	pod, lastPod := rec.desired, rec.lastPod
+	pod, lastPod, fresh := rec.desired, rec.lastPod, rec.fresh
+	rec.fresh = false
 	k.mu.Unlock()
 
 	operation := "sync"
@@ -38,7 +39,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	}
 	defer func() { k.cfg.Metrics.ObservePodWorker(operation, time.Since(began)) }()
 
-	obs, err := k.observe(ctx, uid)
+	obs, err := k.observeUnlessNew(ctx, uid, fresh)
 	if err != nil {
 		if ctx.Err() == nil {
 			k.log.Warn("observing pod failed; will retry", "pod", podRef(lastPod, uid), "err", err)
@@ -78,6 +79,16 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	default:
 		return plan.RequeueAfter, false
 	}
+}
+
+// observeUnlessNew skips asking the runtime about a pod that just came from
+// the manifests when a relist already showed the runtime holds nothing of
+// it: the first sync of a new pod goes straight to creating its sandbox.
+func (k *Kubelet) observeUnlessNew(ctx context.Context, uid types.UID, fresh bool) (*observedPod, error) {
+	if fresh && k.relister.unseen(uid) {
+		return &observedPod{}, nil
+	}
+	return k.observe(ctx, uid)
 }
 
 // olderVersionTerminating reports whether another UID with the same
