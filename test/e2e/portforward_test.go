@@ -220,6 +220,13 @@ func TestPortForward(t *testing.T) {
 				t.Error(err)
 			}
 		}
+		if t.Failed() {
+			var status any = "gone"
+			if now := agent.Pod(pod.Name); now != nil {
+				status = now.Status
+			}
+			t.Logf("pod now: %+v\nport-forward stderr:\n%s\nagent log (tail):\n%s", status, session.stderr, pfTail(agent.Logs(), 40))
+		}
 	})
 	t.Run("deleting the pod ends the session", func(t *testing.T) {
 		agent.RemoveManifest(pod.Name + ".yaml")
@@ -360,4 +367,10 @@ func pfUDPEcho(t *testing.T, addr string) {
 			t.Fatalf("UDP echo of %q through port-forward: %q, %v", msg, buf[:n], err)
 		}
 	}
+}
+
+// pfTail returns the last n lines of text.
+func pfTail(text string, n int) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
