@@ -114,7 +114,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// Requests (log follows, port-forward tunnels) live in the agent's
+	// context, so stopping the agent closes them.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("API listening", "address", apiURL)
 
 	g.Go(func() error { return source.Run(ctx) })

@@ -19,7 +19,23 @@ type agentProcess struct {
 	logPath   string
 }
 
-func startAgent(bin, endpoint, work string) (*agentProcess, error) {
+// networkFlags point the agent at the test bed runtime's own CNI settings,
+// as the e2e framework does, so the bench never writes /etc/cni/net.d.
+func networkFlags(env map[string]string) []string {
+	var args []string
+	for _, f := range []struct{ flag, key string }{
+		{"--cni-conf-dir", "CNI_CONF_DIR"}, {"--cni-bin-dir", "CNI_BIN_DIR"}, {"--pod-cidr", "POD_CIDR"},
+		{"--bridge-name", "BRIDGE_NAME"}, {"--cni-cache-dir", "CNI_CACHE_DIR"}, {"--cni-data-dir", "CNI_DATA_DIR"},
+	} {
+		if v := env[f.key]; v != "" {
+			args = append(args, f.flag, v)
+		}
+	}
+	return args
+}
+
+func startAgent(bin string, env map[string]string, work string) (*agentProcess, error) {
+	endpoint := env["RUNTIME_ENDPOINT"]
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -38,9 +54,10 @@ func startAgent(bin, endpoint, work string) (*agentProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.cmd = exec.Command(bin, "run", "--runtime-endpoint", endpoint, "--manifest-dir", a.manifests,
+	args := append([]string{"run", "--runtime-endpoint", endpoint, "--manifest-dir", a.manifests,
 		"--root-dir", filepath.Join(work, "root"), "--pod-log-dir", filepath.Join(work, "pods"),
-		"--node-name", a.node, "--listen", addr)
+		"--node-name", a.node, "--listen", addr}, networkFlags(env)...)
+	a.cmd = exec.Command(bin, args...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	if err := a.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w (run `make build`)", bin, err)

@@ -58,7 +58,7 @@ func run(envFile, agentBin string, rounds, bulkRounds int, idle time.Duration) e
 	defer os.RemoveAll(work)
 
 	floor := &directRunner{rt: rt, image: image, logDir: filepath.Join(work, "direct-logs")}
-	agent, err := startAgent(agentBin, env["RUNTIME_ENDPOINT"], work)
+	agent, err := startAgent(agentBin, env, work)
 	if err != nil {
 		return err
 	}
