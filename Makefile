@@ -57,7 +57,7 @@ e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O 
 bench: testbed-up build ## benchmarks on the real runtime; they print figures, they do not judge them
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/bench/...
-	@envfile=$(ENV_FILE)$(if $(filter-out containerd,$(or $(RUNTIME),containerd)),.$(RUNTIME)); \
+	@envfile=$(ENV_FILE); \
 	for dir in test/bench/*/; do \
 		[ -f "$$dir/main.go" ] || continue; \
 		dir=$${dir%/}; \
