@@ -91,6 +91,9 @@ func (n *Node) Env() *Env {
 	env.CNIConfDir = n.CNIConfDir
 	env.PodCIDR = n.PodCIDR
 	env.BridgeName = n.BridgeName
+	// The node's containerd keeps libcni's cache where the host does, not
+	// in the selected test bed runtime's own directory.
+	env.CNICacheDir, env.CNIDataDir = "", n.CNIDataDir
 	env.RuntimeLog = n.LogFile
 	env.Runtime = "containerd"
 	env.TestbedRoot = n.Dir
