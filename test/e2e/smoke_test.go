@@ -300,7 +300,11 @@ func checkNothingLeft(t *testing.T, pod smokePod, sandboxID, containerID, ipRese
 // it is allocated, or "" (with a log line) when it is not where the test
 // bed's conflist would put it, e.g. because the network config changed.
 func hostLocalReservation(t *testing.T, env *framework.Env, ip netip.Addr) string {
-	path := filepath.Join("/var/lib/cni/networks", env.CNINetwork, ip.String())
+	dataDir := "/var/lib/cni/networks"
+	if env.CNIDataDir != "" {
+		dataDir = env.CNIDataDir // the runtime's own, for containerd 2.4 and CRI-O
+	}
+	path := filepath.Join(dataDir, env.CNINetwork, ip.String())
 	if _, err := os.Stat(path); env.CNINetwork == "" || err != nil {
 		t.Logf("not checking the IP reservation: no host-local file for %s in network %q", ip, env.CNINetwork)
 		return ""
