@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -65,10 +66,30 @@ func (k *Kubelet) LookupContainer(namespace, pod, container string) (ContainerLo
 		out.Running = current.State == runtimeapi.ContainerState_CONTAINER_RUNNING
 		out.LogPath = filepath.Join(logDir, strconv.Itoa(current.RestartCount)+".log")
 	}
-	if prev := previousInstance(obs, container, current); prev != nil {
+	if prev := lastTerminated(rec.status, obs, container); prev != nil {
 		out.PreviousLogPath = filepath.Join(logDir, strconv.Itoa(prev.RestartCount)+".log")
 	}
 	return out, nil
+}
+
+// lastTerminated is the instance the pod's status shows as the container's
+// last termination, as kubelet's --previous reads it: in a crash loop that
+// is the instance that just died, not an older one (which may already be
+// removed). status and obs are recorded together, so the ID is in obs.
+func lastTerminated(status v1.PodStatus, obs *observedPod, name string) *observedContainer {
+	statuses := append(append([]v1.ContainerStatus(nil), status.InitContainerStatuses...), status.ContainerStatuses...)
+	for _, cs := range statuses {
+		if cs.Name != name || cs.LastTerminationState.Terminated == nil {
+			continue
+		}
+		_, id, _ := strings.Cut(cs.LastTerminationState.Terminated.ContainerID, "://")
+		for i := range obs.Containers {
+			if obs.Containers[i].ID == id {
+				return &obs.Containers[i]
+			}
+		}
+	}
+	return nil
 }
 
 // liveRecord is the wanted pod with that name, or the one still

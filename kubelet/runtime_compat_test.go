@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -24,5 +25,37 @@ func TestCreateContainerNamesTheUserSpecifiedImage(t *testing.T) {
 		if got, want := c.GetImage().GetUserSpecifiedImage(), pod.Spec.Containers[0].Image; got != want {
 			t.Errorf("container %s created with UserSpecifiedImage %q, want the pod's image %q", id, got, want)
 		}
+	}
+}
+
+// In a crash loop the newest instance has died and its predecessor is
+// already removed; --previous must then read the newest dead instance, the
+// one the status shows as the last termination, as the kubelet does. How
+// soon a restarted instance dies relative to a client's read depends on
+// the runtime's timing (it showed first with CRI-O and containerd 2.4).
+func TestPreviousLogIsTheLastTerminationTheStatusShows(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+
+	rt.exit("a", 1)
+	eventually(t, "restarted once", func() bool {
+		_, p := viewPhase(k, "web")
+		return p.Status.ContainerStatuses[0].RestartCount == 1 && p.Status.ContainerStatuses[0].State.Running != nil
+	})
+	if got, err := k.LookupContainer("default", "web", "a"); err != nil || !strings.HasSuffix(got.PreviousLogPath, "/a/0.log") {
+		t.Errorf("after one restart: PreviousLogPath %q (err %v), want a/0.log", got.PreviousLogPath, err)
+	}
+
+	rt.exit("a", 1)
+	eventually(t, "CrashLoopBackOff after the second crash", func() bool {
+		_, p := viewPhase(k, "web")
+		w := p.Status.ContainerStatuses[0].State.Waiting
+		return w != nil && w.Reason == ReasonCrashLoopBackOff
+	})
+	got, err := k.LookupContainer("default", "web", "a")
+	if err != nil || !strings.HasSuffix(got.PreviousLogPath, "/a/1.log") {
+		t.Errorf("in CrashLoopBackOff: PreviousLogPath %q (err %v), want a/1.log, the instance the status shows as last terminated", got.PreviousLogPath, err)
 	}
 }
