@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # containerd2.sh: the test bed's containerd 2.4, built from the Go module
 # proxy by build.sh. Sourced by up.sh and down.sh after lib.sh and
 # select_runtime containerd2, which set RT_* (socket, dirs, bridge, CIDR).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # crio.sh: the test bed's CRI-O 1.34, built from the Go module proxy by
 # build.sh, with Debian's conmon and runc. Sourced by up.sh and down.sh after
 # lib.sh and select_runtime crio, which set RT_* (socket, dirs, bridge, CIDR).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: names and helpers shared by up.sh and down.sh. Sourced, not run.
 #
 # Everything the test bed owns lives under three roots, apart from the system
