@@ -10,11 +10,13 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/prober"
 )
 
-// Re-sync delays: after acting, look again at once so status catches up;
+// Re-sync delays: after acting, look again soon so status catches up — not
+// at once, so a burst of new pods is not slowed by status reads competing
+// with the runtime's own work (the relister and events catch changes too);
 // after a runtime error, retry soon; while an older version of the same pod
 // still terminates, wait for it as the kubelet does for static pods.
 const (
-	resyncAfterAction   = 5 * time.Millisecond
+	resyncAfterAction   = 300 * time.Millisecond
 	retryAfterError     = time.Second
 	waitForOlderVersion = 100 * time.Millisecond
 )
