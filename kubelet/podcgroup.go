@@ -23,6 +23,23 @@ type podCgroupLimits struct {
 
 const cfsPeriodMicros = 100000
 
+// crioMonitorOverhead is room in a pod's memory limit for CRI-O's conmon,
+// which CRI-O runs inside the pod's cgroup (conmon_cgroup = "pod", the only
+// choice with cgroupfs). Without it a container that reaches its own limit
+// exhausts the pod cgroup first and the OOM killer takes conmon too, after
+// which CRI-O never learns that the container exited. (kubelet leaves this
+// to a RuntimeClass's pod overhead.) conmon itself uses about 3 MiB.
+const crioMonitorOverhead = 16 << 20
+
+// runtimeMemoryOverhead is what a runtime keeps in the pod's cgroup beside
+// the containers.
+func runtimeMemoryOverhead(runtimeName string) int64 {
+	if runtimeName == "cri-o" {
+		return crioMonitorOverhead
+	}
+	return 0
+}
+
 func podLimits(pod *v1.Pod) podCgroupLimits {
 	var cpuRequest, cpuLimit, memLimit resource.Quantity
 	allCPULimited, allMemLimited := true, true
@@ -72,7 +89,8 @@ func (k *Kubelet) ensurePodCgroup(pod *v1.Pod) error {
 		files["cpu"]["cpu.cfs_quota_us"] = strconv.FormatInt(limits.cpuQuota, 10)
 	}
 	if limits.memoryLimit > 0 {
-		files["memory"]["memory.limit_in_bytes"] = strconv.FormatInt(limits.memoryLimit, 10)
+		limit := limits.memoryLimit + runtimeMemoryOverhead(k.cfg.RuntimeName)
+		files["memory"]["memory.limit_in_bytes"] = strconv.FormatInt(limit, 10)
 	}
 	for controller, values := range files {
 		hierarchy := filepath.Join(k.cfg.CgroupRoot, controller)

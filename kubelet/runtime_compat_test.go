@@ -1,10 +1,14 @@
 package kubelet
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // CRI-O refuses CreateContainer without the image name the user wrote
@@ -57,5 +61,41 @@ func TestPreviousLogIsTheLastTerminationTheStatusShows(t *testing.T) {
 	got, err := k.LookupContainer("default", "web", "a")
 	if err != nil || !strings.HasSuffix(got.PreviousLogPath, "/a/1.log") {
 		t.Errorf("in CrashLoopBackOff: PreviousLogPath %q (err %v), want a/1.log, the instance the status shows as last terminated", got.PreviousLogPath, err)
+	}
+}
+
+// CRI-O puts each container's conmon in the pod's cgroup. With a pod limit
+// equal to the containers' limits, a container reaching its limit makes
+// the pod cgroup run out first and the OOM killer takes conmon as well;
+// CRI-O then never learns the container exited. The pod limit gets room
+// for the monitor on CRI-O, and none elsewhere.
+func TestPodMemoryLimitLeavesRoomForCRIOsMonitor(t *testing.T) {
+	for _, tc := range []struct {
+		runtime string
+		want    int64
+	}{
+		{"containerd", 64 << 20},
+		{"cri-o", 64<<20 + crioMonitorOverhead},
+	} {
+		root := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(root, "memory"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "memory", "cgroup.procs"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		k := &Kubelet{cfg: Config{RuntimeName: tc.runtime, CgroupRoot: root, CgroupParent: "/minikubelet"}}
+		pod := testPod(v1.RestartPolicyAlways, nil, "a")
+		pod.Spec.Containers[0].Resources.Limits = v1.ResourceList{v1.ResourceMemory: resource.MustParse("64Mi")}
+		if err := k.ensurePodCgroup(pod); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(root, "memory", k.podCgroupParent(pod.UID), "memory.limit_in_bytes"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(data)); got != strconv.FormatInt(tc.want, 10) {
+			t.Errorf("%s: pod memory.limit_in_bytes = %s, want %d", tc.runtime, got, tc.want)
+		}
 	}
 }
