@@ -42,7 +42,7 @@ test-unit: ## unit tests: no root, no runtime
 # Only the e2e package: the framework's own unit tests run in test-unit, not
 # once more per runtime (and one package streams -v output as it goes).
 e2e: testbed-up build ## end-to-end tests on the real runtime; RUNTIME=containerd2|crio for another
-	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -v $(E2E_FLAGS) ./test/e2e/
+	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -timeout 30m -v $(E2E_FLAGS) ./test/e2e/
 
 # Every runtime runs even when one fails, so one run shows the whole matrix.
 e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O in turn
