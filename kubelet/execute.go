@@ -124,8 +124,12 @@ func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observe
 func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod, obs *observedPod, kills []containerKill, res *execResult) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	override, overridden := k.deletionGrace(uid)
 	for _, kill := range kills {
 		grace := graceFor(pod, obs, kill.ID)
+		if overridden {
+			grace = max(override, minGracePeriodSeconds)
+		}
 		if kill.GracePeriod != nil {
 			grace = max(*kill.GracePeriod, minGracePeriodSeconds)
 		}

@@ -23,6 +23,8 @@ type fakeRuntime struct {
 	images     map[string]bool
 	pullErr    error
 	calls      map[string]int
+	// stopTimeouts are the grace periods StopContainer was given.
+	stopTimeouts []int64
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -146,10 +148,11 @@ func (f *fakeRuntime) exit(name string, code int32) {
 	}
 }
 
-func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ int64) error {
+func (f *fakeRuntime) StopContainer(_ context.Context, id string, timeout int64) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["StopContainer"]++
+	f.stopTimeouts = append(f.stopTimeouts, timeout)
 	f.exitLocked(id, 143)
 	return nil
 }

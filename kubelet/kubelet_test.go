@@ -189,3 +189,22 @@ func TestLeftoverPodFilesAreRemovedOnceManifestsAreRead(t *testing.T) {
 		return os.IsNotExist(errDir) && os.IsNotExist(errLog)
 	})
 }
+
+func TestDeletionGracePeriodOverridesTheSpec(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	thirty := int64(30)
+	pod.Spec.TerminationGracePeriodSeconds = &thirty
+	k.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+
+	k.SetDeletionGracePeriod(pod.UID, 5)
+	k.SetDesired(nil, nil)
+	eventually(t, "removed", func() bool { s, c := rt.count(""); return s == 0 && c == 0 })
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if len(rt.stopTimeouts) != 1 || rt.stopTimeouts[0] != 5 {
+		t.Fatalf("StopContainer grace periods %v, want [5] from the deletion, not the spec's 30", rt.stopTimeouts)
+	}
+}

@@ -36,6 +36,9 @@ type podRecord struct {
 	// startObserved is set once the pod-start latency has been recorded.
 	startObserved bool
 	observed      *observedPod
+	// deletionGrace, when set, replaces the spec's grace period for this
+	// pod's deletion (DeleteOptions.gracePeriodSeconds).
+	deletionGrace *int64
 	// fresh marks a pod that came from the manifests and has not been
 	// synced yet.
 	fresh bool
@@ -166,4 +169,25 @@ func (k *Kubelet) bump(rec *podRecord) {
 	}
 	close(k.changed)
 	k.changed = make(chan struct{})
+}
+
+// SetDeletionGracePeriod makes the next deletion of the pod use seconds
+// instead of its terminationGracePeriodSeconds, as a Kubernetes delete with
+// gracePeriodSeconds does. Call it before removing the pod's manifest.
+func (k *Kubelet) SetDeletionGracePeriod(uid types.UID, seconds int64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.pods[uid]; ok {
+		rec.deletionGrace = &seconds
+	}
+}
+
+// deletionGrace is the per-deletion grace override of a pod, if any.
+func (k *Kubelet) deletionGrace(uid types.UID) (int64, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.pods[uid]; ok && rec.deletionGrace != nil && rec.desired == nil {
+		return *rec.deletionGrace, true
+	}
+	return 0, false
 }

@@ -122,6 +122,7 @@ func (s *Server) deletePod(w http.ResponseWriter, r *http.Request) {
 		err = s.checkOwnFile(current.View.File, ns, name)
 	}
 	if err == nil && !isDryRun(r) {
+		s.setDeletionGrace(current.Pod, opts.GracePeriodSeconds)
 		if err = os.Remove(current.View.File); err != nil && !errors.Is(err, os.ErrNotExist) {
 			err = fmt.Errorf("removing manifest %s: %w", current.View.File, err)
 		} else {
@@ -137,6 +138,20 @@ func (s *Server) deletePod(w http.ResponseWriter, r *http.Request) {
 	now := metav1.NewTime(s.cfg.Now())
 	pod.DeletionTimestamp = &now
 	writeJSON(w, http.StatusOK, pod)
+}
+
+// graceSetter is the sync loop's per-deletion grace period override.
+type graceSetter interface {
+	SetDeletionGracePeriod(uid types.UID, seconds int64)
+}
+
+// setDeletionGrace hands a delete's gracePeriodSeconds to the sync loop
+// before the manifest goes, so the pod is stopped with that grace period
+// instead of its spec's.
+func (s *Server) setDeletionGrace(pod *v1.Pod, seconds *int64) {
+	if setter, ok := s.cfg.Pods.(graceSetter); ok && seconds != nil {
+		setter.SetDeletionGracePeriod(pod.UID, *seconds)
+	}
 }
 
 // readPodObject reads a JSON or YAML pod from the body, keeping numbers
