@@ -48,6 +48,11 @@ func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *
 		}
 		res.changed = true
 	}
+	// A container or sandbox that could not be stopped may still run, so
+	// nothing new starts beside it; garbage that cannot be removed (a
+	// sandbox a crashed runtime cannot tear down) must not hold the pod
+	// back, and its removal is retried on the next sync.
+	stopFailed := res.err != nil
 	for _, id := range plan.ContainersToRemove {
 		if err := k.cfg.Runtime.RemoveContainer(ctx, id); err != nil && !isNotFound(err) {
 			res.fail(fmt.Errorf("removing container %s: %w", id, err), retryAfterError)
@@ -62,7 +67,7 @@ func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *
 		}
 		res.changed = true
 	}
-	if res.err != nil || plan.Deleted || plan.Terminal || pod == nil {
+	if stopFailed || plan.Deleted || plan.Terminal || pod == nil {
 		return res
 	}
 

@@ -25,6 +25,8 @@ type fakeRuntime struct {
 	calls      map[string]int
 	// stopTimeouts are the grace periods StopContainer was given.
 	stopTimeouts []int64
+	// removeSandboxErr makes RemovePodSandbox of these sandboxes fail.
+	removeSandboxErr map[string]error
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -72,6 +74,9 @@ func (f *fakeRuntime) StopPodSandbox(_ context.Context, id string) error {
 func (f *fakeRuntime) RemovePodSandbox(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.removeSandboxErr[id]; err != nil {
+		return err
+	}
 	delete(f.sandboxes, id)
 	for cid, owner := range f.owners {
 		if owner == id {

@@ -208,3 +208,35 @@ func TestDeletionGracePeriodOverridesTheSpec(t *testing.T) {
 		t.Fatalf("StopContainer grace periods %v, want [5] from the deletion, not the spec's 30", rt.stopTimeouts)
 	}
 }
+
+// A stopped sandbox the runtime cannot remove (after a crash, say) must not
+// keep the pod from running in its new sandbox.
+func TestUnremovableOldSandboxDoesNotBlockThePod(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	k.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+
+	rt.mu.Lock()
+	var old string
+	for id := range rt.sandboxes {
+		old = id
+	}
+	rt.removeSandboxErr = map[string]error{old: errors.New("failed to destroy network: cached result: unexpected end of JSON input")}
+	rt.mu.Unlock()
+	if err := rt.StopPodSandbox(context.Background(), old); err != nil { // the sandbox dies
+		t.Fatal(err)
+	}
+	eventually(t, "running again in a new sandbox", func() bool {
+		_, p := viewPhase(k, "web")
+		return p != nil && allContainersRunning(p.Status) && p.Status.ContainerStatuses[0].RestartCount == 1
+	})
+	// Every sync now fails to remove the old sandbox; a crash must still
+	// be restarted.
+	rt.exit("a", 1)
+	eventually(t, "restarted despite the unremovable old sandbox", func() bool {
+		_, p := viewPhase(k, "web")
+		return p != nil && allContainersRunning(p.Status) && p.Status.ContainerStatuses[0].RestartCount == 2
+	})
+}
