@@ -84,6 +84,7 @@ type leakCollector struct {
 
 // collect runs one sweep and returns how many addresses it released.
 func (c *leakCollector) collect(ctx context.Context) (int, error) {
+	c.removeCorruptCacheEntries()
 	cached, err := c.cachedAttachments()
 	if err != nil {
 		return 0, err

@@ -1,0 +1,41 @@
+package cni
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// corruptEntryAge is how old an unreadable cache entry must be before it is
+// removed: libcni writes entries in place, so a younger one may be a write
+// still in flight.
+const corruptEntryAge = 5 * time.Second
+
+// removeCorruptCacheEntries deletes libcni result cache entries of our
+// network that are not valid JSON. A runtime killed while writing one
+// (mid CNI ADD) leaves it truncated, and from then on its StopPodSandbox
+// fails with "failed to get network cached result: unexpected end of JSON
+// input" forever, so the sandbox and its address can never be released.
+// Without the entry the runtime's CNI DEL runs on the current config.
+func (c *leakCollector) removeCorruptCacheEntries() int {
+	paths, _ := filepath.Glob(filepath.Join(c.cacheDir, "results", NetworkName+"-*"))
+	removed := 0
+	for _, path := range paths {
+		info, err := os.Stat(path)
+		if err != nil || !info.Mode().IsRegular() || c.now().Sub(info.ModTime()) < corruptEntryAge {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || json.Valid(data) {
+			continue
+		}
+		if err := os.Remove(path); err != nil {
+			c.logger.Warn("removing a corrupt CNI cache entry failed", "path", path, "error", err)
+			continue
+		}
+		c.logger.Warn("removed a corrupt CNI cache entry (a runtime crashed while writing it) so its sandbox can be torn down", "path", path, "bytes", len(data))
+		removed++
+	}
+	return removed
+}
