@@ -70,9 +70,10 @@ func call[Resp any](ctx context.Context, c *Client, operation, subject string, t
 	return resp, err
 }
 
-// record reports a finished call to the observer and, at debug level, the
-// log.
+// record reports a finished call to the availability watcher, the
+// observer and, at debug level, the log.
 func (c *Client) record(ctx context.Context, operation, subject string, took time.Duration, err error) {
+	c.availability.observe(ctx, err)
 	if c.cfg.Observer != nil {
 		c.cfg.Observer.ObserveOperation(operation, took, err)
 	}

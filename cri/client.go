@@ -34,6 +34,8 @@ type Client struct {
 	runtime  runtimeapi.RuntimeServiceClient
 	images   runtimeapi.ImageServiceClient
 	version  *runtimeapi.VersionResponse
+	// availability follows whether the runtime answers (availability.go).
+	availability *availability
 }
 
 // Dial connects to the runtime named by cfg.Endpoint, or to the first of
@@ -62,7 +64,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("no CRI runtime endpoint to try: set --runtime-endpoint")
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+	ctx, cancel := connectContext(ctx, cfg)
 	defer cancel()
 	path, probes, err := waitForSocket(ctx, paths, cfg.Logger)
 	if err != nil {
@@ -72,13 +74,22 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := client.checkVersion(ctx); err != nil {
+	if err := client.checkVersionWhenReady(ctx); err != nil {
 		_ = client.conn.Close()
 		return nil, err
 	}
 	cfg.Logger.Info("connected to CRI runtime", "endpoint", client.endpoint,
 		"runtime", client.RuntimeName(), "version", client.RuntimeVersion())
 	return client, nil
+}
+
+// connectContext bounds Dial by ConnectTimeout, or by ctx alone when the
+// client waits for its runtime.
+func connectContext(ctx context.Context, cfg Config) (context.Context, context.CancelFunc) {
+	if cfg.WaitForRuntime {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, cfg.ConnectTimeout)
 }
 
 // newClient builds the (lazy) gRPC channel to a socket that answered.
@@ -106,30 +117,59 @@ func newClient(cfg Config, path string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("setting up gRPC channel to %s: %w", endpoint, err)
 	}
-	return &Client{
+	c := &Client{
 		cfg:      cfg,
 		endpoint: endpoint,
 		conn:     conn,
 		runtime:  runtimeapi.NewRuntimeServiceClient(conn),
 		images:   runtimeapi.NewImageServiceClient(conn),
-	}, nil
+	}
+	c.availability = newAvailability(endpoint, cfg.Logger, c.probeVersion)
+	return c, nil
 }
 
-// checkVersion records the runtime's identity and refuses anything but CRI v1.
-func (c *Client) checkVersion(ctx context.Context) error {
+// checkVersionWhenReady asks the runtime for its version until it answers
+// one: a runtime just started accepts connections before its CRI service is
+// up (containerd 1.6 answers "server is not initialized yet" meanwhile), so
+// such an error is waited out, within Dial's bound, and said once. A
+// refusal (not CRI v1) is final.
+func (c *Client) checkVersionWhenReady(ctx context.Context) error {
+	delay := firstProbeDelay
+	for attempt := 1; ; attempt++ {
+		refused, err := c.checkVersion(ctx)
+		if err == nil || refused {
+			return err
+		}
+		if attempt == 1 {
+			c.cfg.Logger.Info("CRI runtime answers but is not ready yet; waiting for it", "endpoint", c.endpoint, "error", err)
+		}
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+		delay = min(2*delay, maxProbeDelay)
+	}
+}
+
+// checkVersion records the runtime's identity and refuses anything but CRI
+// v1; refused says the runtime answered and is not one to use.
+func (c *Client) checkVersion(ctx context.Context) (refused bool, err error) {
 	resp, err := c.Version(ctx, criV1)
 	if status.Code(err) == codes.Unimplemented {
-		return fmt.Errorf("the runtime at %s does not serve CRI v1 (runtime.v1.RuntimeService is unimplemented): minikubelet needs containerd >= 1.6 or CRI-O >= 1.20", c.endpoint)
+		return true, fmt.Errorf("the runtime at %s does not serve CRI v1 (runtime.v1.RuntimeService is unimplemented): minikubelet needs containerd >= 1.6 or CRI-O >= 1.20", c.endpoint)
 	}
 	if err != nil {
-		return fmt.Errorf("asking the runtime at %s for its version: %w", c.endpoint, err)
+		return false, fmt.Errorf("asking the runtime at %s for its version: %w", c.endpoint, err)
 	}
 	if resp.GetRuntimeApiVersion() != criV1 {
-		return fmt.Errorf("the runtime at %s (%s %s) speaks CRI %q, but minikubelet needs CRI %q: upgrade to containerd >= 1.6 or CRI-O >= 1.20",
+		return true, fmt.Errorf("the runtime at %s (%s %s) speaks CRI %q, but minikubelet needs CRI %q: upgrade to containerd >= 1.6 or CRI-O >= 1.20",
 			c.endpoint, resp.GetRuntimeName(), resp.GetRuntimeVersion(), resp.GetRuntimeApiVersion(), criV1)
 	}
 	c.version = resp
-	return nil
+	return false, nil
 }
 
 // Endpoint returns the socket the client is connected to, as

@@ -49,6 +49,11 @@ type Config struct {
 	DetectEndpoints []string
 	// ConnectTimeout bounds Dial as a whole.
 	ConnectTimeout time.Duration
+	// WaitForRuntime makes Dial wait for a runtime that is not up yet for
+	// as long as its context lasts, instead of ConnectTimeout: an agent
+	// started before its runtime (boot order, a runtime restart) waits
+	// for it, as it waits for a runtime that goes away later.
+	WaitForRuntime bool
 	// CallTimeout bounds each mutating call; StopContainer adds the grace
 	// period to it and ExecSync the command's timeout.
 	CallTimeout time.Duration

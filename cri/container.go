@@ -30,9 +30,11 @@ func (c *Client) StartContainer(ctx context.Context, containerID string) error {
 }
 
 // StopContainer stops a container, killing it after timeout seconds of
-// grace. The call may take the grace period plus CallTimeout.
+// grace, bounded to [0, MaxTimeoutSeconds]. The call may take the grace
+// period plus CallTimeout.
 func (c *Client) StopContainer(ctx context.Context, containerID string, timeout int64) error {
-	limit := c.cfg.CallTimeout + time.Duration(max(timeout, 0))*time.Second
+	timeout = clampTimeoutSeconds(timeout)
+	limit := callLimit(c.cfg.CallTimeout, time.Duration(timeout)*time.Second)
 	_, err := call(ctx, c, opStopContainer, containerID, limit, func(ctx context.Context) (*runtimeapi.StopContainerResponse, error) {
 		return c.runtime.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: containerID, Timeout: timeout})
 	})
@@ -83,12 +85,18 @@ func (c *Client) ReopenContainerLog(ctx context.Context, containerID string) err
 	return err
 }
 
-// CheckpointContainer checkpoints a container; the call may take the
-// request's own timeout plus CallTimeout.
+// CheckpointContainer checkpoints a container; the request's own timeout
+// is bounded to [0, MaxTimeoutSeconds], and the call may take it plus
+// CallTimeout.
 func (c *Client) CheckpointContainer(ctx context.Context, options *runtimeapi.CheckpointContainerRequest) error {
-	limit := c.cfg.CallTimeout + time.Duration(max(options.GetTimeout(), 0))*time.Second
-	_, err := call(ctx, c, opCheckpointContainer, options.GetContainerId(), limit, func(ctx context.Context) (*runtimeapi.CheckpointContainerResponse, error) {
-		return c.runtime.CheckpointContainer(ctx, options)
+	request := &runtimeapi.CheckpointContainerRequest{
+		ContainerId: options.GetContainerId(),
+		Location:    options.GetLocation(),
+		Timeout:     clampTimeoutSeconds(options.GetTimeout()),
+	}
+	limit := callLimit(c.cfg.CallTimeout, time.Duration(request.Timeout)*time.Second)
+	_, err := call(ctx, c, opCheckpointContainer, request.ContainerId, limit, func(ctx context.Context) (*runtimeapi.CheckpointContainerResponse, error) {
+		return c.runtime.CheckpointContainer(ctx, request)
 	})
 	return err
 }

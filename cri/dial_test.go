@@ -3,6 +3,7 @@ package cri
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
@@ -185,5 +186,101 @@ func TestDialRejectsNegativeTimeout(t *testing.T) {
 	_, err := Dial(context.Background(), Config{Endpoint: "/x.sock", CallTimeout: -time.Second})
 	if err == nil || !strings.Contains(err.Error(), "CallTimeout") {
 		t.Fatalf("Dial with a negative CallTimeout = %v, want an error naming CallTimeout", err)
+	}
+}
+
+func TestAnswersSaysWhetherASocketAcceptsNowWithoutWaiting(t *testing.T) {
+	dir := t.TempDir()
+	present := filepath.Join(dir, "up.sock")
+	serve(t, present, newFakeRuntime())
+	ctx := context.Background()
+	for _, tc := range []struct {
+		endpoint string
+		want     bool
+	}{
+		{present, true},
+		{"unix://" + present, true},
+		{filepath.Join(dir, "absent.sock"), false},
+		{"tcp://127.0.0.1:1", false},
+	} {
+		began := time.Now()
+		if got := Answers(ctx, tc.endpoint); got != tc.want {
+			t.Errorf("Answers(%s) = %v, want %v", tc.endpoint, got, tc.want)
+		}
+		if took := time.Since(began); took > answerTimeout {
+			t.Errorf("Answers(%s) took %s: it must not wait for a runtime", tc.endpoint, took)
+		}
+	}
+}
+
+func TestDialWaitForRuntimeOutlastsConnectTimeoutAndSaysSoOnce(t *testing.T) {
+	path := socketIn(t, "late.sock")
+	logs := &lockedBuffer{}
+	dialed := make(chan error, 1)
+	var client *Client
+	go func() {
+		var err error
+		client, err = Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 200 * time.Millisecond,
+			WaitForRuntime: true, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		dialed <- err
+	}()
+	time.Sleep(time.Second) // five connect timeouts
+	select {
+	case err := <-dialed:
+		t.Fatalf("Dial gave up on a runtime it was told to wait for: %v", err)
+	default:
+	}
+	serve(t, path, newFakeRuntime())
+	if err := <-dialed; err != nil {
+		t.Fatalf("Dial once the runtime is up: %v", err)
+	}
+	defer client.Close(context.Background())
+	if n := logs.count("not answering yet; waiting for it"); n != 1 {
+		t.Errorf("want one line saying Dial waits, got %d:\n%s", n, logs)
+	}
+}
+
+func TestDialWaitForRuntimeStopsWithItsContext(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := Dial(ctx, Config{Endpoint: socketIn(t, "absent.sock"), WaitForRuntime: true})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Dial with an ended context: %v, want context.DeadlineExceeded", err)
+	}
+}
+
+// TestDialWaitsForARuntimeThatAnswersBeforeItIsReady: a runtime just
+// started accepts connections while its CRI service is still coming up
+// (containerd 1.6: "server is not initialized yet"); Dial waits that out,
+// saying so once, instead of failing the agent's start.
+func TestDialWaitsForARuntimeThatAnswersBeforeItIsReady(t *testing.T) {
+	path := socketIn(t, "starting.sock")
+	fake := newFakeRuntime()
+	fake.notReadyFor = 3
+	serve(t, path, fake)
+	logs := &lockedBuffer{}
+	client, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 10 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatalf("Dial to a runtime that became ready: %v", err)
+	}
+	defer client.Close(context.Background())
+	if client.RuntimeName() != "fake" {
+		t.Errorf("runtime = %q, want the fake's Version reply", client.RuntimeName())
+	}
+	if n := logs.count("answers but is not ready yet; waiting for it"); n != 1 {
+		t.Errorf("want one line saying Dial waits, got %d:\n%s", n, logs)
+	}
+}
+
+// TestDialGivesUpOnARuntimeNeverReadyAfterConnectTimeout keeps the bound.
+func TestDialGivesUpOnARuntimeNeverReadyAfterConnectTimeout(t *testing.T) {
+	path := socketIn(t, "stuck.sock")
+	fake := newFakeRuntime()
+	fake.notReadyFor = 1 << 30
+	serve(t, path, fake)
+	_, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "not initialized yet") {
+		t.Fatalf("Dial = %v, want the runtime's last answer", err)
 	}
 }

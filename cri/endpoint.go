@@ -58,7 +58,7 @@ func waitForSocket(ctx context.Context, paths []string, log *slog.Logger) (strin
 			results[i] = probeResult{path: path, reason: probeReason(err)}
 		}
 		if attempt == 1 {
-			log.Info("CRI runtime socket not answering yet, retrying", "endpoints", describeProbes(results))
+			log.Info("CRI runtime socket not answering yet; waiting for it", "endpoints", describeProbes(results))
 		}
 		timer := time.NewTimer(delay)
 		select {
@@ -69,6 +69,22 @@ func waitForSocket(ctx context.Context, paths []string, log *slog.Logger) (strin
 		}
 		delay = min(2*delay, maxProbeDelay)
 	}
+}
+
+// answerTimeout bounds Answers' single attempt.
+const answerTimeout = time.Second
+
+// Answers reports whether the socket of endpoint ("unix:///path" or
+// "/path") accepts a connection now. Unlike Dial it does not wait for a
+// runtime that is not up yet.
+func Answers(ctx context.Context, endpoint string) bool {
+	path, err := socketPath(endpoint)
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, answerTimeout)
+	defer cancel()
+	return probe(ctx, path) == nil
 }
 
 // probe opens and closes one connection to the socket.

@@ -17,6 +17,11 @@ import (
 // back to relisting.
 var ErrEventsUnsupported = errors.New("the runtime does not support CRI container events")
 
+// ErrEventStreamClosed says the runtime ended an event stream that was
+// working, as CRI-O does when it stops: a reconnect follows, and it is no
+// failure of its own.
+var ErrEventStreamClosed = errors.New("the runtime closed the container event stream")
+
 // Error is a failed CRI call. Its message says what was being done and what
 // the runtime answered, without gRPC framing; the status code stays
 // available through Code, status.Code(err) and IsNotFound.

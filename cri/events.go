@@ -108,7 +108,7 @@ func (c *Client) eventsError(parent, streamCtx context.Context, err error, recei
 		return fmt.Errorf("%s %s at %s closed the event stream before any event (CRI-O does so unless enable_pod_events = true): %w",
 			c.RuntimeName(), c.RuntimeVersion(), c.endpoint, ErrEventsUnsupported)
 	case errors.Is(err, io.EOF):
-		return fmt.Errorf("get container events: the runtime at %s closed the stream", c.endpoint)
+		return fmt.Errorf("get container events: the runtime at %s closed the stream: %w", c.endpoint, ErrEventStreamClosed)
 	}
 	return newError(callFailure{
 		operation: opGetContainerEvents,

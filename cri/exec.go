@@ -8,17 +8,19 @@ import (
 )
 
 // ExecSync runs cmd in the container and returns its output. The runtime
-// kills the command after timeout (zero: no limit of its own); the call as a
-// whole may take timeout plus CallTimeout, so a command without a limit is
-// still cut off after CallTimeout. A non-zero exit is returned as *ExitError
-// together with the output.
+// kills the command after timeout (zero: no limit of its own; at most
+// MaxTimeoutSeconds); the call as a whole may take timeout plus
+// CallTimeout, so a command without a limit is still cut off after
+// CallTimeout. A non-zero exit is returned as *ExitError together with the
+// output.
 func (c *Client) ExecSync(ctx context.Context, containerID string, cmd []string, timeout time.Duration) ([]byte, []byte, error) {
+	timeout = clampTimeout(timeout)
 	var timeoutSeconds int64
 	if timeout > 0 {
 		// CRI counts whole seconds and zero means "no limit": round up.
 		timeoutSeconds = int64((timeout + time.Second - 1) / time.Second)
 	}
-	resp, err := call(ctx, c, opExecSync, containerID, c.cfg.CallTimeout+max(timeout, 0), func(ctx context.Context) (*runtimeapi.ExecSyncResponse, error) {
+	resp, err := call(ctx, c, opExecSync, containerID, callLimit(c.cfg.CallTimeout, timeout), func(ctx context.Context) (*runtimeapi.ExecSyncResponse, error) {
 		return c.runtime.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: containerID, Cmd: cmd, Timeout: timeoutSeconds})
 	})
 	if err != nil {

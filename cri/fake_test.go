@@ -24,9 +24,15 @@ type fakeRuntime struct {
 	noEvents     bool // GetContainerEvents answers Unimplemented
 	events       []*runtimeapi.ContainerEventResponse
 	execExitCode int32
+	listCode     codes.Code // ListContainers fails with it unless OK
+	// notReadyFor makes the first Version calls fail as containerd's does
+	// while its CRI service starts.
+	notReadyFor int
 
 	mu      sync.Mutex
 	budgets map[string]time.Duration // deadline left when each RPC arrived
+	// stopTimeout is the Timeout of the last StopContainer request.
+	stopTimeout int64
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -55,6 +61,12 @@ func (f *fakeRuntime) budget(t *testing.T, rpc string) time.Duration {
 }
 
 func (f *fakeRuntime) Version(ctx context.Context, _ *runtimeapi.VersionRequest) (*runtimeapi.VersionResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.notReadyFor > 0 {
+		f.notReadyFor--
+		return nil, status.Error(codes.Unknown, "server is not initialized yet")
+	}
 	return &runtimeapi.VersionResponse{RuntimeName: "fake", RuntimeVersion: "0.0.1", RuntimeApiVersion: f.apiVersion}, nil
 }
 
@@ -68,6 +80,9 @@ func (f *fakeRuntime) StartContainer(ctx context.Context, _ *runtimeapi.StartCon
 
 func (f *fakeRuntime) ListContainers(ctx context.Context, _ *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
 	f.noteBudget(ctx, "ListContainers")
+	if f.listCode != codes.OK {
+		return nil, status.Error(f.listCode, "injected by the test")
+	}
 	if f.hang {
 		<-ctx.Done()
 		return nil, ctx.Err()
@@ -75,8 +90,11 @@ func (f *fakeRuntime) ListContainers(ctx context.Context, _ *runtimeapi.ListCont
 	return &runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{{Id: "c1"}}}, nil
 }
 
-func (f *fakeRuntime) StopContainer(ctx context.Context, _ *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
+func (f *fakeRuntime) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
 	f.noteBudget(ctx, "StopContainer")
+	f.mu.Lock()
+	f.stopTimeout = req.GetTimeout()
+	f.mu.Unlock()
 	return &runtimeapi.StopContainerResponse{}, nil
 }
 

@@ -1,4 +1,4 @@
-package agent
+package managed
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/minikubelet/minikubelet/cri"
 )
 
 // TestMain lets the test binary play containerd: invoked under that name
@@ -82,19 +84,19 @@ func fakeRuntimePath(t *testing.T) {
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 }
 
-func newTestManaged(t *testing.T, paths managedPaths) *managedContainerd {
+func newTestManaged(t *testing.T, p paths) *Containerd {
 	t.Helper()
 	binary, err := findContainerd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &managedContainerd{paths: paths, binary: binary, log: slog.New(slog.DiscardHandler)}
+	return &Containerd{paths: p, binary: binary, log: slog.New(slog.DiscardHandler)}
 }
 
 // stopManaged makes sure no fake containerd of this test outlives it.
-func stopManaged(t *testing.T, paths managedPaths) {
+func stopManaged(t *testing.T, p paths) {
 	t.Cleanup(func() {
-		pid, _ := findProcessWithConfig("containerd", paths.Config)
+		pid, _ := findProcessWithConfig("containerd", p.Config)
 		if pid == 0 {
 			return
 		}
@@ -105,31 +107,31 @@ func stopManaged(t *testing.T, paths managedPaths) {
 	})
 }
 
-func waitForPID(t *testing.T, paths managedPaths, not int) int {
+func waitForPID(t *testing.T, p paths, not int) int {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		pid, err := findProcessWithConfig("containerd", paths.Config)
+		pid, err := findProcessWithConfig("containerd", p.Config)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pid != 0 && pid != not && socketAnswers(paths.Socket) {
+		if pid != 0 && pid != not && cri.Answers(context.Background(), p.Socket) {
 			return pid
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no managed containerd (other than pid %d) answering on %s", not, paths.Socket)
+	t.Fatalf("no managed containerd (other than pid %d) answering on %s", not, p.Socket)
 	return 0
 }
 
 func TestManagedContainerdOutlivesTheAgentAndIsAdopted(t *testing.T) {
 	fakeRuntimePath(t)
-	paths := newManagedPaths(testManagedOptions(t))
-	stopManaged(t, paths)
+	p := newPaths(testConfig(t))
+	stopManaged(t, p)
 	ctx := context.Background()
-	config := []byte(fmt.Sprintf("[grpc]\n  address = %q\n", paths.Socket))
+	config := []byte(fmt.Sprintf("[grpc]\n  address = %q\n", p.Socket))
 
-	first := newTestManaged(t, paths)
+	first := newTestManaged(t, p)
 	if err := first.start(ctx, config, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -137,21 +139,21 @@ func TestManagedContainerdOutlivesTheAgentAndIsAdopted(t *testing.T) {
 	if sid, _ := unix.Getsid(pid); sid != pid {
 		t.Errorf("containerd runs in session %d, not its own: Ctrl-C on the agent would reach it", sid)
 	}
-	first.release() // the agent exits; containerd must stay
-	if !socketAnswers(paths.Socket) {
+	first.Release() // the agent exits; containerd must stay
+	if !cri.Answers(context.Background(), p.Socket) {
 		t.Fatal("containerd stopped answering when the agent exited")
 	}
 
-	second := newTestManaged(t, paths)
+	second := newTestManaged(t, p)
 	if err := second.start(ctx, config, nil); err != nil {
 		t.Fatal(err)
 	}
 	if second.proc.pid != pid || second.proc.child != nil {
 		t.Fatalf("second start runs pid %d (child %v), want pid %d adopted", second.proc.pid, second.proc.child != nil, pid)
 	}
-	second.release()
+	second.Release()
 
-	changed := newTestManaged(t, paths)
+	changed := newTestManaged(t, p)
 	if err := changed.start(ctx, append(config, "# changed\n"...), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -159,18 +161,18 @@ func TestManagedContainerdOutlivesTheAgentAndIsAdopted(t *testing.T) {
 		t.Fatal("a changed config did not restart containerd")
 	}
 	changed.stopOnExit = true
-	changed.release()
-	if socketAnswers(paths.Socket) {
+	changed.Release()
+	if cri.Answers(context.Background(), p.Socket) {
 		t.Fatal("containerd still answers after release with stopOnExit")
 	}
 }
 
 func TestSuperviseRestartsAContainerdThatDies(t *testing.T) {
 	fakeRuntimePath(t)
-	paths := newManagedPaths(testManagedOptions(t))
-	stopManaged(t, paths)
-	config := []byte(fmt.Sprintf("[grpc]\n  address = %q\n", paths.Socket))
-	m := newTestManaged(t, paths)
+	p := newPaths(testConfig(t))
+	stopManaged(t, p)
+	config := []byte(fmt.Sprintf("[grpc]\n  address = %q\n", p.Socket))
+	m := newTestManaged(t, p)
 	if err := m.start(context.Background(), config, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +184,7 @@ func TestSuperviseRestartsAContainerdThatDies(t *testing.T) {
 	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	second := waitForPID(t, paths, first)
+	second := waitForPID(t, p, first)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Supervise: %v", err)
@@ -191,16 +193,16 @@ func TestSuperviseRestartsAContainerdThatDies(t *testing.T) {
 		t.Errorf("supervisor follows pid %d, containerd runs as %d", m.proc.pid, second)
 	}
 	m.stopOnExit = true
-	m.release()
+	m.Release()
 }
 
 func TestStartRefusesASocketServedBySomeoneElse(t *testing.T) {
 	fakeRuntimePath(t)
-	paths := newManagedPaths(testManagedOptions(t))
-	if err := os.MkdirAll(filepath.Dir(paths.Socket), 0o755); err != nil {
+	p := newPaths(testConfig(t))
+	if err := os.MkdirAll(filepath.Dir(p.Socket), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	listener, err := net.Listen("unix", paths.Socket)
+	listener, err := net.Listen("unix", p.Socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +216,7 @@ func TestStartRefusesASocketServedBySomeoneElse(t *testing.T) {
 			conn.Close()
 		}
 	}()
-	err = newTestManaged(t, paths).start(context.Background(), []byte("x"), nil)
+	err = newTestManaged(t, p).start(context.Background(), []byte("x"), nil)
 	if err == nil || !strings.Contains(err.Error(), "not this agent's managed containerd") || !strings.Contains(err.Error(), "--run-dir") {
 		t.Fatalf("error %v, want one naming the foreign socket and --run-dir", err)
 	}
@@ -223,9 +225,9 @@ func TestStartRefusesASocketServedBySomeoneElse(t *testing.T) {
 func TestLaunchFailureShowsContainerdsLog(t *testing.T) {
 	fakeRuntimePath(t)
 	t.Setenv("FAKE_CONTAINERD_FAIL", "containerd: invalid plugin config")
-	paths := newManagedPaths(testManagedOptions(t))
-	err := newTestManaged(t, paths).start(context.Background(), []byte("x"), nil)
-	for _, want := range []string{"exited (exit status 1) before answering", "containerd: invalid plugin config", paths.Log} {
+	p := newPaths(testConfig(t))
+	err := newTestManaged(t, p).start(context.Background(), []byte("x"), nil)
+	for _, want := range []string{"exited (exit status 1) before answering", "containerd: invalid plugin config", p.Log} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
@@ -241,20 +243,20 @@ func TestMissingContainerdNamesThePackages(t *testing.T) {
 }
 
 func TestTrimLogKeepsItBounded(t *testing.T) {
-	paths := newManagedPaths(testManagedOptions(t))
-	if err := os.MkdirAll(filepath.Dir(paths.Log), 0o755); err != nil {
+	p := newPaths(testConfig(t))
+	if err := os.MkdirAll(filepath.Dir(p.Log), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	big := make([]byte, maxContainerdLogSize+1)
-	if err := os.WriteFile(paths.Log, big, 0o644); err != nil {
+	if err := os.WriteFile(p.Log, big, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m := &managedContainerd{paths: paths, log: slog.New(slog.DiscardHandler)}
+	m := &Containerd{paths: p, log: slog.New(slog.DiscardHandler)}
 	m.trimLog()
-	if info, err := os.Stat(paths.Log); err != nil || info.Size() != 0 {
+	if info, err := os.Stat(p.Log); err != nil || info.Size() != 0 {
 		t.Fatalf("live log not truncated: %v %v", info, err)
 	}
-	if info, err := os.Stat(paths.Log + ".1"); err != nil || info.Size() != int64(len(big)) {
+	if info, err := os.Stat(p.Log + ".1"); err != nil || info.Size() != int64(len(big)) {
 		t.Fatalf("old content not kept in .1: %v %v", info, err)
 	}
 }

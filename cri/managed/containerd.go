@@ -1,4 +1,4 @@
-package agent
+package managed
 
 import (
 	"context"
@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/minikubelet/minikubelet/cri"
 )
 
 // Timing of the managed containerd's lifecycle.
@@ -32,12 +33,18 @@ const (
 // installHint is what a machine without the runtime's packages needs.
 const installHint = "apt-get install containerd runc containernetworking-plugins"
 
-// managedContainerd is a containerd the agent started (or adopted from an
+// NotInstalledError is Start's error when containerd or runc is missing;
+// it names the packages that bring them.
+type NotInstalledError struct{ message string }
+
+func (e *NotInstalledError) Error() string { return e.message }
+
+// Containerd is a containerd the agent started (or adopted from an
 // earlier agent run) and keeps alive. It lives in its own session so that
 // Ctrl-C or the agent's exit does not reach it: pods survive agent
 // restarts, and the next agent adopts it through its config path.
-type managedContainerd struct {
-	paths      managedPaths
+type Containerd struct {
+	paths      paths
 	binary     string
 	stopOnExit bool
 	log        *slog.Logger
@@ -56,10 +63,10 @@ type managedContainerd struct {
 func findContainerd() (string, error) {
 	binary, err := exec.LookPath("containerd")
 	if err != nil {
-		return "", fmt.Errorf("containerd is not installed (not in PATH %s): install it with `%s`, or set --runtime-endpoint to a running CRI runtime", os.Getenv("PATH"), installHint)
+		return "", &NotInstalledError{fmt.Sprintf("containerd is not installed (not in PATH %s): install it with `%s`, or set --runtime-endpoint to a running CRI runtime", os.Getenv("PATH"), installHint)}
 	}
 	if _, err := exec.LookPath("runc"); err != nil {
-		return "", fmt.Errorf("runc is not installed (not in PATH %s), and containerd needs it to run containers: install it with `%s`", os.Getenv("PATH"), installHint)
+		return "", &NotInstalledError{fmt.Sprintf("runc is not installed (not in PATH %s), and containerd needs it to run containers: install it with `%s`", os.Getenv("PATH"), installHint)}
 	}
 	return binary, nil
 }
@@ -67,8 +74,8 @@ func findContainerd() (string, error) {
 // start adopts the managed containerd that already runs with this config
 // (restarting it if the config changed or it does not answer), or starts a
 // new one, and returns once its socket answers.
-func (m *managedContainerd) start(ctx context.Context, config []byte, insecureRegistries []string) error {
-	changed, err := writeManagedFiles(m.paths, config, insecureRegistries)
+func (m *Containerd) start(ctx context.Context, config []byte, insecureRegistries []string) error {
+	changed, err := writeFiles(m.paths, config, insecureRegistries)
 	if err != nil {
 		return err
 	}
@@ -77,7 +84,7 @@ func (m *managedContainerd) start(ctx context.Context, config []byte, insecureRe
 		return err
 	}
 	if pid == 0 {
-		if socketAnswers(m.paths.Socket) {
+		if cri.Answers(ctx, m.paths.Socket) {
 			return fmt.Errorf("%s is served by a process that is not this agent's managed containerd (none runs with --config %s): stop it, or give this agent another --run-dir", m.paths.Socket, m.paths.Config)
 		}
 		return m.launch(ctx)
@@ -109,8 +116,8 @@ func (m *managedContainerd) start(ctx context.Context, config []byte, insecureRe
 // launch starts containerd in a new session, stdout and stderr appended to
 // its log file, and waits for its socket. On failure nothing is left
 // running and m.proc stands for an exited process — unless ctx ended, when
-// the new containerd is kept for release to stop or leave running.
-func (m *managedContainerd) launch(ctx context.Context) error {
+// the new containerd is kept for Release to stop or leave running.
+func (m *Containerd) launch(ctx context.Context) error {
 	m.proc = exitedProcess()
 	m.trimLog()
 	logFile, err := os.OpenFile(m.paths.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o640)
@@ -139,7 +146,7 @@ func (m *managedContainerd) launch(ctx context.Context) error {
 	}
 	if err := waitForSocket(ctx, m.paths.Socket, proc, containerdStartTimeout); err != nil {
 		if ctx.Err() != nil {
-			// The agent is stopping: release decides containerd's fate.
+			// The agent is stopping: Release decides containerd's fate.
 			m.proc, m.startedAt = proc, time.Now()
 			return err
 		}
@@ -156,7 +163,7 @@ func (m *managedContainerd) launch(ctx context.Context) error {
 // Supervise restarts the managed containerd with capped exponential backoff
 // whenever it exits, and keeps its log bounded, until ctx ends. A nil
 // receiver (no managed runtime) returns at once.
-func (m *managedContainerd) Supervise(ctx context.Context) error {
+func (m *Containerd) Supervise(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
@@ -176,8 +183,10 @@ func (m *managedContainerd) Supervise(ctx context.Context) error {
 			m.log.Error("managed containerd exited; restarting it", "pid", m.proc.pid, "status", m.proc.exitStatus(),
 				"in", delay, "log", m.paths.Log, "logTail", tailOfFile(m.paths.Log, 5))
 			m.proc.release()
-			if !sleepContext(ctx, delay) {
+			select {
+			case <-ctx.Done():
 				return nil
+			case <-time.After(delay):
 			}
 			delay = min(2*delay, maxRestartDelay)
 			if err := m.launch(ctx); err != nil && ctx.Err() == nil {
@@ -187,10 +196,11 @@ func (m *managedContainerd) Supervise(ctx context.Context) error {
 	}
 }
 
-// release runs when the agent exits: with --stop-runtime-on-exit it stops
+// Release runs when the agent exits: with Config.StopOnExit it stops
 // containerd (pods' containers keep running under their shims); otherwise
-// it leaves containerd running for the next start to adopt.
-func (m *managedContainerd) release() {
+// it leaves containerd running for the next start to adopt. A nil
+// receiver (no managed runtime) does nothing.
+func (m *Containerd) Release() {
 	if m == nil || m.proc == nil {
 		return
 	}
@@ -212,7 +222,7 @@ func (m *managedContainerd) release() {
 // trimLog keeps the containerd log under maxContainerdLogSize: the old
 // content moves to LOG.1 and the live file is truncated in place, which is
 // safe because containerd writes it with O_APPEND.
-func (m *managedContainerd) trimLog() {
+func (m *Containerd) trimLog() {
 	info, err := os.Stat(m.paths.Log)
 	if err != nil || info.Size() < maxContainerdLogSize {
 		return
@@ -250,7 +260,7 @@ func waitForSocket(ctx context.Context, socket string, proc *watchedProcess, tim
 	defer deadline.Stop()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for !socketAnswers(socket) {
+	for !cri.Answers(ctx, socket) {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("was not answering on %s when the agent stopped: %w", socket, ctx.Err())
@@ -262,16 +272,6 @@ func waitForSocket(ctx context.Context, socket string, proc *watchedProcess, tim
 		}
 	}
 	return nil
-}
-
-// socketAnswers reports whether a unix socket accepts a connection now.
-func socketAnswers(path string) bool {
-	conn, err := net.DialTimeout("unix", path, time.Second)
-	if err != nil {
-		return false
-	}
-	_ = conn.Close()
-	return true
 }
 
 // tailOfFile returns up to the last n lines of a file (read from its last
@@ -295,16 +295,4 @@ func tailOfFile(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-// sleepContext waits d; it reports false if ctx ended first.
-func sleepContext(ctx context.Context, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
-	}
 }

@@ -1,4 +1,4 @@
-package agent
+package managed
 
 import (
 	"os"
@@ -7,20 +7,20 @@ import (
 	"testing"
 )
 
-func testManagedOptions(t *testing.T) Options {
+func testConfig(t *testing.T) Config {
 	t.Helper()
 	base := t.TempDir()
-	opts := DefaultOptions()
-	opts.RootDir = filepath.Join(base, "root")
-	opts.RunDir = filepath.Join(base, "run")
-	opts.CNIConfDir = filepath.Join(base, "net.d")
-	return opts
+	return Config{
+		RootDir:    filepath.Join(base, "root"),
+		RunDir:     filepath.Join(base, "run"),
+		CNIConfDir: filepath.Join(base, "net.d"),
+		CNIBinDirs: []string{"/usr/lib/cni"},
+	}
 }
 
 func TestContainerdConfigSeparatesEverythingAndRestrictsOOMScore(t *testing.T) {
-	opts := testManagedOptions(t)
-	paths := newManagedPaths(opts)
-	config, err := renderContainerdConfig(paths, "localhost/minikubelet/pause:abc")
+	cfg := testConfig(t)
+	config, err := renderConfig(newPaths(cfg), "localhost/minikubelet/pause:abc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,22 +30,32 @@ func TestContainerdConfigSeparatesEverythingAndRestrictsOOMScore(t *testing.T) {
 		"restrict_oom_score_adj = true",
 		`sandbox_image = "localhost/minikubelet/pause:abc"`,
 		// A second containerd beside the system's must share none of these.
-		`root = "` + opts.RootDir + `/containerd/root"`,
-		`state = "` + opts.RunDir + `/containerd-state"`,
-		`address = "` + opts.RunDir + `/containerd.sock"`,
-		`address = "` + opts.RunDir + `/containerd.sock.ttrpc"`,
-		`path = "` + opts.RootDir + `/containerd/opt"`,
-		`Root = "` + opts.RunDir + `/runc"`,
+		`root = "` + cfg.RootDir + `/containerd/root"`,
+		`state = "` + cfg.RunDir + `/containerd-state"`,
+		`address = "` + cfg.RunDir + `/containerd.sock"`,
+		`address = "` + cfg.RunDir + `/containerd.sock.ttrpc"`,
+		`path = "` + cfg.RootDir + `/containerd/opt"`,
+		`Root = "` + cfg.RunDir + `/runc"`,
 		"netns_mounts_under_state_dir = true",
+		"[plugins.\"io.containerd.nri.v1.nri\"]\n  disable = true",
 		// Overriding the runc runtime needs both, or RunPodSandbox fails.
 		`runtime_type = "io.containerd.runc.v2"`,
 		`default_runtime_name = "runc"`,
-		`conf_dir = "` + opts.CNIConfDir + `"`,
-		`config_path = "` + opts.RootDir + `/containerd/certs.d"`,
+		`conf_dir = "` + cfg.CNIConfDir + `"`,
+		`config_path = "` + cfg.RootDir + `/containerd/certs.d"`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("config lacks %s\n%s", want, text)
 		}
+	}
+}
+
+func TestContainerdConfigErrorNamesTheFlags(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.RunDir = "run" // relative: containerd would resolve it against its own cwd
+	_, err := renderConfig(newPaths(cfg), "pause:1")
+	if err == nil || !strings.Contains(err.Error(), "--run-dir") || !strings.Contains(err.Error(), "not an absolute path") {
+		t.Fatalf("error %v, want one naming --run-dir and the absolute path", err)
 	}
 }
 
@@ -62,26 +72,26 @@ func TestCNIBinDirIsTheFirstWithTheBridgePlugin(t *testing.T) {
 	}
 }
 
-func TestWriteManagedFilesReportsConfigChanges(t *testing.T) {
-	paths := newManagedPaths(testManagedOptions(t))
-	changed, err := writeManagedFiles(paths, []byte("one"), []string{"127.0.0.1:5000"})
+func TestWriteFilesReportsConfigChanges(t *testing.T) {
+	p := newPaths(testConfig(t))
+	changed, err := writeFiles(p, []byte("one"), []string{"127.0.0.1:5000"})
 	if err != nil || !changed {
 		t.Fatalf("first write: changed %v, err %v", changed, err)
 	}
-	if changed, err = writeManagedFiles(paths, []byte("one"), nil); err != nil || changed {
+	if changed, err = writeFiles(p, []byte("one"), nil); err != nil || changed {
 		t.Fatalf("same config: changed %v, err %v", changed, err)
 	}
-	if changed, err = writeManagedFiles(paths, []byte("two"), nil); err != nil || !changed {
+	if changed, err = writeFiles(p, []byte("two"), nil); err != nil || !changed {
 		t.Fatalf("new config: changed %v, err %v", changed, err)
 	}
-	hosts, err := os.ReadFile(filepath.Join(paths.CertsDir, "127.0.0.1:5000", "hosts.toml"))
+	hosts, err := os.ReadFile(filepath.Join(p.CertsDir, "127.0.0.1:5000", "hosts.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(hosts), `server = "http://127.0.0.1:5000"`) || !strings.Contains(string(hosts), `[host."http://127.0.0.1:5000"]`) {
 		t.Errorf("hosts.toml does not allow plain HTTP:\n%s", hosts)
 	}
-	for _, dir := range []string{paths.Root, filepath.Dir(paths.Socket), paths.CNIConf} {
+	for _, dir := range []string{p.Root, filepath.Dir(p.Socket), p.CNIConf} {
 		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 			t.Errorf("directory %s not created: %v", dir, err)
 		}

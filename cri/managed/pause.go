@@ -1,6 +1,6 @@
-package agent
+package managed
 
-//go:generate go run managed_pause_gen.go
+//go:generate go run pause_gen.go
 
 import (
 	"archive/tar"
@@ -78,7 +78,7 @@ func archiveImageName(archive []byte) (string, error) {
 // ensureSandboxImage imports the embedded pause image into the managed
 // containerd unless it is already there: pods cannot start without it, and
 // no registry is needed this way.
-func (m *managedContainerd) ensureSandboxImage(ctx context.Context, images imageStatuser) error {
+func (m *Containerd) ensureSandboxImage(ctx context.Context, images imageStatuser) error {
 	if m == nil || len(m.pauseArchive) == 0 {
 		return nil
 	}

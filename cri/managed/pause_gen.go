@@ -1,9 +1,9 @@
 //go:build ignore
 
-// managed_pause_gen.go builds the pause image the managed containerd uses
-// and writes it, as a docker-archive tarball, to managed_pause.tar beside
-// this file, where managed_pause_embed.go embeds it (build tag
-// minikubelet_pause). Run it with `go generate ./kubelet/agent`; make build,
+// pause_gen.go builds the pause image the managed containerd uses
+// and writes it, as a docker-archive tarball, to pause.tar beside
+// this file, where pause_embed.go embeds it (build tag
+// minikubelet_pause). Run it with `go generate ./cri/managed`; make build,
 // run and install do.
 //
 // The image is one layer holding test/images/pause compiled static, with
@@ -33,7 +33,7 @@ import (
 
 const (
 	pausePackage = "../../test/images/pause"
-	outputFile   = "managed_pause.tar"
+	outputFile   = "pause.tar"
 	repository   = "localhost/minikubelet/pause"
 )
 
@@ -41,7 +41,7 @@ var epoch = time.Unix(0, 0).UTC()
 
 func main() {
 	if err := generate(); err != nil {
-		fmt.Fprintln(os.Stderr, "managed_pause_gen:", err)
+		fmt.Fprintln(os.Stderr, "pause_gen:", err)
 		os.Exit(1)
 	}
 }
@@ -114,7 +114,7 @@ func pauseImage(binary []byte, arch string) (v1.Image, error) {
 	}
 	return mutate.Append(base, mutate.Addendum{
 		Layer:   layer,
-		History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "minikubelet kubelet/agent/managed_pause_gen.go"},
+		History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "minikubelet cri/managed/pause_gen.go"},
 	})
 }
 

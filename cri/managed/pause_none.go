@@ -1,6 +1,6 @@
 //go:build !minikubelet_pause
 
-package agent
+package managed
 
 // embeddedPauseArchive is empty in binaries built without the
 // minikubelet_pause tag (plain `go build`): the managed containerd then

@@ -1,4 +1,4 @@
-package agent
+package managed
 
 import (
 	"os/exec"

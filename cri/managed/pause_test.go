@@ -1,4 +1,4 @@
-package agent
+package managed
 
 import (
 	"archive/tar"
@@ -83,7 +83,7 @@ func (f *fakeImages) ImageStatus(_ context.Context, image *runtimeapi.ImageSpec,
 
 func TestEnsureSandboxImageSkipsAnImagePresent(t *testing.T) {
 	images := &fakeImages{present: true}
-	m := &managedContainerd{sandboxImage: "localhost/minikubelet/pause:aaa", pauseArchive: []byte("archive"), log: slog.New(slog.DiscardHandler)}
+	m := &Containerd{sandboxImage: "localhost/minikubelet/pause:aaa", pauseArchive: []byte("archive"), log: slog.New(slog.DiscardHandler)}
 	// A ctr run would fail: there is no containerd at the empty socket path.
 	if err := m.ensureSandboxImage(context.Background(), images); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestEnsureSandboxImageSkipsAnImagePresent(t *testing.T) {
 	if len(images.asked) != 1 || images.asked[0] != m.sandboxImage {
 		t.Fatalf("asked for %v", images.asked)
 	}
-	var none *managedContainerd
+	var none *Containerd
 	if err := none.ensureSandboxImage(context.Background(), images); err != nil {
 		t.Fatalf("no managed runtime: %v", err)
 	}

@@ -1,0 +1,159 @@
+package cri
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// lockedBuffer is a log sink the watcher's goroutine and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) count(part string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), part)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// watchedClient dials the fake at path and runs its availability watcher
+// until the test ends; the client logs into the returned buffer.
+func watchedClient(t *testing.T, path string) (*Client, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	client := dial(t, path, Config{Logger: slog.New(slog.NewTextHandler(logs, nil)), ListTimeout: time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- client.WatchAvailability(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("WatchAvailability: %v", err)
+		}
+	})
+	return client, logs
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const (
+	downLine = `msg="container runtime is unavailable`
+	backLine = `msg="container runtime is back"`
+)
+
+func TestAvailabilityOneLineWhenTheRuntimeGoesAndOneWhenItIsBack(t *testing.T) {
+	path := socketIn(t, "cri.sock")
+	stop := serve(t, path, newFakeRuntime())
+	client, logs := watchedClient(t, path)
+
+	stop()
+	for range 20 { // the agent's loops keep calling; none of it may log
+		_, err := client.ListContainers(context.Background(), nil)
+		if !IsUnavailable(err) {
+			t.Fatalf("a call to a stopped runtime: %v, want Unavailable", err)
+		}
+	}
+	waitFor(t, "the runtime to be marked down", func() bool { return !client.Available() })
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := client.WaitAvailable(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitAvailable while the runtime is down: %v, want it to block until the deadline", err)
+	}
+	time.Sleep(availabilityMaxDelay + 500*time.Millisecond) // several probes fail meanwhile
+
+	serve(t, path, newFakeRuntime())
+	waitFor(t, "the runtime to be marked back", client.Available)
+	if err := client.WaitAvailable(context.Background()); err != nil {
+		t.Fatalf("WaitAvailable once the runtime is back: %v", err)
+	}
+	if _, err := client.ListContainers(context.Background(), nil); err != nil {
+		t.Fatalf("a call once the runtime is back: %v", err)
+	}
+	if down, back := logs.count(downLine), logs.count(backLine); down != 1 || back != 1 {
+		t.Fatalf("want one line when the runtime went and one when it came back, got %d and %d:\n%s", down, back, logs)
+	}
+	if !strings.Contains(logs.String(), "down=") {
+		t.Errorf("the back line does not say how long the runtime was away:\n%s", logs)
+	}
+}
+
+func TestAvailabilityIgnoresAFailedCallWhenTheRuntimeAnswers(t *testing.T) {
+	path := socketIn(t, "cri.sock")
+	fake := newFakeRuntime()
+	fake.listCode = codes.Unavailable // one RPC fails, Version still answers
+	serve(t, path, fake)
+	client, logs := watchedClient(t, path)
+	for range 5 {
+		if _, err := client.ListContainers(context.Background(), nil); !IsUnavailable(err) {
+			t.Fatalf("injected failure: %v", err)
+		}
+	}
+	time.Sleep(500 * time.Millisecond) // the probes run meanwhile
+	if !client.Available() || logs.count(downLine) != 0 {
+		t.Fatalf("a runtime that answers its probe was marked down:\n%s", logs)
+	}
+}
+
+func TestWaitAvailableReturnsAtOnceWhileTheRuntimeAnswers(t *testing.T) {
+	path := socketIn(t, "cri.sock")
+	serve(t, path, newFakeRuntime())
+	client, _ := watchedClient(t, path)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // even a canceled caller gets nil: nothing to wait for
+	if err := client.WaitAvailable(ctx); err != nil {
+		t.Fatalf("WaitAvailable: %v", err)
+	}
+}
+
+func TestRuntimeGone(t *testing.T) {
+	timedOut := &Error{Code: codes.DeadlineExceeded, causes: []error{context.DeadlineExceeded}}
+	cases := []struct {
+		err  error
+		want bool
+	}{
+		{status.Error(codes.Unavailable, "connection refused"), true},
+		{fmt.Errorf("listing: %w", status.Error(codes.Unavailable, "EOF")), true},
+		{timedOut, true},
+		{status.Error(codes.DeadlineExceeded, "the runtime's own deadline for its work"), false},
+		{status.Error(codes.NotFound, "no such container"), false},
+		{status.Error(codes.Unknown, "failed to create shim task"), false},
+		{errors.New("not a gRPC error"), false},
+	}
+	for _, c := range cases {
+		if got := runtimeGone(c.err); got != c.want {
+			t.Errorf("runtimeGone(%v) = %v, want %v", c.err, got, c.want)
+		}
+	}
+}
