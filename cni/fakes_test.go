@@ -43,6 +43,8 @@ func newFakeExec(hostLocalDir string) *fakeExec {
 }
 
 func (f *fakeExec) FindInPath(plugin string, paths []string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if slices.Contains(f.installed, plugin) {
 		return "/fake/" + plugin, nil
 	}

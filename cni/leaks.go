@@ -195,7 +195,7 @@ func (c *leakCollector) releaseAttachment(ctx context.Context, att cachedAttachm
 	}
 	rt := &libcni.RuntimeConf{
 		ContainerID:    att.ContainerID,
-		NetNS:          att.NetNS,
+		NetNS:          reachableNetNS(att.NetNS),
 		IfName:         att.IfName,
 		Args:           att.CniArgs,
 		CapabilityArgs: att.CapabilityArgs,

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // leakFixture is a manager on temp directories with fake plugins.
@@ -82,7 +85,9 @@ func TestReleasesCachedAttachmentOfGoneSandboxWithCNIDel(t *testing.T) {
 		t.Fatalf("DEL calls %+v", dels)
 	}
 	for _, del := range dels {
-		if del.containerID != "gone1" || del.ifName != "eth0" || del.netns != "/var/run/netns/cni-gone1" {
+		// The cached /var/run/netns/cni-gone1 is no namespace here, so DEL
+		// goes without one, as for a namespace that is gone.
+		if del.containerID != "gone1" || del.ifName != "eth0" || del.netns != "" {
 			t.Errorf("DEL with wrong runtime config: %+v", del)
 		}
 	}
@@ -311,5 +316,33 @@ func TestPlanReleases(t *testing.T) {
 	// "theirs" has a cache entry, so its allocation is not an orphan either.
 	if len(plan.orphans) != 1 || plan.orphans[0].containerID != "orphan" {
 		t.Errorf("orphans %+v", plan.orphans)
+	}
+}
+
+// A release that fails the same way pass after pass (a sandbox's network
+// namespace the agent cannot reach) is logged once, not every check; an
+// absent runtime is not logged as a failure at all (the CRI client says
+// that once); a new failure is logged again.
+func TestLeakReleaseFailureIsLoggedOncePerFailure(t *testing.T) {
+	f := newLeakFixture(t)
+	writeAllocation(t, f.allocDir, "10.88.0.13", "unknown", time.Hour)
+	f.sandboxes.err = errors.New("netns: unknown FS magic")
+	for range 5 {
+		f.manager.releaseLeaks(context.Background())
+	}
+	f.sandboxes.err = status.Error(codes.Unavailable, "connection refused")
+	for range 5 {
+		f.manager.releaseLeaks(context.Background())
+	}
+	f.sandboxes.err = errors.New("another failure")
+	f.manager.releaseLeaks(context.Background())
+	var failures []string
+	for _, line := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+			failures = append(failures, line)
+		}
+	}
+	if len(failures) != 2 || !strings.Contains(failures[0], "unknown FS magic") || !strings.Contains(failures[1], "another failure") {
+		t.Fatalf("want one line per distinct failure, and none for the absent runtime, got:\n%s", strings.Join(failures, "\n"))
 	}
 }

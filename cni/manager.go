@@ -10,6 +10,8 @@ import (
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/invoke"
 	"github.com/containernetworking/cni/pkg/version"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // hostSetup is one piece of host state outside the conflist that the
@@ -29,17 +31,26 @@ type Manager struct {
 	cni      *libcni.CNIConfig
 	finder   pluginFinder
 	hosts    []hostSetup
+	bridge   bridgeLinks
 	leaks    *leakCollector
 
 	mu            sync.Mutex // serialises checks and sweeps
 	warnedEarlier map[string]bool
+	// leakErr is the last failure of the leak release that was logged:
+	// the same failure, pass after pass, is logged once.
+	leakErr string
+	// plugins are the binaries the conflist runs; pluginMissing is set
+	// while one is gone (plugins.go).
+	plugins       []string
+	pluginMissing bool
 }
 
 // deps are the manager's outside effects; tests swap them for fakes.
 type deps struct {
-	exec  invoke.Exec
-	hosts func(nw network) []hostSetup
-	now   func() time.Time
+	exec   invoke.Exec
+	hosts  func(nw network) []hostSetup
+	bridge bridgeLinks
+	now    func() time.Time
 }
 
 // New validates cfg, fills its defaults and renders the conflist. Nothing is
@@ -55,7 +66,8 @@ func New(cfg Config, sandboxes SandboxLister) (*Manager, error) {
 				&peerRoutes{table: netlinkTable{}, family: familyOf(nw.podCIDR), peers: nw.peers},
 			}
 		},
-		now: time.Now,
+		bridge: netlinkBridge{},
+		now:    time.Now,
 	})
 }
 
@@ -88,6 +100,7 @@ func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
 		cni:      cniConfig,
 		finder:   d.exec,
 		hosts:    d.hosts(nw),
+		bridge:   d.bridge,
 		leaks: &leakCollector{
 			cache:      cniConfig,
 			cacheDir:   cfg.CacheDir,
@@ -102,6 +115,7 @@ func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
 			onReleased: cfg.OnLeakReleased,
 		},
 		warnedEarlier: map[string]bool{},
+		plugins:       pluginBinaries(current),
 	}, nil
 }
 
@@ -124,6 +138,9 @@ func (m *Manager) Setup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.readdressBridge(); err != nil {
+		return err
+	}
 	change, err := ensureConfFile(m.confPath, m.conflist)
 	if err != nil {
 		return err
@@ -143,6 +160,17 @@ func (m *Manager) Setup(ctx context.Context) error {
 	}
 	m.releaseLeaks(ctx)
 	return nil
+}
+
+// readdressBridge gives an unused bridge that still carries an earlier pod
+// CIDR's gateway the current one, before the runtime's next ADD fails on it.
+func (m *Manager) readdressBridge() error {
+	changed, err := ensureBridgeAddress(m.bridge, m.cfg.BridgeName, m.network.podCIDR)
+	if changed {
+		m.cfg.Logger.Info("re-addressed the pod bridge for the new pod CIDR", "bridge", m.cfg.BridgeName,
+			"podCIDR", m.network.podCIDR, "address", gatewayOf(m.network.podCIDR))
+	}
+	return err
 }
 
 // Run calls Setup, then every CheckInterval repairs the conflist and host
@@ -170,6 +198,7 @@ func (m *Manager) check(ctx context.Context) {
 	defer m.mu.Unlock()
 	m.repairConfFile()
 	m.warnAboutEarlierConfigs()
+	m.checkPlugins()
 	for _, host := range m.hosts {
 		changed, err := host.ensure(ctx)
 		if err != nil {
@@ -226,7 +255,18 @@ func (m *Manager) ReleaseLeaks(ctx context.Context) (int, error) {
 }
 
 func (m *Manager) releaseLeaks(ctx context.Context) {
-	if _, err := m.leaks.collect(ctx); err != nil {
-		m.cfg.Logger.Error("releasing leaked pod addresses failed", "error", err)
+	_, err := m.leaks.collect(ctx)
+	switch {
+	case err == nil:
+		m.leakErr = ""
+	case status.Code(err) == codes.Unavailable:
+		// The runtime is away; the agent says so once, and the next pass
+		// after it is back finds the leaks.
+		m.cfg.Logger.Debug("not releasing leaked pod addresses while the runtime is away", "error", err)
+	case err.Error() == m.leakErr:
+		m.cfg.Logger.Debug("releasing leaked pod addresses failed again", "error", err)
+	default:
+		m.leakErr = err.Error()
+		m.cfg.Logger.Error("releasing leaked pod addresses failed; retrying every check", "error", err, "interval", m.cfg.CheckInterval)
 	}
 }

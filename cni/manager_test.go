@@ -39,6 +39,7 @@ type managerFixture struct {
 	manager *Manager
 	exec    *fakeExec
 	host    *fakeHost
+	bridge  *fakeBridge
 	confDir string
 	repairs atomic.Int32
 	logs    *logBuffer
@@ -58,10 +59,12 @@ func newManagerFixture(t *testing.T, interval time.Duration) *managerFixture {
 		Logger:        logger,
 		OnRepair:      func() { f.repairs.Add(1) },
 	}
+	f.bridge = &fakeBridge{}
 	manager, err := newManager(cfg, &fakeSandboxes{}, deps{
-		exec:  f.exec,
-		hosts: func(network) []hostSetup { return []hostSetup{f.host} },
-		now:   time.Now,
+		exec:   f.exec,
+		hosts:  func(network) []hostSetup { return []hostSetup{f.host} },
+		bridge: f.bridge,
+		now:    time.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
