@@ -3,6 +3,7 @@ package staticpods
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 
@@ -86,8 +87,11 @@ func withClash(ferr *FileError, path string, name types.NamespacedName, owner st
 // edit that changes nothing (a comment, a rewrite of the same content)
 // publishes nothing.
 func sameSnapshot(a, b Snapshot) bool {
+	// The UID covers all of a pod but its labels and annotations, which
+	// change in place.
 	samePod := func(x, y StaticPod) bool {
-		return x.Pod.UID == y.Pod.UID && x.File == y.File && x.Stale == y.Stale
+		return x.Pod.UID == y.Pod.UID && x.File == y.File && x.Stale == y.Stale &&
+			maps.Equal(x.Pod.Labels, y.Pod.Labels) && maps.Equal(x.Pod.Annotations, y.Pod.Annotations)
 	}
 	sameError := func(x, y FileError) bool {
 		return x.File == y.File && slices.Equal(x.Messages, y.Messages) && slices.Equal(x.Pods, y.Pods)

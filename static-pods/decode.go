@@ -31,19 +31,22 @@ var podType = reflect.TypeFor[v1.Pod]()
 // DecodeManifest decodes every Pod in a manifest strictly, defaults and
 // validates them, and sets their node name, UID and annotations. A file is
 // all or nothing: when any document has a problem, no pods are returned and
-// the FileError lists every problem found. fileName is used in messages and
-// in the UID, so pass the absolute path for files.
+// the FileError lists the problems found (at most maxProblems, then how
+// many more). fileName is used in messages and in the UID, so pass the
+// absolute path for files. Its cost is bounded: see MaxValues.
 func DecodeManifest(fileName string, data []byte, nodeName string) ([]*v1.Pod, *FileError) {
-	var results []documentResult
-	for _, doc := range splitDocuments(fileName, data) {
-		if result := decodeDocument(doc, nodeName); !result.empty {
-			results = append(results, result)
-		}
+	ferr := &FileError{File: fileName}
+	if err := CheckComplexity(data); err != nil {
+		ferr.add("", fileProblem("%s", err.Error()))
+		return nil, ferr
 	}
+	results, fileProblems := decodeDocuments(fileName, data, nodeName)
 	markDuplicateNames(results)
 
-	ferr := &FileError{File: fileName}
-	if len(results) == 0 {
+	for _, p := range fileProblems {
+		ferr.add("", p)
+	}
+	if len(results) == 0 && len(fileProblems) == 0 {
 		ferr.add("", fileProblem("holds no pod (the file is empty or only has comments); write a Pod, or delete the file to remove its pods"))
 	}
 	pods := make([]*v1.Pod, 0, len(results))
@@ -52,12 +55,13 @@ func DecodeManifest(fileName string, data []byte, nodeName string) ([]*v1.Pod, *
 		if len(results) > 1 {
 			prefix = "document " + strconv.Itoa(i+1) + ": "
 		}
-		if result.syntaxError {
-			prefix = "" // it names a line of the file, which says enough
+		if result.syntaxError || result.overBudget {
+			prefix = "" // it names a line of the file, or is about the whole file
 		}
 		for _, p := range result.problems {
 			ferr.add(prefix, p)
 		}
+		ferr.addOmitted(result.omitted)
 		if result.name != nil {
 			ferr.Pods = append(ferr.Pods, *result.name)
 		}
@@ -72,16 +76,58 @@ func DecodeManifest(fileName string, data []byte, nodeName string) ([]*v1.Pod, *
 	return pods, nil
 }
 
+// decodeDocuments decodes the documents of a file in turn, within the
+// file's budgets: maxDocuments pods, MaxValues values and maxProblems
+// problems formatted. Past a budget it stops, with a problem saying so.
+func decodeDocuments(fileName string, data []byte, nodeName string) ([]documentResult, []problem) {
+	budget := decodeBudget{values: MaxValues, problems: maxProblems}
+	var results []documentResult
+	for _, doc := range splitDocuments(fileName, data) {
+		if len(doc.text) > MaxPodBytes {
+			return results, []problem{documentTooLarge(doc)}
+		}
+		result := decodeDocument(doc, nodeName, &budget)
+		if result.empty {
+			continue
+		}
+		if len(results) == maxDocuments {
+			return results, []problem{fileProblem("defines more than %d pods; a manifest file may define at most %d (split it into several files)",
+				maxDocuments, maxDocuments)}
+		}
+		results = append(results, result)
+		budget.problems -= len(result.problems)
+		if result.overBudget {
+			break
+		}
+	}
+	return results, nil
+}
+
+// documentTooLarge refuses a document over MaxPodBytes before it is parsed.
+func documentTooLarge(doc document) problem {
+	return fileProblem("the document from line %d is %d bytes, over the %s (%d bytes) limit for one pod; "+
+		"a cluster stores no larger object, so look for a huge value", doc.firstLine, len(doc.text), MaxPodSize, MaxPodBytes)
+}
+
+// decodeBudget is what is left of a file's budgets as its documents are
+// decoded one after another.
+type decodeBudget struct {
+	values   int // values the remaining documents may hold
+	problems int // problems still formatted; see shapeChecker
+}
+
 // documentResult is what one YAML document yielded.
 type documentResult struct {
 	empty       bool
 	syntaxError bool                  // the YAML did not parse; problems name file lines
+	overBudget  bool                  // the file's value budget ran out in this document
 	pod         *v1.Pod               // set when problems is empty
 	name        *types.NamespacedName // when the raw document names a pod
 	problems    []problem
+	omitted     int // problems found but not formatted
 }
 
-func decodeDocument(doc document, nodeName string) documentResult {
+func decodeDocument(doc document, nodeName string, budget *decodeBudget) documentResult {
 	jsonData, err := yaml.YAMLToJSONStrict(doc.text)
 	if err != nil {
 		return documentResult{syntaxError: true, problems: yamlProblems(err, doc)}
@@ -89,22 +135,31 @@ func decodeDocument(doc document, nodeName string) documentResult {
 	if bytes.Equal(bytes.TrimSpace(jsonData), []byte("null")) {
 		return documentResult{empty: true}
 	}
+	// Aliases can make the parser's output far larger than its input.
+	values := countJSONValues(jsonData, budget.values)
+	if budget.values -= values; budget.values < 0 {
+		return documentResult{overBudget: true, problems: []problem{fileProblem("%s", tooManyValues())}}
+	}
 	var raw any
 	decoder := json.NewDecoder(bytes.NewReader(jsonData))
 	decoder.UseNumber()
 	if err := decoder.Decode(&raw); err != nil {
-		return documentResult{problems: []problem{fileProblem("cannot decode: %v", err)}}
+		return documentResult{problems: []problem{fileProblem("cannot decode: %s", withoutContent(err.Error()))}}
 	}
 	object, ok := raw.(map[string]any)
 	if !ok {
-		return documentResult{problems: []problem{fileProblem(
-			"holds %s, not a Pod (a Pod is an object with apiVersion: v1, kind: Pod, metadata and spec)", describeValue(raw))}}
+		return documentResult{problems: []problem{notAnObject(raw, len(doc.text))}}
+	}
+	if !hasPodField(object) {
+		return documentResult{problems: []problem{notAPod(object, len(doc.text))}}
 	}
 	result := documentResult{name: podNameOf(object)}
 	result.problems = checkTypeMeta(object)
-	if shapeProblems := checkShape(object, podType, nil); len(shapeProblems) > 0 {
+	shapeProblems, omitted := checkShape(object, podType, nil, max(0, budget.problems-len(result.problems)))
+	if len(shapeProblems) > 0 || omitted > 0 {
 		// Validating would only repeat these problems as missing fields.
 		result.problems = append(result.problems, shapeProblems...)
+		result.omitted = omitted
 		return result
 	}
 	pod, err := decodePodStrict(jsonData)
@@ -122,6 +177,50 @@ func decodeDocument(doc document, nodeName string) documentResult {
 		result.pod = pod
 	}
 	return result
+}
+
+// podFields are the top-level fields of a Pod; an object with none of
+// them is some other file.
+var podFields = []string{"apiVersion", "kind", "metadata", "spec"}
+
+func hasPodField(object map[string]any) bool {
+	for _, name := range podFields {
+		if _, ok := object[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// notAnObject reports a document that is a scalar or a list. It says what
+// the document holds and its size, never its content: the file may be a
+// symlink to anything, /etc/shadow say, and a short excerpt of that file
+// is already its root password hash.
+func notAnObject(value any, size int) problem {
+	return fileProblem("is not a Pod manifest: its %d bytes hold %s, not an object (its content is not shown); "+
+		"a Pod is an object with apiVersion: v1, kind: Pod, metadata and spec", size, kindOfValue(value))
+}
+
+// notAPod reports an object with no field of a Pod, such as another
+// program's config file, without naming its fields, for the same reason.
+func notAPod(object map[string]any, size int) problem {
+	return fileProblem("is not a Pod manifest: its %d bytes hold an object with %d fields but none of apiVersion, kind, metadata "+
+		"and spec (its content is not shown); a Pod is an object with apiVersion: v1, kind: Pod, metadata and spec", size, len(object))
+}
+
+// kindOfValue names what a decoded JSON value is, without its content.
+func kindOfValue(value any) string {
+	switch value.(type) {
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	}
+	return "a value"
 }
 
 // decodePodStrict is the final decode once the shape check found nothing:
@@ -146,8 +245,8 @@ func checkTypeMeta(object map[string]any) []problem {
 		})
 	case apiVersion != "v1" && isString(apiVersion):
 		problems = append(problems, problem{
-			err: field.NotSupported(field.NewPath("apiVersion"), apiVersion, []string{"v1"}),
-			msg: fmt.Sprintf("apiVersion %q is not \"v1\"", apiVersion),
+			err: field.NotSupported(field.NewPath("apiVersion"), Shorten(apiVersion.(string), maxQuotedBytes), []string{"v1"}),
+			msg: fmt.Sprintf("apiVersion %s is not \"v1\"", quoted(apiVersion.(string))),
 		})
 	}
 	switch kind, present := object["kind"]; {
@@ -158,8 +257,8 @@ func checkTypeMeta(object map[string]any) []problem {
 		})
 	case kind != "Pod" && isString(kind):
 		problems = append(problems, problem{
-			err: field.NotSupported(field.NewPath("kind"), kind, []string{"Pod"}),
-			msg: fmt.Sprintf("kind %q is not \"Pod\"", kind),
+			err: field.NotSupported(field.NewPath("kind"), Shorten(kind.(string), maxQuotedBytes), []string{"Pod"}),
+			msg: fmt.Sprintf("kind %s is not \"Pod\"", quoted(kind.(string))),
 		})
 	}
 	return problems
@@ -190,8 +289,8 @@ func checkNodeName(pod *v1.Pod, nodeName string) []problem {
 		return nil
 	}
 	return []problem{forbidden(field.NewPath("spec", "nodeName"), fmt.Sprintf(
-		"pod is bound to node %q but this node is %q (remove nodeName: a static pod runs on the node that reads its file)",
-		pod.Spec.NodeName, nodeName))}
+		"pod is bound to node %s but this node is %q (remove nodeName: a static pod runs on the node that reads its file)",
+		quoted(pod.Spec.NodeName), nodeName))}
 }
 
 // markDuplicateNames reports a second document defining a pod already

@@ -148,7 +148,7 @@ func TestDecodeProblems(t *testing.T) {
 		name:     "duplicate key",
 		file:     "dup.yaml",
 		manifest: "apiVersion: v1\nkind: Pod\nkind: Pod\n",
-		want:     []string{`dup.yaml: line 3: key "kind" already set in map (remove one of the duplicate keys)`},
+		want:     []string{`dup.yaml: line 3: a key is set twice in one mapping (remove one of the duplicate keys)`},
 	}, {
 		name:     "apiVersion and kind missing",
 		file:     "bare.yaml",
@@ -203,7 +203,8 @@ func TestDecodeProblems(t *testing.T) {
 		name:     "not an object at all",
 		file:     "s.yaml",
 		manifest: "- a\n- b\n",
-		want:     []string{`s.yaml: holds a list, not a Pod (a Pod is an object with apiVersion: v1, kind: Pod, metadata and spec)`},
+		want: []string{`s.yaml: is not a Pod manifest: its 8 bytes hold a list, not an object (its content is not shown); ` +
+			`a Pod is an object with apiVersion: v1, kind: Pod, metadata and spec`},
 	}, {
 		name:     "empty file",
 		file:     "empty.yaml",

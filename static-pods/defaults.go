@@ -1,7 +1,7 @@
 package staticpods
 
 import (
-	"reflect"
+	"github.com/minikubelet/minikubelet/kubelet/volume"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
@@ -197,23 +197,10 @@ func setVolumeDefaults(source *v1.VolumeSource) {
 // volumeSourceName returns the JSON name of the first source set in a
 // volume ("hostPath", "configMap", ...), or "" when none is.
 func volumeSourceName(source *v1.VolumeSource) string {
-	if names := volumeSourceNames(source); len(names) > 0 {
+	if names := volume.SourceNames(source); len(names) > 0 {
 		return names[0]
 	}
 	return ""
-}
-
-// volumeSourceNames returns the JSON names of all sources set in a volume.
-func volumeSourceNames(source *v1.VolumeSource) []string {
-	var names []string
-	value := reflect.ValueOf(source).Elem()
-	for i := range value.NumField() {
-		if f := value.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {
-			name, _, _ := strings.Cut(value.Type().Field(i).Tag.Get("json"), ",")
-			names = append(names, name)
-		}
-	}
-	return names
 }
 
 func ptrTo[T any](v T) *T { return &v }

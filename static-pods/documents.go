@@ -64,15 +64,15 @@ func yamlProblems(err error, doc document) []problem {
 	text := err.Error()
 	text = strings.TrimPrefix(text, "error converting YAML to JSON: ")
 	text = strings.TrimPrefix(text, "yaml: ")
-	matches := yamlLineError.FindAllStringSubmatch(text, -1)
+	matches := yamlLineError.FindAllStringSubmatch(text, maxProblems)
 	if len(matches) == 0 {
-		return []problem{fileProblem("invalid YAML: %s", text)}
+		return []problem{fileProblem("invalid YAML: %s", withoutContent(text))}
 	}
 	problems := make([]problem, 0, len(matches))
 	for _, m := range matches {
 		docLine, _ := strconv.Atoi(m[1])
 		fileLine := doc.firstLine + docLine - 1
-		detail := "line " + strconv.Itoa(fileLine) + ": " + m[2]
+		detail := "line " + strconv.Itoa(fileLine) + ": " + withoutContent(m[2])
 		if hint := yamlHint(m[2], lineOf(doc.text, docLine)); hint != "" {
 			detail += " (" + hint + ")"
 		}
@@ -108,4 +108,23 @@ func lineOf(text []byte, n int) []byte {
 		return text[:end]
 	}
 	return text
+}
+
+// quotedInMessage matches what a parser quotes from the text it read.
+var quotedInMessage = regexp.MustCompile("\"[^\"]*\"|'[^']*'|`[^`]*`")
+
+// withoutContent removes from a parser's message what it quotes of the
+// file: a file that does not parse may be anything (a symlink to
+// /etc/shadow, say), so none of it is repeated. A quoted single character
+// is the parser's grammar (expected ',' or '}'), which says how to fix it.
+func withoutContent(message string) string {
+	if strings.Contains(message, "already set in map") {
+		return "a key is set twice in one mapping"
+	}
+	return quotedInMessage.ReplaceAllStringFunc(message, func(quoted string) string {
+		if len(quoted) <= 3 {
+			return quoted
+		}
+		return "(text not shown)"
+	})
 }

@@ -1,6 +1,7 @@
 package staticpods
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,10 @@ func isManifestName(name string) bool {
 	return false
 }
 
+// leaseForRead is holdReadLease; tests replace it to stand for a system
+// that cannot tell whether a file is being written.
+var leaseForRead = holdReadLease
+
 // errNotManifest says a path holds no manifest: it is gone or is a
 // directory. Its pods, if any, should go.
 var errNotManifest = errors.New("no manifest at this path")
@@ -40,25 +45,35 @@ var errNotManifest = errors.New("no manifest at this path")
 // file and refusing files over maxManifestSize. It returns errNotManifest
 // when there is nothing to read, and otherwise an error meant for people.
 func readManifest(path string) ([]byte, error) {
+	data, _, err := readManifestUnlessWritten(path, false)
+	return data, err
+}
+
+// readManifestUnlessWritten is readManifest that also says whether anyone
+// had the file open for writing. With waitForWriters, a file open for
+// writing is not read: it comes back as writersPresent with no data.
+func readManifestUnlessWritten(path string, waitForWriters bool) ([]byte, writerStatus, error) {
 	info, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errNotManifest
+		return nil, writersUnknown, errNotManifest
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot inspect the file: %w", unwrapPathError(err))
+		return nil, writersUnknown, fmt.Errorf("cannot inspect the file: %w", unwrapPathError(err))
 	}
 	switch {
 	case info.IsDir():
-		return nil, errNotManifest // subdirectories are not read
+		return nil, writersUnknown, errNotManifest // subdirectories are not read
 	case info.Mode()&fs.ModeSymlink != 0:
 		if err := checkSymlinkTarget(path); err != nil {
-			return nil, err
+			return nil, writersUnknown, err
 		}
+		target, _ := os.Readlink(path)
+		return readRegularFile(path, "is a symlink to "+target+", a file", waitForWriters)
 	case !info.Mode().IsRegular():
-		return nil, fmt.Errorf("is not a regular file (it is a %s); only regular files and symlinks to them are read",
+		return nil, writersUnknown, fmt.Errorf("is not a regular file (it is a %s); only regular files and symlinks to them are read",
 			fileKind(info.Mode()))
 	}
-	return readRegularFile(path)
+	return readRegularFile(path, "is a file", waitForWriters)
 }
 
 func checkSymlinkTarget(path string) error {
@@ -76,38 +91,70 @@ func checkSymlinkTarget(path string) error {
 	return nil
 }
 
+// ReadManifestFile reads a manifest file under the source's rules: only a
+// regular file on disk, or a symlink to one, of at most 10 MiB. The API
+// reads existing manifests with it. A path that is gone or a directory
+// gives an error wrapping fs.ErrNotExist; other errors are sentences for
+// people that follow the file name.
+func ReadManifestFile(path string) ([]byte, error) {
+	data, err := readManifest(path)
+	if errors.Is(err, errNotManifest) {
+		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	return data, err
+}
+
 // readRegularFile opens without blocking, so a file swapped for a FIFO
-// between the checks and the open cannot hang the watcher, then re-checks
-// type and size on the opened file.
-func readRegularFile(path string) ([]byte, error) {
-	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+// between the checks and the open cannot hang the watcher, nor a terminal
+// become the agent's, then re-checks type, file system and size on the
+// opened file. It reads under a read lease where it can get one (see
+// holdReadLease), so no writer changes the file while it is read.
+// isAFile starts the sentence that says where the file is.
+func readRegularFile(path, isAFile string, waitForWriters bool) ([]byte, writerStatus, error) {
+	file, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, errNotManifest
+		return nil, writersUnknown, errNotManifest
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the file: %w", unwrapPathError(err))
+		return nil, writersUnknown, fmt.Errorf("cannot open the file: %w", unwrapPathError(err))
 	}
-	defer file.Close()
+	defer file.Close() // also ends the lease
 	info, err := file.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot inspect the file: %w", unwrapPathError(err))
+		return nil, writersUnknown, fmt.Errorf("cannot inspect the file: %w", unwrapPathError(err))
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("is not a regular file (it is a %s); only regular files and symlinks to them are read",
+		return nil, writersUnknown, fmt.Errorf("is not a regular file (it is a %s); only regular files and symlinks to them are read",
 			fileKind(info.Mode()))
 	}
-	if info.Size() > maxManifestSize {
-		return nil, tooLarge(info.Size())
+	switch pseudo, err := pseudoFileSystem(file); {
+	case err != nil:
+		return nil, writersUnknown, err
+	case pseudo != "":
+		return nil, writersUnknown, fmt.Errorf("%s of %s, a kernel pseudo-file system, not a manifest on disk; "+
+			"only regular files on disk and symlinks to them are read", isAFile, pseudo)
 	}
-	// The file may grow while we read; never take more than the limit.
-	data, err := io.ReadAll(io.LimitReader(file, maxManifestSize+1))
+	writers := leaseForRead(file)
+	if writers == writersPresent && waitForWriters {
+		return nil, writers, nil
+	}
+	if info.Size() > maxManifestSize {
+		return nil, writers, tooLarge(info.Size())
+	}
+	// One buffer of the file's size: io.ReadAll would grow one by doubling
+	// and leave twice the file in garbage. The file may grow while we
+	// read; never take more than the limit.
+	var buf bytes.Buffer
+	buf.Grow(int(info.Size()) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(file, maxManifestSize+1))
+	data := buf.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the file: %w", unwrapPathError(err))
+		return nil, writers, fmt.Errorf("cannot read the file: %w", unwrapPathError(err))
 	}
 	if len(data) > maxManifestSize {
-		return nil, tooLarge(int64(len(data)))
+		return nil, writers, tooLarge(int64(len(data)))
 	}
-	return data, nil
+	return data, writers, nil
 }
 
 func tooLarge(size int64) error {

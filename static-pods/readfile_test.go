@@ -88,3 +88,29 @@ func TestReadManifestFileRules(t *testing.T) {
 		}
 	}
 }
+
+func TestSourceRefusesKernelPseudoFiles(t *testing.T) {
+	h := startSource(t, Config{})
+	targets := map[string]string{
+		"version.yaml": "/proc/version",
+		"environ.yaml": "/proc/self/environ",
+		"online.yaml":  "/sys/devices/system/cpu/online",
+	}
+	for name, target := range targets {
+		if _, err := os.Stat(target); err != nil {
+			t.Skipf("%s: %v", target, err)
+		}
+		if err := os.Symlink(target, h.path(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	version, _ := os.ReadFile("/proc/version")
+	for name, target := range targets {
+		ferr := assertNothingEchoed(t, h, name, strings.Fields(string(version))[0], "PATH=", "0-")
+		want := name + ": is a symlink to " + target + ", a file of "
+		if len(ferr.Messages) != 1 || !strings.HasPrefix(ferr.Messages[0], want) ||
+			!strings.Contains(ferr.Messages[0], "a kernel pseudo-file system, not a manifest on disk") {
+			t.Errorf("%s: messages %q, want one starting %q", name, ferr.Messages, want)
+		}
+	}
+}

@@ -1,7 +1,7 @@
 package staticpods
 
 import (
-	"fmt"
+	"github.com/minikubelet/minikubelet/kubelet/volume"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -11,19 +11,6 @@ import (
 // or Secrets, issue service-account tokens, bind claims or add ephemeral
 // containers. restrictStaticPod refuses those fields with one clear error
 // each rather than starting a pod that silently lacks them.
-
-// refusedVolumes explains, per volume type, why a static pod cannot use it.
-var refusedVolumes = map[string]string{
-	"configMap": "static pods cannot use configMap volumes (there is no API server to read ConfigMaps from); " +
-		"use hostPath or bake the file into the image",
-	"secret": "static pods cannot use secret volumes (there is no API server to read Secrets from); " +
-		"use hostPath or bake the file into the image",
-	"projected": "static pods cannot use projected volumes (there is no API server to read their sources from); " +
-		"use hostPath or bake the file into the image",
-	"persistentVolumeClaim": "static pods cannot use persistentVolumeClaim volumes (there is no API server to bind claims); " +
-		"use hostPath",
-	"downwardAPI": "downwardAPI volumes are not supported yet; use hostPath or bake the file into the image",
-}
 
 func restrictStaticPod(pod *v1.Pod) []problem {
 	spec := &pod.Spec
@@ -69,15 +56,10 @@ const resourceClaimsRefusal = "static pods cannot use resource claims (there is 
 func restrictVolumes(volumes []v1.Volume, path *field.Path) []problem {
 	var problems []problem
 	for i := range volumes {
-		for _, source := range volumeSourceNames(&volumes[i].VolumeSource) {
-			if source == "emptyDir" || source == "hostPath" {
-				continue
+		for _, source := range volume.SourceNames(&volumes[i].VolumeSource) {
+			if reason := volume.Refusal(source); reason != "" {
+				problems = append(problems, forbidden(path.Index(i).Child(source), reason))
 			}
-			reason, known := refusedVolumes[source]
-			if !known {
-				reason = fmt.Sprintf("static pods cannot use %s volumes: only emptyDir and hostPath are supported", source)
-			}
-			problems = append(problems, forbidden(path.Index(i).Child(source), reason))
 		}
 	}
 	return problems

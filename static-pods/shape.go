@@ -27,16 +27,29 @@ var (
 	timeType            = reflect.TypeFor[metav1.Time]()
 )
 
-// checkShape reports every unknown field and type mismatch of value (as
-// decoded by encoding/json with UseNumber) against Go type t.
-func checkShape(value any, t reflect.Type, path *field.Path) []problem {
-	var c shapeChecker
+// checkShape reports the unknown fields and type mismatches of value (as
+// decoded by encoding/json with UseNumber) against Go type t: the first
+// room of them, and how many more it found without formatting them.
+func checkShape(value any, t reflect.Type, path *field.Path, room int) (problems []problem, omitted int) {
+	c := shapeChecker{room: room}
 	c.check(value, t, path)
-	return c.problems
+	return c.problems, c.omitted
 }
 
 type shapeChecker struct {
 	problems []problem
+	room     int // problems to format; past it they are only counted
+	omitted  int
+}
+
+// full says the next problem is only counted: formatting it would cost
+// time and memory for a line nobody is shown.
+func (c *shapeChecker) full() bool {
+	if len(c.problems) < c.room {
+		return false
+	}
+	c.omitted++
+	return true
 }
 
 func (c *shapeChecker) check(value any, t reflect.Type, path *field.Path) {
@@ -94,8 +107,13 @@ func (c *shapeChecker) checkObject(value any, t reflect.Type, path *field.Path) 
 }
 
 func (c *shapeChecker) unknownField(path *field.Path, key string, fields map[string]reflect.Type) {
-	detail := fmt.Sprintf("unknown field %q", key)
-	if guess := closestName(key, sortedKeys(fields)); guess != "" {
+	if c.full() {
+		return
+	}
+	detail := "unknown field " + quoted(key)
+	if len(key) > maxQuotedBytes {
+		// No field name is this long: guessing would only cost time.
+	} else if guess := ClosestName(key, sortedKeys(fields)); guess != "" {
 		detail += fmt.Sprintf(" (did you mean %q?)", guess)
 	} else if hint := placementHint(key, pathString(path)); hint != "" {
 		detail += " (" + hint + ")"
@@ -174,6 +192,9 @@ func (c *shapeChecker) checkSelfDecoding(value any, t reflect.Type, path *field.
 }
 
 func (c *shapeChecker) mismatch(path *field.Path, value any, t reflect.Type, hint string) {
+	if c.full() {
+		return
+	}
 	detail := fmt.Sprintf("must be %s, got %s", expectedKind(t), describeValue(value))
 	if hint != "" {
 		detail += " (" + hint + ")"
@@ -225,12 +246,9 @@ func expectedKind(t reflect.Type) string {
 func describeValue(value any) string {
 	switch v := value.(type) {
 	case string:
-		if len(v) > 40 {
-			v = v[:37] + "..."
-		}
-		return fmt.Sprintf("string %q", v)
+		return "string " + quoted(v)
 	case json.Number:
-		return "number " + v.String()
+		return "number " + Shorten(v.String(), maxQuotedBytes)
 	case bool:
 		return fmt.Sprintf("boolean %t", v)
 	case []any:
@@ -245,7 +263,7 @@ func describeValue(value any) string {
 func quoteHint(value any) string {
 	switch v := value.(type) {
 	case json.Number:
-		return fmt.Sprintf("put it in quotes: %q", v.String())
+		return "put it in quotes: " + quoted(v.String())
 	case bool:
 		return fmt.Sprintf("YAML reads %t, yes, no, on, off, y and n as booleans; put the value in quotes", v)
 	}

@@ -26,6 +26,13 @@ type Config struct {
 	// editor's half-written save makes no noise and takes no pod down. Good
 	// files are never delayed. Default 150ms.
 	Debounce time.Duration
+	// Settle is how long a file written and not closed must have no
+	// further write before it is read, where the kernel cannot tell whether
+	// a writer still holds it (see writers.go). Default 250ms.
+	Settle time.Duration
+	// WriterQuiet is how long a file a writer keeps open must have no
+	// write before it is read anyway. Default 20s.
+	WriterQuiet time.Duration
 	// Logger receives one line per event; nil discards.
 	Logger *slog.Logger
 }
@@ -43,7 +50,10 @@ type Source struct {
 	nodeName string
 	relist   time.Duration
 	debounce time.Duration
+	settle   time.Duration
 	log      *slog.Logger
+
+	writerQuiet time.Duration
 
 	updates chan Snapshot
 	current atomic.Pointer[Snapshot]
@@ -51,9 +61,13 @@ type Source struct {
 	// The fields below are owned by the goroutine running Run.
 	files     map[string]*fileState  // by absolute path
 	pending   map[string]pendingRead // failing files waiting to be quiet
+	writing   map[string]writeWait   // files whose write may not be complete
 	sequence  uint64                 // orders first appearances; see fileState
 	published *Snapshot
 	dirGone   bool // the directory was missing at the last relist
+	// dirReplaced is set by an event saying the directory's name holds a
+	// new directory or symlink (watch_dir.go).
+	dirReplaced bool
 
 	publishCount atomic.Int64 // snapshots published; lets tests see that a burst published once
 }
@@ -67,8 +81,9 @@ func NewSource(cfg Config) (*Source, error) {
 	if cfg.NodeName == "" {
 		return nil, errors.New("staticpods: Config.NodeName is empty; set it to this node's name")
 	}
-	if cfg.Relist < 0 || cfg.Debounce < 0 {
-		return nil, fmt.Errorf("staticpods: Config.Relist (%s) and Config.Debounce (%s) must not be negative", cfg.Relist, cfg.Debounce)
+	if cfg.Relist < 0 || cfg.Debounce < 0 || cfg.Settle < 0 || cfg.WriterQuiet < 0 {
+		return nil, fmt.Errorf("staticpods: Config.Relist (%s), Debounce (%s), Settle (%s) and WriterQuiet (%s) must not be negative",
+			cfg.Relist, cfg.Debounce, cfg.Settle, cfg.WriterQuiet)
 	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
@@ -85,10 +100,14 @@ func NewSource(cfg Config) (*Source, error) {
 		nodeName: cfg.NodeName,
 		relist:   orDefault(cfg.Relist, DefaultRelist),
 		debounce: orDefault(cfg.Debounce, DefaultDebounce),
+		settle:   orDefault(cfg.Settle, DefaultSettle),
 		log:      cfg.Logger,
 		updates:  make(chan Snapshot, 1),
 		files:    map[string]*fileState{},
 		pending:  map[string]pendingRead{},
+		writing:  map[string]writeWait{},
+
+		writerQuiet: orDefault(cfg.WriterQuiet, DefaultWriterQuiet),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

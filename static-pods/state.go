@@ -29,12 +29,21 @@ const (
 	eager readMode = iota
 	// settled commits whatever the file holds now.
 	settled
+	// writing is eager for a file an event says was written and not
+	// closed: its content may be the first part of a write (writers.go).
+	writing
+	// forced is eager even while a writer holds the file open.
+	forced
 )
 
 // pendingRead is a failing file waiting to be quiet before it is reported.
 type pendingRead struct {
 	due    time.Time
 	digest [sha256.Size]byte // what failed; a change restarts the wait
+	// failure is what decoding that content gave, so the settled re-read
+	// (and a relist meanwhile) does not decode the same bytes again: a
+	// hostile file would cost twice.
+	failure *FileError
 }
 
 // goneDigest stands for "no file" in pendingRead.
@@ -43,16 +52,20 @@ var goneDigest = sha256.Sum256([]byte("no manifest at this path"))
 // readFile reads a manifest and applies the result, as mode says.
 func (s *Source) readFile(path string, mode readMode, now time.Time) {
 	state := s.files[path]
-	data, readErr := readManifest(path)
+	data, writers, readErr := readManifestUnlessWritten(path, mode != forced)
 	if errors.Is(readErr, errNotManifest) {
+		delete(s.writing, path)
 		switch {
 		case state == nil:
 			delete(s.pending, path)
-		case mode == eager:
-			s.holdBack(path, goneDigest, now)
+		case mode != settled:
+			s.holdBack(path, goneDigest, nil, now)
 		default:
 			s.removeFile(path)
 		}
+		return
+	}
+	if s.awaitWrite(path, mode, writers, now) {
 		return
 	}
 	digest := contentDigest(data, readErr)
@@ -60,9 +73,15 @@ func (s *Source) readFile(path string, mode readMode, now time.Time) {
 		delete(s.pending, path) // back to what was committed: nothing to report
 		return
 	}
-	pods, ferr := s.decode(path, data, readErr)
-	if ferr != nil && mode == eager {
-		s.holdBack(path, digest, now)
+	var pods []*v1.Pod
+	var ferr *FileError
+	if held, ok := s.pending[path]; ok && held.digest == digest && held.failure != nil {
+		ferr = held.failure
+	} else {
+		pods, ferr = s.decode(path, data, readErr)
+	}
+	if ferr != nil && mode != settled {
+		s.holdBack(path, digest, ferr, now)
 		return
 	}
 	delete(s.pending, path)
@@ -72,11 +91,11 @@ func (s *Source) readFile(path string, mode readMode, now time.Time) {
 // holdBack schedules a failing file to be re-read once it has been quiet
 // for the debounce period. Reading the same failure again (a relist) does
 // not restart the wait; a change does.
-func (s *Source) holdBack(path string, digest [sha256.Size]byte, now time.Time) {
+func (s *Source) holdBack(path string, digest [sha256.Size]byte, failure *FileError, now time.Time) {
 	if held, ok := s.pending[path]; ok && held.digest == digest {
 		return
 	}
-	s.pending[path] = pendingRead{due: now.Add(s.debounce), digest: digest}
+	s.pending[path] = pendingRead{due: now.Add(s.debounce), digest: digest, failure: failure}
 }
 
 func contentDigest(data []byte, readErr error) [sha256.Size]byte {
@@ -96,13 +115,14 @@ func (s *Source) decode(path string, data []byte, readErr error) ([]*v1.Pod, *Fi
 }
 
 // settleDue re-reads, in settled mode, the failing files whose quiet period
-// has passed.
+// has passed, and reads the files whose write has had time to complete.
 func (s *Source) settleDue(now time.Time) {
 	for path, held := range s.pending {
 		if !held.due.After(now) {
 			s.readFile(path, settled, now)
 		}
 	}
+	s.readDueWrites(now)
 }
 
 // nextPending returns the earliest pending re-read, if any.
@@ -111,6 +131,11 @@ func (s *Source) nextPending() (time.Time, bool) {
 	for _, held := range s.pending {
 		if next.IsZero() || held.due.Before(next) {
 			next = held.due
+		}
+	}
+	for _, wait := range s.writing {
+		if next.IsZero() || wait.due.Before(next) {
+			next = wait.due
 		}
 	}
 	return next, !next.IsZero()

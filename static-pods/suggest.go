@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// closestName returns the candidate a misspelt field name was most likely
+// ClosestName returns the candidate a misspelt field name was most likely
 // meant to be, or "" when none is close enough to be a useful hint.
-// Case is ignored so "containerport" finds "containerPort".
-func closestName(typed string, candidates []string) string {
+// Case is ignored so "containerport" finds "containerPort". The agent's
+// config file uses it too, so both explain a typo alike.
+func ClosestName(typed string, candidates []string) string {
 	lower := strings.ToLower(typed)
 	// Allow roughly one slip per three characters, at least one.
 	limit := max(1, len(typed)/3)

@@ -23,6 +23,9 @@ func TestPodUIDIsStableAndFollowsEveryInput(t *testing.T) {
 		"same input again":      uidOf(goodPod, "/m/web.yaml", "n1"),
 		"only a comment added":  uidOf("# hello\n"+goodPod, "/m/web.yaml", "n1"),
 		"a default spelled out": uidOf(goodPod+"  restartPolicy: Always\n", "/m/web.yaml", "n1"),
+		// kubectl label and annotate must not replace what runs.
+		"a label added":       uidOf(strings.Replace(goodPod, "  name: web\n", "  name: web\n  labels:\n    tier: front\n", 1), "/m/web.yaml", "n1"),
+		"an annotation added": uidOf(strings.Replace(goodPod, "  name: web\n", "  name: web\n  annotations:\n    owner: a\n", 1), "/m/web.yaml", "n1"),
 	}
 	for what, uid := range same {
 		if uid != base {
@@ -33,6 +36,7 @@ func TestPodUIDIsStableAndFollowsEveryInput(t *testing.T) {
 		"image edited": uidOf(strings.Replace(goodPod, "1.27", "1.28", 1), "/m/web.yaml", "n1"),
 		"other file":   uidOf(goodPod, "/m/web2.yaml", "n1"),
 		"other node":   uidOf(goodPod, "/m/web.yaml", "n2"),
+		"other name":   uidOf(strings.Replace(goodPod, "name: web\nspec", "name: web2\nspec", 1), "/m/web.yaml", "n1"),
 	}
 	for what, uid := range different {
 		if uid == base {

@@ -2,13 +2,11 @@ package staticpods
 
 import (
 	"fmt"
+	"github.com/minikubelet/minikubelet/kubelet/volume"
 	"slices"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
-	apivalidation "k8s.io/apimachinery/pkg/api/validation"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -34,25 +32,10 @@ func validatePod(pod *v1.Pod) []problem {
 	return append(problems, restrictStaticPod(pod)...)
 }
 
-func validateMetadata(meta *metav1.ObjectMeta) []problem {
-	path := field.NewPath("metadata")
-	var problems []problem
-	if meta.Name == "" {
-		problems = append(problems, required(path.Child("name"), "every pod needs a name"))
-	} else if msgs := validation.IsDNS1123Subdomain(meta.Name); len(msgs) > 0 {
-		problems = append(problems, badName(path.Child("name"), meta.Name, "pod name", msgs))
-	}
-	if msgs := validation.IsDNS1123Label(meta.Namespace); len(msgs) > 0 {
-		problems = append(problems, badName(path.Child("namespace"), meta.Namespace, "namespace", msgs))
-	}
-	problems = append(problems, foreignProblems(metav1validation.ValidateLabels(meta.Labels, path.Child("labels")))...)
-	return append(problems, foreignProblems(apivalidation.ValidateAnnotations(meta.Annotations, path.Child("annotations")))...)
-}
-
 // badName reports a name that breaks a naming rule; msgs are
 // apimachinery's explanations of the rule.
 func badName(path *field.Path, name, what string, msgs []string) problem {
-	return invalid(path, name, fmt.Sprintf("%q is not a valid %s: %s", name, what, strings.Join(msgs, "; ")))
+	return invalid(path, Shorten(name, maxQuotedBytes), fmt.Sprintf("%s is not a valid %s: %s", quoted(name), what, strings.Join(msgs, "; ")))
 }
 
 func validateSpec(spec *v1.PodSpec, path *field.Path) []problem {
@@ -61,11 +44,19 @@ func validateSpec(spec *v1.PodSpec, path *field.Path) []problem {
 		problems = append(problems, required(path.Child("containers"), "a pod needs at least one container"))
 	}
 	containerNames := map[string]*field.Path{}
+	// Past maxProblems a file's problems are only counted (FileError), so
+	// a pod of thousands of broken containers stops being checked early.
 	for i := range spec.InitContainers {
+		if len(problems) > maxProblems {
+			break
+		}
 		c := &spec.InitContainers[i]
 		problems = append(problems, validateContainer(c, path.Child("initContainers").Index(i), volumes, containerNames)...)
 	}
 	for i := range spec.Containers {
+		if len(problems) > maxProblems {
+			break
+		}
 		c := &spec.Containers[i]
 		problems = append(problems, validateContainer(c, path.Child("containers").Index(i), volumes, containerNames)...)
 	}
@@ -105,50 +96,38 @@ func validateVolumes(volumes []v1.Volume, path *field.Path) (sets.Set[string], [
 	names := sets.New[string]()
 	var problems []problem
 	for i := range volumes {
-		volume := &volumes[i]
+		vol := &volumes[i]
 		volumePath := path.Index(i)
-		switch msgs := validation.IsDNS1123Label(volume.Name); {
-		case volume.Name == "":
+		switch msgs := validation.IsDNS1123Label(vol.Name); {
+		case vol.Name == "":
 			problems = append(problems, required(volumePath.Child("name"), "volume mounts refer to volumes by name"))
 		case len(msgs) > 0:
-			problems = append(problems, badName(volumePath.Child("name"), volume.Name, "volume name", msgs))
-		case names.Has(volume.Name):
-			problems = append(problems, duplicate(volumePath.Child("name"), volume.Name,
-				fmt.Sprintf("volume name %q is used twice; volume names must be unique in a pod", volume.Name)))
+			problems = append(problems, badName(volumePath.Child("name"), vol.Name, "volume name", msgs))
+		case names.Has(vol.Name):
+			problems = append(problems, duplicate(volumePath.Child("name"), vol.Name,
+				fmt.Sprintf("volume name %q is used twice; volume names must be unique in a pod", vol.Name)))
 		}
-		names.Insert(volume.Name)
-		if sources := volumeSourceNames(&volume.VolumeSource); len(sources) > 1 {
-			problems = append(problems, invalid(volumePath, volume.Name, fmt.Sprintf(
+		names.Insert(vol.Name)
+		if sources := volume.SourceNames(&vol.VolumeSource); len(sources) > 1 {
+			problems = append(problems, invalid(volumePath, vol.Name, fmt.Sprintf(
 				"a volume has exactly one type, this one has %d (%s); split it into several volumes",
 				len(sources), strings.Join(sources, ", "))))
 		}
-		problems = append(problems, validateVolumeSource(&volume.VolumeSource, volumePath)...)
+		problems = append(problems, validateVolumeSource(&vol.VolumeSource, volumePath)...)
 	}
 	return names, problems
 }
 
+// validateVolumeSource checks a supported source's own fields; the
+// volume types know them (kubelet/volume).
 func validateVolumeSource(source *v1.VolumeSource, path *field.Path) []problem {
-	var problems []problem
-	if hostPath := source.HostPath; hostPath != nil {
-		if hostPath.Path == "" {
-			problems = append(problems, required(path.Child("hostPath", "path"), "the host directory or file to mount"))
-		}
-		types := []v1.HostPathType{v1.HostPathUnset, v1.HostPathDirectoryOrCreate, v1.HostPathDirectory,
-			v1.HostPathFileOrCreate, v1.HostPathFile, v1.HostPathSocket, v1.HostPathCharDev, v1.HostPathBlockDev}
-		if hostPath.Type != nil && !slices.Contains(types, *hostPath.Type) {
-			problems = append(problems, notSupported(path.Child("hostPath", "type"), *hostPath.Type, types))
-		}
+	t := volume.For(source)
+	if t == nil {
+		return nil // refused by restrictVolumes, or defaulted to emptyDir
 	}
-	if emptyDir := source.EmptyDir; emptyDir != nil {
-		medium := emptyDir.Medium
-		if medium != v1.StorageMediumDefault && medium != v1.StorageMediumMemory &&
-			medium != v1.StorageMediumHugePages && !strings.HasPrefix(string(medium), string(v1.StorageMediumHugePagesPrefix)) {
-			problems = append(problems, notSupported(path.Child("emptyDir", "medium"), medium,
-				[]v1.StorageMedium{v1.StorageMediumDefault, v1.StorageMediumMemory, v1.StorageMediumHugePages}))
-		}
-		if emptyDir.SizeLimit != nil && emptyDir.SizeLimit.Sign() < 0 {
-			problems = append(problems, invalid(path.Child("emptyDir", "sizeLimit"), emptyDir.SizeLimit.String(), "must not be negative"))
-		}
+	var problems []problem
+	for _, p := range t.Check(source, path) {
+		problems = append(problems, problem{err: p.Err, msg: p.Message})
 	}
 	return problems
 }

@@ -138,8 +138,22 @@ func validateMounts(mounts []v1.VolumeMount, path *field.Path, volumes sets.Set[
 				fmt.Sprintf("%s is mounted twice in this container", mount.MountPath)))
 		}
 		mountPaths.Insert(mount.MountPath)
-		if strings.HasPrefix(mount.SubPath, "/") || slices.Contains(strings.Split(mount.SubPath, "/"), "..") {
-			problems = append(problems, invalid(mountPath.Child("subPath"), mount.SubPath,
+		problems = append(problems, validateSubPaths(&mount, mountPath)...)
+	}
+	return problems
+}
+
+// validateSubPaths checks subPath and subPathExpr as written; the agent
+// checks subPathExpr again once the container's env is expanded into it.
+func validateSubPaths(mount *v1.VolumeMount, path *field.Path) []problem {
+	var problems []problem
+	if mount.SubPath != "" && mount.SubPathExpr != "" {
+		problems = append(problems, invalid(path.Child("subPathExpr"), mount.SubPathExpr,
+			"subPath and subPathExpr are mutually exclusive: keep one of them"))
+	}
+	for _, sub := range []struct{ name, value string }{{"subPath", mount.SubPath}, {"subPathExpr", mount.SubPathExpr}} {
+		if strings.HasPrefix(sub.value, "/") || slices.Contains(strings.Split(sub.value, "/"), "..") {
+			problems = append(problems, invalid(path.Child(sub.name), sub.value,
 				`must be a relative path inside the volume, without ".."`))
 		}
 	}

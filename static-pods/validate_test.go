@@ -81,6 +81,19 @@ func TestValidationProblems(t *testing.T) {
 			`p.yaml: spec.containers[0].livenessProbe.successThreshold: must be 1 for liveness and startup probes`,
 			`p.yaml: spec.containers[0].resources.requests[cpu]: must not be above the limit 1`,
 		},
+	}, {
+		name: "subPathExpr: not with subPath, not absolute, no ..",
+		manifest: podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts:\n"+
+			"    - {name: d, mountPath: /a, subPath: a, subPathExpr: $(POD)}\n"+
+			"    - {name: d, mountPath: /b, subPathExpr: /$(POD)}\n"+
+			"    - {name: d, mountPath: /c, subPathExpr: $(POD)/../..}\n"+
+			"    - {name: d, mountPath: /e, subPath: ../e}\n"),
+		want: []string{
+			`p.yaml: spec.containers[0].volumeMounts[0].subPathExpr: subPath and subPathExpr are mutually exclusive: keep one of them`,
+			`p.yaml: spec.containers[0].volumeMounts[1].subPathExpr: must be a relative path inside the volume, without ".."`,
+			`p.yaml: spec.containers[0].volumeMounts[2].subPathExpr: must be a relative path inside the volume, without ".."`,
+			`p.yaml: spec.containers[0].volumeMounts[3].subPath: must be a relative path inside the volume, without ".."`,
+		},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +119,7 @@ func TestValidPodsPass(t *testing.T) {
 	manifests := []string{
 		podManifest(plainMeta, "  containers:\n  - {name: a, image: x, ports: [{containerPort: 80}, {containerPort: 80, protocol: UDP}]}\n  - {name: b, image: z, ports: [{containerPort: 81}]}\n"),
 		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {medium: Memory}}\n  - {name: h, hostPath: {path: /srv, type: Directory}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts: [{name: d, mountPath: /d}, {name: h, mountPath: /h, subPath: sub}]\n    readinessProbe: {httpGet: {port: http}}\n    ports: [{name: http, containerPort: 8080}]\n    env: [{name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]\n"),
+		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {}}\n  containers:\n  - name: a\n    image: x\n    env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]\n    volumeMounts: [{name: d, mountPath: /d, subPathExpr: logs/$(POD)}, {name: d, mountPath: /e, subPath: a..b}]\n"),
 		podManifest("  name: p\n  labels: {app: web}\n", "  initContainers:\n  - {name: init, image: x, restartPolicy: null, ports: [{containerPort: 1, hostPort: 9}]}\n  - {name: init2, image: x, ports: [{containerPort: 1, hostPort: 9}]}\n  containers:\n  - {name: a, image: x}\n  restartPolicy: OnFailure\n  automountServiceAccountToken: false\n"),
 	}
 	for i, manifest := range manifests {

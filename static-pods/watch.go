@@ -8,8 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
 // Run lists the directory, publishes the first snapshot, then follows
@@ -17,16 +15,13 @@ import (
 // at once and re-lists the whole directory every Relist period, so an event
 // the watcher missed is healed. Call Run once.
 func (s *Source) Run(ctx context.Context) error {
-	watcher, err := fsnotify.NewWatcher()
-	if err != nil {
-		return fmt.Errorf("staticpods: creating a file watcher for %s: %w", s.dir, err)
-	}
-	defer watcher.Close()
 	// Watch before listing, so nothing written in between is missed.
-	if err := watcher.Add(s.dir); err != nil {
+	watcher, err := watchDir(s.dir)
+	if err != nil {
 		return fmt.Errorf("staticpods: watching manifest directory %s: %w", s.dir, err)
 	}
-	watching := true
+	defer watcher.Close()
+	watching, watcherErrors := true, watcher.errors
 
 	s.relistDir(settled, time.Now())
 	s.publish(s.snapshot())
@@ -40,21 +35,18 @@ func (s *Source) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case event, ok := <-watcher.Events:
-			if !ok {
-				return errors.New("staticpods: the file watcher stopped unexpectedly")
-			}
-			watching = s.handleEvents(event, watcher.Events) && watching
-		case err, ok := <-watcher.Errors:
-			if !ok {
-				return errors.New("staticpods: the file watcher stopped unexpectedly")
-			}
-			// Usually an event queue overflow: events were lost, so look again.
-			s.log.Warn("file watcher reported an error; re-listing the manifest directory", "dir", s.dir, "error", err)
+		case event := <-watcher.events:
+			watching = s.handleEvents(event, watcher.events) && watching
+			watching = s.followReplacedDir(watcher, watching)
+		case err := <-watcherErrors:
+			// The watch is broken for good; the relist still follows the
+			// directory, Relist apart.
+			s.log.Error("file watcher stopped; following the manifest directory by relisting only", "dir", s.dir, "period", s.relist, "error", err)
+			watcherErrors = nil
 			s.relistDir(eager, time.Now())
 		case <-relist.C:
 			if !watching {
-				watching = watcher.Add(s.dir) == nil
+				watching = watcher.add() == nil
 			}
 			s.relistDir(eager, time.Now())
 		case now := <-settle.C:
@@ -65,19 +57,17 @@ func (s *Source) Run(ctx context.Context) error {
 }
 
 // handleEvents reads the files named by first and by every event already
-// queued behind it, each once, so a burst of writes costs one read per file.
-// It returns false when the directory itself went away, which ends the watch.
-func (s *Source) handleEvents(first fsnotify.Event, queued <-chan fsnotify.Event) bool {
-	paths := map[string]bool{}
-	dirKept := s.noteEvent(first, paths)
+// queued behind it, each once, so a burst of writes costs one read per file;
+// the last event of a file says whether its write is complete. It returns
+// false when the directory itself went away, which ends the watch.
+func (s *Source) handleEvents(first dirEvent, queued <-chan dirEvent) bool {
+	paths := map[string]writeState{}
+	dirKept, relist := s.noteEvent(first, paths)
 	for more := true; more; {
 		select {
-		case event, ok := <-queued:
-			if !ok {
-				more = false
-				break
-			}
-			dirKept = s.noteEvent(event, paths) && dirKept
+		case event := <-queued:
+			kept, lost := s.noteEvent(event, paths)
+			dirKept, relist = kept && dirKept, lost || relist
 		default:
 			more = false
 		}
@@ -85,28 +75,39 @@ func (s *Source) handleEvents(first fsnotify.Event, queued <-chan fsnotify.Event
 	now := time.Now()
 	// In name order, so files first seen together rank as on a first listing.
 	for _, path := range sortedKeys(paths) {
-		s.readFile(path, eager, now)
+		mode := eager
+		if paths[path] == contentWriting {
+			mode = writing
+		}
+		s.readFile(path, mode, now)
 	}
-	if !dirKept {
+	if !dirKept || relist {
+		if relist {
+			s.log.Warn("file watcher lost events; re-listing the manifest directory", "dir", s.dir)
+		}
 		s.relistDir(eager, now)
 	}
 	return dirKept
 }
 
-// noteEvent adds the manifest an event concerns to paths and reports
-// whether the watched directory still stands.
-func (s *Source) noteEvent(event fsnotify.Event, paths map[string]bool) bool {
-	if event.Name == s.dir {
-		return !event.Has(fsnotify.Remove) && !event.Has(fsnotify.Rename)
+// noteEvent records the manifest an event concerns in paths and reports
+// whether the watched directory still stands and whether events were lost.
+func (s *Source) noteEvent(event dirEvent, paths map[string]writeState) (dirKept, lost bool) {
+	switch {
+	case event.overflow:
+		return true, true
+	case event.dirGone:
+		return false, false
+	case event.dirReplaced:
+		s.dirReplaced = true
+		return true, false
+	case event.attribOnly:
+		return true, false // a permission change alone cannot change what the file says
+	case !isManifestName(event.name):
+		return true, false
 	}
-	// A permission change alone cannot change what the file says.
-	if event.Op == fsnotify.Chmod {
-		return true
-	}
-	if filepath.Dir(event.Name) == s.dir && isManifestName(filepath.Base(event.Name)) {
-		paths[event.Name] = true
-	}
-	return true
+	paths[filepath.Join(s.dir, event.name)] = event.state
+	return true, false
 }
 
 // relistDir reads every manifest in the directory and every file known
@@ -134,10 +135,12 @@ func (s *Source) relistDir(mode readMode, now time.Time) {
 		}
 		path := filepath.Join(s.dir, entry.Name())
 		listed[path] = true
-		s.readFile(path, mode, now)
+		if _, awaited := s.writing[path]; !awaited {
+			s.readFile(path, mode, now)
+		}
 	}
 	for path := range s.files {
-		if !listed[path] {
+		if _, awaited := s.writing[path]; !listed[path] && !awaited {
 			s.readFile(path, mode, now)
 		}
 	}
