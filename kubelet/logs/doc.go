@@ -8,11 +8,19 @@
 //     and byte limits; with Follow it keeps reading new lines through fsnotify,
 //     across rotations, until the container stops.
 //   - Rotator is the agent's container log manager: it rotates oversized live
-//     files, asks the runtime to reopen them, compresses and prunes old ones.
+//     files, asks the runtime to reopen them, compresses and prunes old ones,
+//     for exited containers too.
 //   - NewHandler serves kubelet's /containerLogs API over HTTP.
 //   - Fetch is the client side used by the `minikubelet logs` command.
 //
 // On disk a container instance's log is "<dir>/<restartCount>.log"; rotated
 // files are "<restartCount>.log.<timestamp>" and, once older than the newest
-// rotated file, "<restartCount>.log.<timestamp>.gz".
+// rotated file (or once the container exited), "<restartCount>.log.<timestamp>.gz".
+//
+// A container with a hostPath mount of its log directory can plant links
+// and special files there, where the agent works as root. So every file
+// operation goes through the directory's descriptor without following links
+// (dirHandle), only regular files are read, and files the agent writes are
+// created afresh. Tails read backwards from the end of the log, so their
+// memory does not grow with it, and follows share one inotify instance.
 package logs

@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -27,8 +26,8 @@ const (
 
 // rotatedFile is one earlier part of a container instance's log.
 type rotatedFile struct {
-	// stem is the uncompressed name "<n>.log.<timestamp>"; the file is
-	// stem or stem+".gz" depending on compressed.
+	// stem is the uncompressed name "<n>.log.<timestamp>" in the log
+	// directory; the file is stem or stem+".gz" depending on compressed.
 	stem       string
 	rotatedAt  time.Time
 	compressed bool
@@ -47,25 +46,20 @@ func rotatedPath(live string, t time.Time) string {
 	return live + "." + t.UTC().Format(rotatedTimeLayout)
 }
 
-// listRotated returns the rotated files of the live log file, oldest first.
-// While the rotator compresses a file both forms exist for a moment; the
-// plain one is complete and wins.
-func listRotated(live string) ([]rotatedFile, error) {
-	dir, base := filepath.Split(live)
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// listRotated returns the rotated files of the live log file named live,
+// oldest first. While the rotator compresses a file both forms exist for a
+// moment; the plain one is complete and wins.
+func listRotated(dir *dirHandle, live string) ([]rotatedFile, error) {
+	names, err := dir.namesWithPrefix(live + ".")
 	if err != nil {
-		return nil, fmt.Errorf("listing rotated logs of %s: %w", live, err)
+		return nil, fmt.Errorf("listing rotated logs of %s: %w", dir.name(live), err)
 	}
 	byStem := map[string]rotatedFile{}
-	for _, entry := range entries {
-		f, ok := parseRotatedName(base, entry.Name())
+	for _, name := range names {
+		f, ok := parseRotatedName(live, name)
 		if !ok {
 			continue
 		}
-		f.stem = filepath.Join(dir, f.stem)
 		if seen, dup := byStem[f.stem]; dup && !seen.compressed {
 			continue
 		}
@@ -105,14 +99,14 @@ func parseRotatedName(base, name string) (rotatedFile, bool) {
 // The rotator may compress a plain file between listing and opening, so a
 // vanished plain file is looked for again as .gz. It returns
 // fs.ErrNotExist when the file was pruned meanwhile.
-func openRotated(f rotatedFile) (io.ReadCloser, error) {
+func openRotated(dir *dirHandle, f rotatedFile) (io.ReadCloser, error) {
 	if !f.compressed {
-		file, err := os.Open(f.stem)
+		file, err := dir.open(f.stem)
 		if !errors.Is(err, fs.ErrNotExist) {
 			return file, err
 		}
 	}
-	file, err := os.Open(f.stem + compressedSuffix)
+	file, err := dir.open(f.stem + compressedSuffix)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/fsnotify/fsnotify"
 )
 
 const (
@@ -21,7 +19,8 @@ const (
 )
 
 // follower keeps reading a container instance's log as the runtime appends
-// to it, woken by fsnotify events on the log directory.
+// to it, woken by changes in the log directory (one inotify instance
+// shared by every follower, see followWatches).
 //
 // Rotation: the rotator renames the live file and the runtime then opens a
 // new one at the same path. The follower keeps reading the renamed file
@@ -31,11 +30,14 @@ const (
 // even after it wrote the first line to the new one. A follower that fell
 // behind walks the files rotated meanwhile one by one, oldest first.
 type follower struct {
-	read    *logRead
-	path    string
-	watcher *fsnotify.Watcher
-	cur     *os.File    // file being read; nil if the read began in a compressed file
-	curInfo os.FileInfo // identity of cur
+	read  *logRead
+	path  string // for messages
+	live  string // the live file's name in read.dir
+	watch *dirWatch
+	// cur is the file being read, nil if the read began in a compressed
+	// file; curInfo is its identity.
+	cur     *os.File
+	curInfo *fileStat
 	// curAt is cur's rotation time once cur is known to be rotated; rotated
 	// files newer than that are read before the next live file.
 	curAt time.Time
@@ -48,32 +50,28 @@ type follower struct {
 }
 
 func newFollower(r *logRead, cur *os.File, curAt time.Time) (*follower, error) {
-	f := &follower{read: r, path: r.req.Path, cur: cur, curAt: curAt, settle: r.settle()}
+	f := &follower{read: r, path: r.req.Path, live: filepath.Base(r.req.Path), cur: cur, curAt: curAt, settle: r.settle()}
 	if cur != nil {
-		info, err := cur.Stat()
+		info, err := statFile(cur)
 		if err != nil {
 			cur.Close()
 			return nil, fmt.Errorf("inspecting log %s: %w", cur.Name(), err)
 		}
-		f.curInfo = info
+		f.curInfo = &info
 	}
-	watcher, err := fsnotify.NewWatcher()
+	watch, err := followWatches.watch(filepath.Dir(f.path))
 	if err != nil {
 		f.close()
-		return nil, fmt.Errorf("creating log watcher: %w", err)
+		return nil, err
 	}
-	f.watcher = watcher
-	if err := watcher.Add(filepath.Dir(f.path)); err != nil {
-		f.close()
-		return nil, fmt.Errorf("watching log directory %s: %w", filepath.Dir(f.path), err)
-	}
+	f.watch = watch
 	return f, nil
 }
 
-// close releases the watcher, the timer and the open file.
+// close releases the watch, the timer and the open file.
 func (f *follower) close() {
-	if f.watcher != nil {
-		f.watcher.Close()
+	if f.watch != nil {
+		f.watch.close()
 	}
 	if f.settleTimer != nil {
 		f.settleTimer.Stop()
@@ -115,15 +113,7 @@ func (f *follower) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case _, ok := <-f.watcher.Events:
-			if !ok {
-				return errors.New("log watcher closed")
-			}
-			f.discardQueuedEvents()
-		case err := <-f.watcher.Errors:
-			// An event queue overflow loses only wake-ups; the ticker
-			// still wakes the loop, which re-reads the file anyway.
-			f.read.req.Logger.Warn("log watcher error", "path", f.path, "err", err)
+		case <-f.watch.changed:
 		case <-f.settled():
 			f.settling = false
 		case <-ticker.C:
@@ -158,17 +148,6 @@ func (f *follower) drainBatch(ctx context.Context) (more bool, err error) {
 	return true, f.read.out.flush()
 }
 
-// discardQueuedEvents coalesces a burst of events into one re-read.
-func (f *follower) discardQueuedEvents() {
-	for {
-		select {
-		case <-f.watcher.Events:
-		default:
-			return
-		}
-	}
-}
-
 // stillRunning asks whether the container runs. A failed check keeps the
 // follower going: a transient runtime error must not end a user's follow.
 func (f *follower) stillRunning(ctx context.Context) bool {
@@ -190,15 +169,15 @@ func (f *follower) finish(ctx context.Context) error {
 		if err := f.read.pump(ctx); err != nil {
 			return err
 		}
-		info, err := os.Stat(f.path)
-		if err != nil || (f.curInfo != nil && os.SameFile(info, f.curInfo)) {
+		info, err := f.read.dir.stat(f.live)
+		if err != nil || (f.curInfo != nil && info.sameFile(*f.curInfo)) {
 			break
 		}
 		previous := f.curInfo
 		if err := f.step(ctx); err != nil {
 			return err
 		}
-		if f.curInfo == nil || (previous != nil && os.SameFile(previous, f.curInfo)) {
+		if f.curInfo == nil || (previous != nil && previous.sameFile(*f.curInfo)) {
 			break // the live file vanished meanwhile; nothing more to read
 		}
 	}
@@ -209,15 +188,15 @@ func (f *follower) finish(ctx context.Context) error {
 // and cur has not been written for the settle period. It reports whether
 // it moved.
 func (f *follower) advance(ctx context.Context) (bool, error) {
-	info, err := os.Stat(f.path)
-	if err != nil {
+	info, err := f.read.dir.stat(f.live)
+	if err != nil || !info.regular {
 		return false, nil // between rename and reopen; the runtime recreates it
 	}
-	if f.curInfo != nil && os.SameFile(info, f.curInfo) {
+	if f.curInfo != nil && info.sameFile(*f.curInfo) {
 		f.curAt = time.Time{} // a failed rotation renamed cur back
 		return false, nil
 	}
-	if info.Size() == 0 {
+	if info.size == 0 {
 		return false, nil // the runtime is still writing into cur
 	}
 	if wait := f.settle - f.curQuietFor(); wait > 0 {
@@ -271,16 +250,16 @@ func (f *follower) step(ctx context.Context) error {
 			return err
 		}
 	}
-	live, err := os.Open(f.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // rotated again meanwhile; the next wake-up retries
+	live, err := f.read.dir.open(f.live)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+		return nil // rotated again meanwhile (or planted, and soon removed); the next wake-up retries
 	}
 	if err != nil {
 		return fmt.Errorf("opening new log file: %w", err)
 	}
 	for _, file := range f.rotatedSinceCursor(live) {
 		if !file.compressed {
-			next, err := os.Open(file.stem)
+			next, err := f.read.dir.open(file.stem)
 			if err == nil {
 				live.Close()
 				return f.moveTo(next, file.rotatedAt)
@@ -291,7 +270,7 @@ func (f *follower) step(ctx context.Context) error {
 			}
 		}
 		// Compressed (or compressed since it was listed): complete.
-		if err := f.read.readRotated(ctx, file); err != nil {
+		if err := f.read.readRotated(ctx, tailPart{file: file, to: -1}); err != nil {
 			live.Close()
 			return err
 		}
@@ -303,7 +282,7 @@ func (f *follower) step(ctx context.Context) error {
 // moveTo makes file the one being read; at is its rotation time, zero for
 // the live file.
 func (f *follower) moveTo(file *os.File, at time.Time) error {
-	info, err := file.Stat()
+	info, err := statFile(file)
 	if err != nil {
 		file.Close()
 		return fmt.Errorf("inspecting log file: %w", err)
@@ -312,7 +291,7 @@ func (f *follower) moveTo(file *os.File, at time.Time) error {
 	if f.cur != nil {
 		f.cur.Close()
 	}
-	f.cur, f.curInfo, f.curAt = file, info, at
+	f.cur, f.curInfo, f.curAt = file, &info, at
 	f.read.scanner.lines.reset(file)
 	return nil
 }
@@ -320,7 +299,7 @@ func (f *follower) moveTo(file *os.File, at time.Time) error {
 // rotatedSinceCursor lists rotated files newer than cur and older than
 // live: files rotated away while the follower was still reading cur.
 func (f *follower) rotatedSinceCursor(live *os.File) []rotatedFile {
-	rotated, err := listRotated(f.path)
+	rotated, err := listRotated(f.read.dir, f.live)
 	if err != nil {
 		f.read.req.Logger.Warn("listing rotated logs while following", "path", f.path, "err", err)
 		return nil
@@ -332,7 +311,7 @@ func (f *follower) rotatedSinceCursor(live *os.File) []rotatedFile {
 		return nil
 	}
 	var missed []rotatedFile
-	for _, file := range withoutFile(rotated, live) {
+	for _, file := range withoutFile(f.read.dir, rotated, live) {
 		if file.rotatedAt.After(f.curAt) && !f.isCursor(file) {
 			missed = append(missed, file)
 		}

@@ -199,18 +199,18 @@ func TestFollowerFindsItsFileAfterCompression(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cur.Close()
-	info, _ := cur.Stat()
+	info, _ := statFile(cur)
 	for i, content := range []string{fullLines("b", 0, 50), fullLines("c", 0, 50)} {
 		rotated := rotatedPath(path, at(10+i))
 		if err := os.Rename(path, rotated); err != nil {
 			t.Fatal(err)
 		}
-		if err := compressFile(rotated); err != nil {
+		if err := compressFile(openDirOf(t, path), filepath.Base(rotated)); err != nil {
 			t.Fatal(err)
 		}
 		writeFile(t, path, content)
 	}
-	f := &follower{path: path, cur: cur, curInfo: info}
+	f := &follower{read: &logRead{dir: openDirOf(t, path)}, path: path, live: "0.log", cur: cur, curInfo: &info}
 	f.identifyCursor()
 	if !f.curAt.IsZero() {
 		t.Fatalf("plain identification found %v in %v", f.curAt, dirNames(t, dir))

@@ -92,3 +92,14 @@ func numbered(prefix string, from, to int) string {
 	}
 	return b.String()
 }
+
+// openDirOf opens the log directory of a live log path as the reader does.
+func openDirOf(t *testing.T, path string) *dirHandle {
+	t.Helper()
+	dir, err := openLogDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(dir.close)
+	return dir
+}

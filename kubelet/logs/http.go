@@ -30,7 +30,15 @@ type HandlerConfig struct {
 	// CheckInterval is how often a quiet follow asks whether the container
 	// still runs; 0 means one second.
 	CheckInterval time.Duration
+	// MaxFollows bounds the containers followed at once (a follow of all
+	// of a pod's containers counts each); past it a follow gets 429.
+	// 0 means DefaultMaxFollows.
+	MaxFollows int
 }
+
+// DefaultMaxFollows bounds concurrent follows: each holds a goroutine, an
+// open file and about 70 KiB of buffers.
+const DefaultMaxFollows = 100
 
 // NewHandler returns an http.Handler serving kubelet's container log API:
 //
@@ -47,6 +55,9 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxFollows <= 0 {
+		cfg.MaxFollows = DefaultMaxFollows
+	}
 	h := &handler{cfg: cfg}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", h.serve)
@@ -57,6 +68,9 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 
 type handler struct {
 	cfg HandlerConfig
+
+	mu      sync.Mutex
+	follows int // containers followed now
 }
 
 // logTarget is one container whose log a request streams.
@@ -85,6 +99,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
+	if opts.Follow {
+		if err := h.acquireFollows(len(targets)); err != nil {
+			log.Warn("refused a log follow", "err", err)
+			http.Error(w, err.Error(), http.StatusTooManyRequests)
+			return
+		}
+		defer h.releaseFollows(len(targets))
+	}
 	out := &responseWriter{w: w}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -103,6 +125,23 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) {
 	if stats.Malformed > 0 {
 		log.Warn("skipped malformed CRI log lines", "count", stats.Malformed)
 	}
+}
+
+// acquireFollows reserves n follow slots, or says why it cannot.
+func (h *handler) acquireFollows(n int) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.follows+n > h.cfg.MaxFollows {
+		return fmt.Errorf("too many log follows: this agent serves at most %d log follows at once and %d are running; end one and retry", h.cfg.MaxFollows, h.follows)
+	}
+	h.follows += n
+	return nil
+}
+
+func (h *handler) releaseFollows(n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.follows -= n
 }
 
 // resolve finds the containers a request names, or the status and message
@@ -187,11 +226,13 @@ func (h *handler) stream(ctx context.Context, targets []logTarget, opts Options,
 		}
 		return total, nil
 	}
-	shared := &lockedWriter{w: out}
+	shared := newLockedWriter(out, len(targets))
 	group, groupCtx := errgroup.WithContext(ctx)
 	for _, t := range targets {
+		w := shared.reader()
 		group.Go(func() error {
-			s, err := ReadLogs(groupCtx, h.request(t, opts, prefix), shared)
+			defer w.done()
+			s, err := ReadLogs(groupCtx, h.request(t, opts, prefix), w)
 			add(s)
 			return err
 		})
@@ -248,21 +289,57 @@ func (rw *responseWriter) Flush() error {
 }
 
 // lockedWriter lets concurrent followers share one response; each sink
-// writes whole lines per Write, so lines never interleave.
+// writes whole lines per Write, so lines never interleave. A reader
+// flushes once it has caught up, so the first flush of each says it is in
+// place; the response is first flushed only when every reader is, so a
+// client that sees the response begin sees every line written after that,
+// in every container.
 type lockedWriter struct {
 	mu sync.Mutex
 	w  *responseWriter
+	// notCaughtUp counts the readers that have not flushed yet.
+	notCaughtUp int
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func newLockedWriter(w *responseWriter, readers int) *lockedWriter {
+	return &lockedWriter{w: w, notCaughtUp: readers}
 }
 
-// Flush sends buffered lines to the client now.
-func (l *lockedWriter) Flush() error {
+// reader returns the writer one of the readers uses.
+func (l *lockedWriter) reader() *readerWriter { return &readerWriter{shared: l} }
+
+// readerWriter is one reader's side of a lockedWriter.
+type readerWriter struct {
+	shared   *lockedWriter
+	caughtUp bool
+}
+
+func (r *readerWriter) Write(p []byte) (int, error) {
+	r.shared.mu.Lock()
+	defer r.shared.mu.Unlock()
+	return r.shared.w.Write(p)
+}
+
+// Flush sends buffered lines to the client now, once every reader has
+// caught up.
+func (r *readerWriter) Flush() error {
+	l := r.shared
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if !r.caughtUp {
+		r.caughtUp = true
+		l.notCaughtUp--
+	}
+	if l.notCaughtUp > 0 {
+		return nil
+	}
 	return l.w.Flush()
+}
+
+// done counts a reader that ended as caught up, so one that stopped
+// without flushing holds no one back.
+func (r *readerWriter) done() {
+	if !r.caughtUp {
+		_ = r.Flush()
+	}
 }

@@ -68,7 +68,7 @@ type handlerFixture struct {
 	served chan struct{}
 }
 
-func newHandlerFixture(t testing.TB) *handlerFixture {
+func newHandlerFixture(t testing.TB, config ...HandlerConfig) *handlerFixture {
 	t.Helper()
 	root := t.TempDir()
 	logFile := func(rel, content string) string {
@@ -90,7 +90,12 @@ func newHandlerFixture(t testing.TB) *handlerFixture {
 		"default/solo":    {{Name: "main", ContainerID: "m2", LogPath: solo, PreviousLogPath: soloPrev}},
 		"default/waiting": {{Name: "init"}},
 	}}
-	h, err := NewHandler(HandlerConfig{Locator: f.locator, CheckInterval: 10 * time.Millisecond})
+	cfg := HandlerConfig{}
+	if len(config) > 0 {
+		cfg = config[0]
+	}
+	cfg.Locator, cfg.CheckInterval = f.locator, 10*time.Millisecond
+	h, err := NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,5 +268,38 @@ func TestHandlerFollowsAllContainersSideBySide(t *testing.T) {
 func TestNewHandlerRequiresLocator(t *testing.T) {
 	if _, err := NewHandler(HandlerConfig{}); err == nil {
 		t.Error("NewHandler without Locator succeeded")
+	}
+}
+
+// Follows are bounded: past MaxFollows the handler answers 429 naming the
+// cap, and a slot freed by an ended follow can be taken again.
+func TestHandlerRefusesFollowsBeyondTheCap(t *testing.T) {
+	f := newHandlerFixture(t, HandlerConfig{MaxFollows: 2})
+	follow := func() (*http.Response, func()) {
+		ctx, cancel := context.WithCancel(t.Context())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.server.URL+"/containerLogs/default/web/app?follow=true", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, func() { cancel(); resp.Body.Close(); <-f.served }
+	}
+	_, end1 := follow()
+	_, end2 := follow()
+	defer end2()
+	status, body := f.get(t, "/containerLogs/default/web/app?follow=true")
+	<-f.served
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "2 log follows") {
+		t.Errorf("third follow = %d %q, want 429 naming the cap of 2", status, body)
+	}
+	if status, _ := f.get(t, "/containerLogs/default/web/app"); status != 200 {
+		t.Errorf("a plain read past the follow cap = %d, want 200", status)
+	}
+	<-f.served
+	end1()
+	resp, end3 := follow()
+	defer end3()
+	if resp.StatusCode != 200 {
+		t.Errorf("follow after one ended = %d, want 200", resp.StatusCode)
 	}
 }

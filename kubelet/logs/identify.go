@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"io"
-	"os"
 )
 
 // identifyPrefixBytes is how much of a compressed file's start must equal
@@ -19,10 +18,10 @@ func (f *follower) identifyCursor() {
 	if f.cur == nil || !f.curAt.IsZero() {
 		return
 	}
-	if info, err := os.Stat(f.path); err == nil && os.SameFile(info, f.curInfo) {
+	if info, err := f.read.dir.stat(f.live); err == nil && info.sameFile(*f.curInfo) {
 		return
 	}
-	rotated, err := listRotated(f.path)
+	rotated, err := listRotated(f.read.dir, f.live)
 	if err != nil {
 		return
 	}
@@ -38,8 +37,8 @@ func (f *follower) isCursor(file rotatedFile) bool {
 	if file.compressed || f.curInfo == nil {
 		return false
 	}
-	info, err := os.Stat(file.stem)
-	return err == nil && os.SameFile(info, f.curInfo)
+	info, err := f.read.dir.stat(file.stem)
+	return err == nil && info.sameFile(*f.curInfo)
 }
 
 // identifyCompressedCursor finds cur among compressed rotated files when a
@@ -49,7 +48,7 @@ func (f *follower) identifyCompressedCursor() {
 	if f.cur == nil || !f.curAt.IsZero() {
 		return
 	}
-	if info, err := os.Stat(f.path); err == nil && os.SameFile(info, f.curInfo) {
+	if info, err := f.read.dir.stat(f.live); err == nil && info.sameFile(*f.curInfo) {
 		return
 	}
 	info, err := f.cur.Stat()
@@ -60,23 +59,23 @@ func (f *follower) identifyCompressedCursor() {
 	if _, err := f.cur.ReadAt(prefix, 0); err != nil {
 		return
 	}
-	rotated, err := listRotated(f.path)
+	rotated, err := listRotated(f.read.dir, f.live)
 	if err != nil {
 		return
 	}
 	for i := len(rotated) - 1; i >= 0; i-- {
-		if rotated[i].compressed && gzipHolds(rotated[i].path(), info.Size(), prefix) {
+		if rotated[i].compressed && gzipHolds(f.read.dir, rotated[i].path(), info.Size(), prefix) {
 			f.curAt = rotated[i].rotatedAt
 			return
 		}
 	}
 }
 
-// gzipHolds reports whether the gzip file at path decompresses to size
+// gzipHolds reports whether the gzip file name in dir decompresses to size
 // bytes (per its trailer, modulo 2^32 as gzip records it) starting with
 // prefix.
-func gzipHolds(path string, size int64, prefix []byte) bool {
-	file, err := os.Open(path)
+func gzipHolds(dir *dirHandle, name string, size int64, prefix []byte) bool {
+	file, err := dir.open(name)
 	if err != nil {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -30,8 +31,11 @@ const (
 
 // Request describes one read of one container instance's log.
 type Request struct {
-	// Path is the instance's live log file, "<dir>/<restartCount>.log";
-	// its rotated files next to it are read too.
+	// Path is the instance's live log file,
+	// "<root>/<pod>/<container>/<restartCount>.log"; its rotated files next
+	// to it are read too. The pod and container directories may be
+	// writable by the container, so they and the files in them are opened
+	// without following links, and only regular files are read.
 	Path string
 	// Options select the part of the log to return.
 	Options Options
@@ -96,6 +100,12 @@ type logRead struct {
 	req   Request
 	since time.Time
 	out   *sink
+	// dir is the log's directory; every file is opened through it.
+	dir *dirHandle
+	// countOnly counts kept lines without writing them; skip is how many
+	// kept lines to drop before writing (a tail's surplus).
+	countOnly bool
+	skip      int64
 	// scanner reads the file the read is positioned in; its assembler
 	// holds unfinished partial lines across file switches.
 	scanner   *logScanner
@@ -123,11 +133,24 @@ func (r *logRead) emit(ctx context.Context, line logLine) error {
 	if r.emitted%ctxCheckLines == 0 && ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if r.countOnly {
+		return nil
+	}
+	if r.skip > 0 {
+		r.skip--
+		return nil
+	}
 	return r.out.write(line)
 }
 
 func (r *logRead) run(ctx context.Context) error {
-	snap, err := openSnapshot(r.req.Path)
+	dir, err := openLogDir(filepath.Dir(r.req.Path))
+	if err != nil {
+		return fmt.Errorf("opening log of %s: %w", r.req.Path, err)
+	}
+	defer dir.close()
+	r.dir = dir
+	snap, err := r.openSnapshot()
 	if err != nil {
 		return err
 	}
@@ -137,7 +160,7 @@ func (r *logRead) run(ctx context.Context) error {
 	if r.req.Options.Follow {
 		// The runtime may still write into the newest rotated file, so a
 		// follower starts there and switches as after any rotation.
-		rotated, cursorAt = snap.startAtNewestRotated(rotated, r.settle())
+		rotated, cursorAt = snap.startAtNewestRotated(dir, rotated, r.settle())
 		if snap.live == nil && len(snap.rotated) > 0 {
 			// Every rotated file is read; later ones are new.
 			cursorAt = snap.rotated[len(snap.rotated)-1].rotatedAt
@@ -171,32 +194,30 @@ func (r *logRead) dropBeforeSince(files []rotatedFile) []rotatedFile {
 }
 
 // readForward writes every kept line of the rotated files and the live file
-// in order; one scanner spans them so lines split by a rotation are joined.
+// in order.
 func (r *logRead) readForward(ctx context.Context, rotated []rotatedFile, live *os.File) error {
-	r.scanner = newLogScanner(nil)
+	parts := make([]tailPart, 0, len(rotated)+1)
 	for _, file := range rotated {
-		if err := r.readRotated(ctx, file); err != nil {
-			return err
-		}
+		parts = append(parts, tailPart{file: file, to: -1})
 	}
-	if live == nil {
-		return r.out.flush()
+	if live != nil {
+		parts = append(parts, tailPart{live: true, to: -1})
 	}
-	r.scanner.lines.reset(live)
-	if err := r.pump(ctx); err != nil {
-		return err
-	}
-	return r.out.flush()
+	return r.readParts(ctx, parts, live, false)
 }
 
-// readRotated writes all of a complete rotated file through the scanner.
-func (r *logRead) readRotated(ctx context.Context, file rotatedFile) error {
-	rc, err := openRotated(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		r.req.Logger.Warn("rotated log removed before it was read", "file", file.stem)
+// readRotated writes a complete rotated file's part through the scanner.
+// A file pruned meanwhile is skipped, and so is one a container put there.
+func (r *logRead) readRotated(ctx context.Context, part tailPart) error {
+	rc, err := r.openRange(part)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		r.req.Logger.Warn("rotated log removed before it was read", "file", r.dir.name(part.file.stem))
 		return nil
-	}
-	if err != nil {
+	case errors.Is(err, errNotRegular):
+		r.req.Logger.Warn("skipping a link or special file named like a rotated log", "err", err)
+		return nil
+	case err != nil:
 		return fmt.Errorf("opening rotated log: %w", err)
 	}
 	defer func() {
@@ -258,40 +279,44 @@ type snapshot struct {
 
 // openSnapshot opens the live file before listing rotated files: a rotation
 // in between then shows the same file twice (dropped by identity) rather
-// than losing the file that was live.
-func openSnapshot(path string) (*snapshot, error) {
+// than losing the file that was live. A link or special file in place of
+// the live file is not read.
+func (r *logRead) openSnapshot() (*snapshot, error) {
 	snap := &snapshot{}
-	live, err := os.Open(path)
+	live := filepath.Base(r.req.Path)
+	file, err := r.dir.open(live)
 	switch {
 	case err == nil:
-		snap.live = live
+		snap.live = file
+	case errors.Is(err, errNotRegular):
+		r.req.Logger.Warn("not reading a link or special file in place of a container log", "err", err)
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("opening log: %w", err)
 	}
-	rotated, err := listRotated(path)
+	rotated, err := listRotated(r.dir, live)
 	if err != nil {
 		snap.close()
 		return nil, err
 	}
-	snap.rotated = withoutFile(rotated, snap.live)
+	snap.rotated = withoutFile(r.dir, rotated, snap.live)
 	if snap.live == nil && len(snap.rotated) == 0 {
-		return nil, fmt.Errorf("log file %s: %w", path, fs.ErrNotExist)
+		return nil, fmt.Errorf("log file %s: %w", r.req.Path, fs.ErrNotExist)
 	}
 	return snap, nil
 }
 
 // withoutFile drops the plain rotated file that is the same file as f.
-func withoutFile(files []rotatedFile, f *os.File) []rotatedFile {
+func withoutFile(dir *dirHandle, files []rotatedFile, f *os.File) []rotatedFile {
 	if f == nil {
 		return files
 	}
-	info, err := f.Stat()
+	info, err := statFile(f)
 	if err != nil {
 		return files
 	}
 	kept := files[:0:0]
 	for _, file := range files {
-		if other, err := os.Stat(file.stem); file.compressed || err != nil || !os.SameFile(info, other) {
+		if other, err := dir.stat(file.stem); file.compressed || err != nil || !info.sameFile(other) {
 			kept = append(kept, file)
 		}
 	}
@@ -302,12 +327,12 @@ func withoutFile(files []rotatedFile, f *os.File) []rotatedFile {
 // when the runtime may still be writing into it: the real live file is
 // missing or empty, or the rotated one changed within the settle period.
 // It returns the other rotated files and the new cursor's rotation time.
-func (s *snapshot) startAtNewestRotated(rotated []rotatedFile, settle time.Duration) ([]rotatedFile, time.Time) {
+func (s *snapshot) startAtNewestRotated(dir *dirHandle, rotated []rotatedFile, settle time.Duration) ([]rotatedFile, time.Time) {
 	if len(rotated) == 0 || rotated[len(rotated)-1].compressed {
 		return rotated, time.Time{}
 	}
 	newest := rotated[len(rotated)-1]
-	file, err := os.Open(newest.stem)
+	file, err := dir.open(newest.stem)
 	if err != nil {
 		return rotated, time.Time{}
 	}

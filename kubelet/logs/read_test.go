@@ -197,13 +197,13 @@ func TestListRotatedOrdersByTimeAndAcceptsKubeletNames(t *testing.T) {
 	for _, n := range names {
 		writeFile(t, dir+"/"+n, "")
 	}
-	files, err := listRotated(path)
+	files, err := listRotated(openDirOf(t, path), "0.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, f := range files {
-		got = append(got, strings.TrimPrefix(f.path(), dir+"/"))
+		got = append(got, f.path())
 	}
 	want := "0.log.20240501-100001 0.log.20240501-100002.000000.gz 0.log.20240501-100003.000000"
 	if strings.Join(got, " ") != want {

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
+	"path/filepath"
+	"syscall"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -45,15 +48,15 @@ type RotatorConfig struct {
 	Interval time.Duration
 	// CallTimeout bounds each CRI call (10 s).
 	CallTimeout time.Duration
-	// Labels restricts rotation to running containers carrying all these
-	// labels, i.e. the agent's own.
+	// Labels restricts rotation to containers carrying all these labels,
+	// i.e. the agent's own.
 	Labels map[string]string
 	// Now is the clock for rotated file names; nil means time.Now.
 	Now func() time.Time
 }
 
-// Rotator is the agent's container log manager: it keeps each running
-// container's log within MaxSize × MaxFiles on disk.
+// Rotator is the agent's container log manager: it keeps each container's
+// log within MaxSize × MaxFiles on disk.
 type Rotator struct {
 	cfg RotatorConfig
 }
@@ -99,7 +102,15 @@ func (r *Rotator) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	for {
 		if err := r.RotateOnce(ctx); err != nil && ctx.Err() == nil {
-			r.cfg.Logger.Warn("container log rotation failed", "err", err)
+			// A runtime that is away was reported once already, by the
+			// agent's CRI client; the next pass after it is back rotates.
+			// A full disk (ENOSPC while compressing) is reported once by
+			// the agent's disk watch.
+			level := slog.LevelWarn
+			if status.Code(err) == codes.Unavailable || errors.Is(err, syscall.ENOSPC) {
+				level = slog.LevelDebug
+			}
+			r.cfg.Logger.Log(ctx, level, "container log rotation failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -109,25 +120,28 @@ func (r *Rotator) Run(ctx context.Context) error {
 	}
 }
 
-// RotateOnce makes one pass over the running containers; it returns the
-// joined errors of the containers it could not handle.
+// RotateOnce makes one pass over the agent's containers; it returns the
+// joined errors of the containers it could not handle. Exited containers
+// count too: the kubelet rotates only running ones, so a container that
+// wrote a huge log and exited kept it whole.
 func (r *Rotator) RotateOnce(ctx context.Context) error {
-	filter := &runtimeapi.ContainerFilter{
-		State:         &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING},
-		LabelSelector: r.cfg.Labels,
-	}
 	callCtx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
-	containers, err := r.cfg.Runtime.ListContainers(callCtx, filter)
+	containers, err := r.cfg.Runtime.ListContainers(callCtx, &runtimeapi.ContainerFilter{LabelSelector: r.cfg.Labels})
 	cancel()
 	if err != nil {
-		return fmt.Errorf("listing running containers for log rotation: %w", err)
+		return fmt.Errorf("listing containers for log rotation: %w", err)
 	}
 	var errs []error
 	for _, c := range containers {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err := r.rotateContainer(ctx, c.GetId()); err != nil {
+		state := c.GetState()
+		if state != runtimeapi.ContainerState_CONTAINER_RUNNING && state != runtimeapi.ContainerState_CONTAINER_EXITED {
+			continue
+		}
+		running := state == runtimeapi.ContainerState_CONTAINER_RUNNING
+		if err := r.rotateContainer(ctx, c.GetId(), running); err != nil {
 			errs = append(errs, fmt.Errorf("container %s (%s): %w", c.GetMetadata().GetName(), c.GetId(), err))
 		}
 	}
@@ -135,11 +149,16 @@ func (r *Rotator) RotateOnce(ctx context.Context) error {
 }
 
 // rotateContainer rotates one container's live file if it is too big,
-// then prunes and compresses its rotated files.
-func (r *Rotator) rotateContainer(ctx context.Context, id string) error {
+// then prunes and compresses its rotated files. Every file operation goes
+// through the directory's descriptor (see dirHandle): the container may have
+// planted links there.
+func (r *Rotator) rotateContainer(ctx context.Context, id string, running bool) error {
 	callCtx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
 	status, err := r.cfg.Runtime.ContainerStatus(callCtx, id, false)
 	cancel()
+	if isNotFound(err) {
+		return nil // removed since the list, with its logs
+	}
 	if err != nil {
 		return fmt.Errorf("getting log path: %w", err)
 	}
@@ -147,44 +166,79 @@ func (r *Rotator) rotateContainer(ctx context.Context, id string) error {
 	if path == "" {
 		return nil
 	}
-	removeStaleTemps(path, r.cfg.Logger)
-	info, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// Someone removed the live file; the runtime writes into the
-		// deleted inode until asked to reopen, filling the disk unseen.
-		if err := r.reopen(ctx, id); err != nil {
-			return fmt.Errorf("reopening missing log %s: %w", path, err)
-		}
-	case err != nil:
-		return fmt.Errorf("inspecting log: %w", err)
-	case info.Size() >= r.cfg.MaxSize:
-		if err := r.rotate(ctx, id, path); err != nil {
-			return err
-		}
+	dir, err := openLogDir(filepath.Dir(path))
+	if !running && errors.Is(err, fs.ErrNotExist) {
+		return nil // the pod's logs are gone with it
 	}
-	rotated, err := listRotated(path)
+	if err != nil {
+		return fmt.Errorf("opening log directory: %w", err)
+	}
+	defer dir.close()
+	live := filepath.Base(path)
+	removeStaleTemps(dir, live, r.cfg.Logger)
+	if err := r.rotateLive(ctx, dir, id, live, running); err != nil {
+		return err
+	}
+	rotated, err := listRotated(dir, live)
 	if err != nil {
 		return err
 	}
-	rotated = r.prune(rotated)
-	return r.compressAllButNewest(rotated)
+	rotated = r.prune(dir, rotated)
+	if running {
+		// The runtime may still be flushing into the newest.
+		rotated = rotated[:max(0, len(rotated)-1)]
+	}
+	return r.compress(dir, rotated)
 }
 
-// rotate renames the live file and has the runtime open a new one; if the
-// runtime refuses, the rename is undone so the runtime and the name agree.
-func (r *Rotator) rotate(ctx context.Context, id, path string) error {
-	renamed := rotatedPath(path, r.cfg.Now())
-	if err := os.Rename(path, renamed); err != nil {
+// rotateLive renames the live file once it reaches MaxSize. A running
+// container's runtime is then asked to open a new one; an exited one's
+// log just stays rotated.
+func (r *Rotator) rotateLive(ctx context.Context, dir *dirHandle, id, live string, running bool) error {
+	info, err := dir.stat(live)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && running:
+		// Someone removed the live file; the runtime writes into the
+		// deleted inode until asked to reopen, filling the disk unseen.
+		if err := r.reopen(ctx, id); err != nil {
+			return fmt.Errorf("reopening missing log %s: %w", dir.name(live), err)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("inspecting log: %w", err)
+	case !info.regular:
+		// Only the container can have put a link or special file there;
+		// renaming it would have it compressed, i.e. read, later.
+		if err := dir.remove(live); err != nil {
+			return fmt.Errorf("removing what was planted in place of the live log: %w", err)
+		}
+		r.cfg.Logger.Warn("removed a link or special file planted in place of a container log", "container", id, "path", dir.name(live))
+		if running {
+			return r.reopen(ctx, id)
+		}
+	case info.size >= r.cfg.MaxSize:
+		return r.rotate(ctx, dir, id, live, running)
+	}
+	return nil
+}
+
+// rotate renames the live file and has the runtime of a running container
+// open a new one; if the runtime refuses, the rename is undone so the
+// runtime and the name agree.
+func (r *Rotator) rotate(ctx context.Context, dir *dirHandle, id, live string, running bool) error {
+	renamed := rotatedPath(live, r.cfg.Now())
+	if err := dir.rename(live, renamed); err != nil {
 		return fmt.Errorf("rotating log: %w", err)
 	}
-	if err := r.reopen(ctx, id); err != nil {
-		if undoErr := os.Rename(renamed, path); undoErr != nil {
-			return fmt.Errorf("reopening rotated log %s: %w (and restoring it failed: %v)", path, err, undoErr)
+	if running {
+		if err := r.reopen(ctx, id); err != nil {
+			if undoErr := dir.rename(renamed, live); undoErr != nil {
+				return fmt.Errorf("reopening rotated log %s: %w (and restoring it failed: %v)", dir.name(live), err, undoErr)
+			}
+			return fmt.Errorf("reopening rotated log %s: %w", dir.name(live), err)
 		}
-		return fmt.Errorf("reopening rotated log %s: %w", path, err)
 	}
-	r.cfg.Logger.Info("rotated container log", "container", id, "path", path, "rotated", renamed)
+	r.cfg.Logger.Info("rotated container log", "container", id, "path", dir.name(live), "rotated", renamed, "running", running)
 	return nil
 }
 
@@ -196,32 +250,43 @@ func (r *Rotator) reopen(ctx context.Context, id string) error {
 
 // prune removes the oldest rotated files beyond MaxFiles-1 and returns
 // the ones kept.
-func (r *Rotator) prune(rotated []rotatedFile) []rotatedFile {
+func (r *Rotator) prune(dir *dirHandle, rotated []rotatedFile) []rotatedFile {
 	excess := len(rotated) - (r.cfg.MaxFiles - 1)
 	if excess <= 0 {
 		return rotated
 	}
 	for _, file := range rotated[:excess] {
 		for _, name := range []string{file.stem, file.stem + compressedSuffix} {
-			if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				r.cfg.Logger.Warn("removing old container log", "file", name, "err", err)
+			if err := dir.remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				r.cfg.Logger.Warn("removing old container log", "file", dir.name(name), "err", err)
 			}
 		}
 	}
 	return rotated[excess:]
 }
 
-// compressAllButNewest gzips rotated files except the newest, which the
-// runtime may still be flushing into.
-func (r *Rotator) compressAllButNewest(rotated []rotatedFile) error {
+// compress gzips the given rotated files. A file that is not a regular
+// file is left alone with a warning, so one planted entry does not stop
+// the rotation of the others.
+func (r *Rotator) compress(dir *dirHandle, rotated []rotatedFile) error {
 	var errs []error
-	for i, file := range rotated {
-		if file.compressed || i == len(rotated)-1 {
+	for _, file := range rotated {
+		if file.compressed {
 			continue
 		}
-		if err := compressFile(file.stem); err != nil {
+		err := compressFile(dir, file.stem)
+		switch {
+		case errors.Is(err, errNotRegular):
+			r.cfg.Logger.Warn("not compressing a link or special file named like a rotated log", "file", dir.name(file.stem))
+		case err != nil:
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// isNotFound reports the runtime's answer for a container it no longer
+// has: removed between the list and the status call, which is no failure.
+func isNotFound(err error) bool {
+	return err != nil && status.Code(err) == codes.NotFound
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func newTestRotator(t *testing.T, rt *fakeRuntime, cfg RotatorConfig) *Rotator {
@@ -110,7 +108,7 @@ func TestRotatorReopensDeletedLiveFile(t *testing.T) {
 	}
 }
 
-func TestRotatorAsksOnlyForItsRunningContainers(t *testing.T) {
+func TestRotatorAsksOnlyForItsOwnContainers(t *testing.T) {
 	_, path := logDir(t)
 	rt, _ := newFakeRuntime(path)
 	labels := map[string]string{"io.minikubelet.managed": "true"}
@@ -118,8 +116,9 @@ func TestRotatorAsksOnlyForItsRunningContainers(t *testing.T) {
 	if err := r.RotateOnce(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	// No state filter: exited containers' logs are limited too.
 	f := rt.lastFilter
-	if f.GetState().GetState() != runtimeapi.ContainerState_CONTAINER_RUNNING || f.GetLabelSelector()["io.minikubelet.managed"] != "true" {
+	if f.GetState() != nil || f.GetLabelSelector()["io.minikubelet.managed"] != "true" {
 		t.Errorf("filter = %v", f)
 	}
 }
@@ -160,5 +159,39 @@ func TestRotatorRunStopsWithContext(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop after cancel")
+	}
+}
+
+// An exited container's log counts against MaxSize too: nothing writes it
+// any more, so the live file is rotated without a reopen and every rotated
+// file is compressed.
+func TestRotatorLimitsExitedContainersLogs(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	writeFile(t, rotatedPath(path, at(1)), fullLines("r", 0, 10))
+	rt.write(fullLines("l", 10, 40))
+	rt.stop()
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100, MaxFiles: 3})
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0.log.20240501-100001.000000.gz", "0.log.20240501-100140.000000.gz"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) || rt.reopens.Load() != 0 {
+		t.Errorf("files = %v (reopens %d), want %v", got, rt.reopens.Load(), want)
+	}
+	if got, _ := readAll(t, path, Options{}); got != numbered("r", 0, 10)+numbered("l", 10, 40) {
+		t.Errorf("log after rotation = %q", got)
+	}
+}
+
+// A container removed between the list and its status call went with its
+// logs: nothing to rotate, and nothing to warn about.
+func TestRotatorSkipsAContainerRemovedSinceTheList(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.removed.Store(true)
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100})
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatalf("RotateOnce: %v, want nil for a container the runtime no longer has", err)
 	}
 }

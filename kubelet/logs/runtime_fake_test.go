@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -22,7 +24,14 @@ type fakeRuntime struct {
 	reopens atomic.Int32
 
 	failReopen atomic.Bool
+	// removed makes ContainerStatus answer NotFound, as for a container
+	// removed after the list that named it.
+	removed    atomic.Bool
 	lastFilter *runtimeapi.ContainerFilter
+	// onReopen, if set, runs when the rotator asks for a reopen: after it
+	// removed stale temporary files and before it compresses, the moment a
+	// container racing it would plant a link.
+	onReopen func()
 }
 
 func newFakeRuntime(path string) (*fakeRuntime, error) {
@@ -56,15 +65,22 @@ func (r *fakeRuntime) ListContainers(_ context.Context, filter *runtimeapi.Conta
 	r.mu.Lock()
 	r.lastFilter = filter
 	r.mu.Unlock()
-	if !r.running.Load() {
+	state := runtimeapi.ContainerState_CONTAINER_EXITED
+	if r.running.Load() {
+		state = runtimeapi.ContainerState_CONTAINER_RUNNING
+	}
+	if filter.GetState() != nil && filter.GetState().GetState() != state {
 		return nil, nil
 	}
-	return []*runtimeapi.Container{{Id: r.id, Metadata: &runtimeapi.ContainerMetadata{Name: "app"}}}, nil
+	return []*runtimeapi.Container{{Id: r.id, State: state, Metadata: &runtimeapi.ContainerMetadata{Name: "app"}}}, nil
 }
 
 func (r *fakeRuntime) ContainerStatus(_ context.Context, id string, _ bool) (*runtimeapi.ContainerStatusResponse, error) {
 	if id != r.id {
 		return nil, errors.New("no such container")
+	}
+	if r.removed.Load() {
+		return nil, status.Errorf(codes.NotFound, "an error occurred when try to find container %q: not found", id)
 	}
 	return &runtimeapi.ContainerStatusResponse{Status: &runtimeapi.ContainerStatus{Id: id, LogPath: r.path}}, nil
 }
@@ -72,6 +88,12 @@ func (r *fakeRuntime) ContainerStatus(_ context.Context, id string, _ bool) (*ru
 func (r *fakeRuntime) ReopenContainerLog(_ context.Context, id string) error {
 	if r.failReopen.Load() {
 		return errors.New("reopen refused")
+	}
+	if !r.running.Load() {
+		return errors.New("container is not running")
+	}
+	if r.onReopen != nil {
+		r.onReopen()
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

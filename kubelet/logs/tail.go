@@ -3,205 +3,176 @@ package logs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 )
 
-// fileTail is what a tail read keeps of one file.
-type fileTail struct {
-	// lines are the file's last kept lines, oldest first; the first line
-	// of each stream is headless.
-	lines []logLine
-	// trailing holds, per stream, an unfinished line at the end of a
-	// rotated file: it is the start of a headless line in a newer file.
-	trailing    [streamCount]logLine
-	hasTrailing [streamCount]bool
-	// completed records which streams have a whole line in the file.
-	completed [streamCount]bool
+// tailPart is one file of a read and the range of it to read.
+type tailPart struct {
+	file rotatedFile // the rotated file, unless live
+	live bool
+	from int64
+	// to ends the range; -1 reads to the end. A tail read fixes it at the
+	// size the file had when located, so both passes see the same bytes.
+	to int64
 }
 
-// readTail writes the last TailLines kept lines. It reads files newest
-// first, keeping at most TailLines lines of each, and opens an older file
-// only while lines are missing or a kept line may begin in it.
+// readTail writes the last TailLines kept lines holding a few blocks of
+// memory whatever the log's size: it walks the files backwards to where
+// those lines begin (tailLocator), counts the lines from there on, and
+// writes them skipping the surplus. A follow then goes on from the end.
 func (r *logRead) readTail(ctx context.Context, rotated []rotatedFile, live *os.File) error {
 	n := r.req.Options.TailLines
-	following := r.req.Options.Follow
-	var liveReader io.Reader = strings.NewReader("")
-	if live != nil {
-		liveReader = live
+	if n == 0 && !r.req.Options.Follow {
+		return r.out.flush()
 	}
-	r.scanner = newLogScanner(liveReader)
-	window, err := r.collectTail(r.scanner, n, !following, !following)
+	parts, err := r.locateTail(rotated, live)
 	if err != nil {
 		return err
 	}
-	var liveAsm *assembler
-	if following {
-		liveAsm = &r.scanner.asm
+	total, err := r.countLines(ctx, parts, live)
+	if err != nil {
+		return err
 	}
-	for i := len(rotated) - 1; i >= 0 && window.needsOlder(n, liveAsm); i-- {
-		older, err := r.tailRotated(rotated[i], max(0, n-int64(len(window.lines))))
+	r.skip = max(0, total-n)
+	return r.readParts(ctx, parts, live, !r.req.Options.Follow)
+}
+
+// locateTail returns the parts of the files a tail read covers, oldest
+// first.
+func (r *logRead) locateTail(rotated []rotatedFile, live *os.File) ([]tailPart, error) {
+	loc := newTailLocator(r)
+	var parts []tailPart // newest first until reversed
+	if live != nil {
+		info, err := live.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("inspecting log %s: %w", live.Name(), err)
+		}
+		parts = append(parts, tailPart{live: true, to: info.Size()})
+		if err := loc.scanPlain(live, info.Size(), !r.req.Options.Follow); err != nil {
+			return nil, fmt.Errorf("reading log %s backwards: %w", live.Name(), err)
+		}
+	}
+	for i := len(rotated) - 1; i >= 0 && !loc.done(); i-- {
+		loc.part = len(parts)
+		part, err := r.locateInRotated(loc, rotated[i])
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
+			continue // pruned meanwhile, or planted: readRotated says so
+		}
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, part)
+	}
+	if loc.found {
+		parts = parts[:loc.start.part+1]
+		parts[loc.start.part].from = loc.start.offset
+	}
+	slices.Reverse(parts)
+	return parts, nil
+}
+
+// locateInRotated walks one rotated file backwards: a plain one block by
+// block, a compressed one whole.
+func (r *logRead) locateInRotated(loc *tailLocator, file rotatedFile) (tailPart, error) {
+	rc, err := openRotated(r.dir, file)
+	if err != nil {
+		return tailPart{}, err
+	}
+	defer rc.Close()
+	part := tailPart{file: file, to: -1}
+	if plain, ok := rc.(*os.File); ok {
+		info, err := plain.Stat()
+		if err != nil {
+			return part, fmt.Errorf("inspecting log %s: %w", plain.Name(), err)
+		}
+		part.to = info.Size()
+		err = loc.scanPlain(plain, part.to, true)
+		return part, wrapRead(plain.Name(), err)
+	}
+	return part, wrapRead(r.dir.name(file.path()), loc.scanCompressed(rc))
+}
+
+func wrapRead(name string, err error) error {
+	if err != nil {
+		return fmt.Errorf("reading log %s backwards: %w", name, err)
+	}
+	return nil
+}
+
+// countLines counts the lines a read of parts writes, without writing.
+func (r *logRead) countLines(ctx context.Context, parts []tailPart, live *os.File) (int64, error) {
+	counter := &logRead{req: r.req, since: r.since, dir: r.dir, out: newSink(io.Discard, Options{}, ""), countOnly: true}
+	if err := counter.readParts(ctx, parts, live, true); err != nil {
+		return 0, err
+	}
+	if !r.req.Options.Follow {
+		if err := counter.finish(ctx); err != nil {
+			return 0, err
+		}
+	}
+	return counter.emitted, nil
+}
+
+// readParts writes every kept line of parts in order; one scanner spans
+// them so lines split by a rotation are joined. bounded reads the live
+// file only within its part; otherwise a follow reads on from the file's
+// own offset.
+func (r *logRead) readParts(ctx context.Context, parts []tailPart, live *os.File, bounded bool) error {
+	r.scanner = newLogScanner(nil)
+	for _, part := range parts {
+		if !part.live {
+			if err := r.readRotated(ctx, part); err != nil {
+				return err
+			}
+			continue
+		}
+		reader, err := liveRange(live, part, bounded)
 		if err != nil {
 			return err
 		}
-		window.mergeOlder(older, n, liveAsm)
-	}
-	for _, line := range window.lines {
-		if err := r.out.write(line); err != nil {
+		r.scanner.lines.reset(reader)
+		if err := r.pump(ctx); err != nil {
 			return err
 		}
 	}
 	return r.out.flush()
 }
 
-// tailRotated collects the tail of one complete rotated file.
-func (r *logRead) tailRotated(file rotatedFile, n int64) (fileTail, error) {
-	rc, err := openRotated(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		r.req.Logger.Warn("rotated log removed before it was read", "file", file.stem)
-		return fileTail{}, nil
+func liveRange(live *os.File, part tailPart, bounded bool) (io.Reader, error) {
+	if bounded && part.to >= 0 {
+		return io.NewSectionReader(live, part.from, part.to-part.from), nil
+	}
+	if _, err := live.Seek(part.from, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("reading log %s: %w", live.Name(), err)
+	}
+	return live, nil
+}
+
+// openRange opens a rotated file's part positioned at its start.
+func (r *logRead) openRange(part tailPart) (io.ReadCloser, error) {
+	rc, err := openRotated(r.dir, part.file)
+	if err != nil {
+		return nil, err
+	}
+	if seeker, ok := rc.(io.Seeker); ok {
+		_, err = seeker.Seek(part.from, io.SeekStart)
+	} else {
+		// Compressed since it was located: skip the same bytes.
+		_, err = io.CopyN(io.Discard, rc, part.from)
 	}
 	if err != nil {
-		return fileTail{}, err
+		rc.Close()
+		return nil, fmt.Errorf("reading log %s: %w", r.dir.name(part.file.path()), err)
 	}
-	defer rc.Close()
-	scanner := newLogScanner(rc)
-	tail, err := r.collectTail(scanner, n, true, false)
-	r.malformed += scanner.malformed
-	if err != nil {
-		return fileTail{}, err
+	if part.to < 0 {
+		return rc, nil
 	}
-	for s := range streamCount {
-		if scanner.asm.hasPending[s] {
-			tail.trailing[s], tail.hasTrailing[s] = scanner.asm.takePending(s), true
-		}
-	}
-	return tail, nil
-}
-
-// collectTail scans to the end of the scanner's data keeping the last n
-// kept lines. A complete file's unterminated last record is parsed too.
-// With flushPending (a snapshot read of the live file) unfinished lines
-// count as lines, as no more of them will be read.
-func (r *logRead) collectTail(scanner *logScanner, n int64, complete, flushPending bool) (fileTail, error) {
-	ring := lineRing{limit: n}
-	push := func(line logLine) {
-		if r.keep(line) {
-			ring.push(line)
-		}
-	}
-	for {
-		line, err := scanner.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fileTail{}, err
-		}
-		push(line)
-	}
-	var tail fileTail
-	if complete {
-		if line, ok := scanner.endOfFile(); ok {
-			push(line)
-		}
-	}
-	if flushPending {
-		for _, line := range scanner.asm.flush() {
-			push(line)
-		}
-	}
-	tail.completed = scanner.asm.completed
-	tail.lines = ring.ordered()
-	return tail, nil
-}
-
-// needsOlder reports whether the window may still change by reading an
-// older file: lines are missing, a kept line may start there, or the live
-// file's unfinished line may.
-func (w *fileTail) needsOlder(n int64, liveAsm *assembler) bool {
-	if int64(len(w.lines)) < n || slices.ContainsFunc(w.lines, func(l logLine) bool { return l.headless }) {
-		return true
-	}
-	if liveAsm != nil {
-		for s := range streamCount {
-			if !w.completed[s] && liveAsm.hasPending[s] {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// mergeOlder puts the older file's lines before the window's, gives each
-// headless line the unfinished line the older file ended with, and keeps
-// the last n lines.
-func (w *fileTail) mergeOlder(older fileTail, n int64, liveAsm *assembler) {
-	for s := range streamCount {
-		if !older.hasTrailing[s] {
-			continue
-		}
-		start := older.trailing[s]
-		if !w.completed[s] {
-			if liveAsm != nil {
-				liveAsm.prependPending(s, start)
-			}
-			continue
-		}
-		if i := slices.IndexFunc(w.lines, func(l logLine) bool { return l.stream == s }); i >= 0 && w.lines[i].headless {
-			w.lines[i].message = append(start.message, w.lines[i].message...)
-		}
-	}
-	for i := range w.lines {
-		if older.completed[w.lines[i].stream] {
-			w.lines[i].headless = false
-		}
-	}
-	for s := range streamCount {
-		w.completed[s] = w.completed[s] || older.completed[s]
-	}
-	w.lines = append(older.lines, w.lines...)
-	if excess := int64(len(w.lines)) - n; excess > 0 {
-		w.lines = w.lines[excess:]
-	}
-}
-
-// prependPending puts the start of a line, found in an older file, before
-// the stream's unfinished line.
-func (a *assembler) prependPending(s streamID, start logLine) {
-	if !a.hasPending[s] {
-		a.pendingAt[s] = start.timestamp
-	}
-	a.pending[s] = append(slices.Clone(start.message), a.pending[s]...)
-	a.hasPending[s] = true
-}
-
-// lineRing keeps the last limit lines pushed, reusing message buffers.
-type lineRing struct {
-	limit int64
-	lines []logLine
-	next  int // slot to overwrite once full
-}
-
-func (r *lineRing) push(line logLine) {
-	if r.limit <= 0 {
-		return
-	}
-	if int64(len(r.lines)) < r.limit {
-		r.lines = append(r.lines, line.clone())
-		return
-	}
-	slot := &r.lines[r.next]
-	buf := append(slot.message[:0], line.message...)
-	*slot = line
-	slot.message = buf
-	r.next = (r.next + 1) % len(r.lines)
-}
-
-// ordered returns the kept lines oldest first.
-func (r *lineRing) ordered() []logLine {
-	return slices.Concat(r.lines[r.next:], r.lines[:r.next])
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(rc, part.to-part.from), rc}, nil
 }
