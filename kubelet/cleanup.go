@@ -3,6 +3,8 @@ package kubelet
 import (
 	"errors"
 	"fmt"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
+	"github.com/minikubelet/minikubelet/kubelet/volume"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,9 +14,20 @@ import (
 )
 
 // removePodResources deletes what the runtime leaves behind a removed pod:
-// its directory (emptyDir volumes, /etc/hosts), its log directory and its
-// pod-level cgroup. It is idempotent.
+// its subPath bind mounts, its directory (emptyDir volumes, /etc/hosts),
+// its log directory and its pod-level cgroup. It is idempotent.
 func (k *Kubelet) removePodResources(uid types.UID) error {
+	// The bind mounts go first, and a failure stops everything: removing
+	// the pod directory with a mount still in it would delete what the
+	// mount shows, which for a hostPath is the host's files.
+	if err := removeSubPathMounts(k.podDir(uid)); err != nil {
+		return fmt.Errorf("removing subPath mounts: %w", err)
+	}
+	for _, t := range volume.Supported() {
+		if err := t.TearDown(k.podDir(uid)); err != nil {
+			return fmt.Errorf("tearing down %s volumes: %w", t.Name(), err)
+		}
+	}
 	var errs []error
 	logDirs, _ := filepath.Glob(filepath.Join(k.cfg.PodLogDir, "*_"+string(uid)))
 	for _, dir := range logDirs {
@@ -22,8 +35,8 @@ func (k *Kubelet) removePodResources(uid types.UID) error {
 			errs = append(errs, fmt.Errorf("removing pod log directory: %w", err))
 		}
 	}
-	if parent := k.podCgroupParent(uid); parent != "" {
-		if err := removeCgroup(k.cfg.CgroupRoot, parent); err != nil {
+	if parent := translate.PodCgroupParent(k.node(), uid); parent != "" {
+		if err := k.removePodCgroup(uid, parent); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -72,6 +85,18 @@ func (k *Kubelet) collectOrphanedPodDirs() bool {
 // hierarchy mounted under root (cgroup v1 has one per controller; v2 one).
 // The runtime removes containers' cgroups but not the parent we named.
 func removeCgroup(root, path string) error {
+	var errs []error
+	for _, dir := range cgroupCandidates(root, path) {
+		if err := removeCgroupDir(dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// cgroupCandidates lists where path may be: under root itself (v2) and
+// under each hierarchy mounted there (v1).
+func cgroupCandidates(root, path string) []string {
 	candidates := []string{filepath.Join(root, path)}
 	hierarchies, _ := os.ReadDir(root)
 	for _, h := range hierarchies {
@@ -79,13 +104,7 @@ func removeCgroup(root, path string) error {
 			candidates = append(candidates, filepath.Join(root, h.Name(), path))
 		}
 	}
-	var errs []error
-	for _, dir := range candidates {
-		if err := removeCgroupDir(dir); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return candidates
 }
 
 func removeCgroupDir(dir string) error {

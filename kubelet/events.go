@@ -10,6 +10,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/cri"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // EventSource is a runtime's container event stream (CRI
@@ -31,7 +32,7 @@ const (
 // relist does the job alone.
 func (k *Kubelet) watchEvents(ctx context.Context, source EventSource) {
 	delay := eventsRetryInitial
-	for ctx.Err() == nil {
+	for waitRuntime(ctx, k.cfg.WaitRuntime) == nil {
 		events := make(chan *runtimeapi.ContainerEventResponse, 64)
 		connected := make(chan struct{})
 		done := make(chan error, 1)
@@ -46,6 +47,16 @@ func (k *Kubelet) watchEvents(ctx context.Context, source EventSource) {
 		case errors.Is(err, cri.ErrEventsUnsupported):
 			k.log.Info("runtime has no container event stream; relisting only", "period", k.cfg.RelistPeriod)
 			return
+		case cri.IsUnavailable(err):
+			// The runtime went away (said once by the CRI client); the
+			// loop waits for it, then reconnects without a long back-off.
+			k.log.Debug("container event stream ended with the runtime", "err", err)
+			delay = eventsRetryInitial
+		case errors.Is(err, cri.ErrEventStreamClosed):
+			// A runtime that stops (CRI-O on SIGTERM) closes its streams
+			// before its socket goes: part of the outage the CRI client
+			// reports, not a failure of its own.
+			k.log.Info("container event stream closed by the runtime; relisting until it is back", "retryIn", delay)
 		case err != nil:
 			k.log.Warn("container event stream ended; relisting until it is back", "err", err, "retryIn", delay)
 		}
@@ -71,7 +82,7 @@ func (k *Kubelet) consumeEvents(ctx context.Context, events <-chan *runtimeapi.C
 			settled = time.After(streamSettled)
 			connected = nil
 		case <-settled:
-			k.log.Info("using the runtime's container events")
+			k.announceEvents()
 			settled = nil
 		case err := <-done:
 			return err
@@ -83,13 +94,23 @@ func (k *Kubelet) consumeEvents(ctx context.Context, events <-chan *runtimeapi.C
 
 func (k *Kubelet) handleEvent(ev *runtimeapi.ContainerEventResponse) {
 	labels := ev.GetPodSandboxStatus().GetLabels()
-	if labels[ManagedByLabel] != ManagedByValue || labels[NodeLabel] != k.cfg.NodeName {
+	if labels[translate.ManagedByLabel] != translate.ManagedByValue || labels[translate.NodeLabel] != k.cfg.NodeName {
 		return
 	}
 	if created := ev.GetCreatedAt(); created > 0 {
 		k.cfg.Metrics.ObserveEventLatency(time.Since(time.Unix(0, created)))
 	}
-	uid := types.UID(labels[PodUIDLabel])
-	k.log.Debug("container event", slog.String("type", ev.GetContainerEventType().String()), "pod", labels[PodNameLabel], "container", shortID(ev.GetContainerId()))
+	uid := types.UID(labels[translate.PodUIDLabel])
+	k.log.Debug("container event", slog.String("type", ev.GetContainerEventType().String()), "pod", labels[translate.PodNameLabel], "container", shortID(ev.GetContainerId()))
 	k.handleRuntimeChanges([]types.UID{uid}, nil)
+}
+
+// announceEvents says the first time that the event stream works; later
+// reconnections (after a runtime restart) are worth a debug line only.
+func (k *Kubelet) announceEvents() {
+	if k.eventsAnnounced.Swap(true) {
+		k.log.Debug("using the runtime's container events again")
+		return
+	}
+	k.log.Info("using the runtime's container events")
 }

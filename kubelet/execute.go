@@ -10,6 +10,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // execResult says what carrying out a plan did.
@@ -96,6 +98,11 @@ func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observe
 			res.fail(err, retryAfterError)
 			return sandboxRef{}, false
 		}
+		if err := k.ensureEtcHosts(pod, current.IPs); err != nil {
+			res.fail(err, k.sandboxFailed(pod, err))
+			return sandboxRef{}, false
+		}
+		k.sandboxMade(pod)
 		return sandboxRef{ID: current.ID, Config: config, IPs: current.IPs}, true
 	}
 	if !pod.Spec.HostNetwork && k.cfg.NetworkReady != nil {
@@ -105,16 +112,18 @@ func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observe
 			return sandboxRef{}, false
 		}
 	}
-	sb, err := k.runSandbox(ctx, pod, plan.SandboxAttempt)
-	if err != nil {
-		k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: EventFailed, Message: err.Error()})
-		k.log.Warn("creating pod sandbox failed", "pod", podRef(pod, pod.UID), "err", err)
-		res.fail(err, k.startRetry.Next("sandbox/"+string(pod.UID)))
+	if left := k.sandboxHeld(pod); left > 0 {
+		res.fail(fmt.Errorf("pod sandbox: %w", errHeld), left)
 		return sandboxRef{}, false
 	}
-	k.startRetry.Reset("sandbox/" + string(pod.UID))
+	sb, err := k.runSandbox(ctx, pod, plan.SandboxAttempt)
+	if err != nil {
+		res.fail(err, k.sandboxFailed(pod, err))
+		return sandboxRef{}, false
+	}
+	k.sandboxMade(pod)
 	res.changed = true
-	if !pod.Spec.HostNetwork && (pod.Spec.DNSPolicy == v1.DNSClusterFirst || pod.Spec.DNSPolicy == "") {
+	if translate.ExpectsClusterDNS(pod) {
 		k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: "MissingClusterDNS",
 			Message: `pod: "` + pod.Name + `". minikubelet has no cluster DNS; the "ClusterFirst" policy falls back to the node's resolver ("Default").`})
 	}
@@ -129,15 +138,9 @@ func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observe
 func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod, obs *observedPod, kills []containerKill, res *execResult) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	override, overridden := k.deletionGrace(uid)
+	deletion := k.deletionGrace(uid)
 	for _, kill := range kills {
-		grace := graceFor(pod, obs, kill.ID)
-		if overridden {
-			grace = max(override, minGracePeriodSeconds)
-		}
-		if kill.GracePeriod != nil {
-			grace = max(*kill.GracePeriod, minGracePeriodSeconds)
-		}
+		grace := translate.KillGrace(graceFor(pod, obs, kill.ID), deletion, kill.GracePeriod)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -159,14 +162,14 @@ func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod
 
 func graceFor(pod *v1.Pod, obs *observedPod, containerID string) int64 {
 	if pod != nil {
-		return gracePeriodSeconds(pod)
+		return translate.PodGracePeriodSeconds(pod)
 	}
 	for _, c := range obs.Containers {
 		if c.ID == containerID {
 			return c.GracePeriod
 		}
 	}
-	return minGracePeriodSeconds
+	return translate.MinGracePeriodSeconds
 }
 
 // startContainers starts app containers concurrently: they do not depend

@@ -10,6 +10,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // fakeRuntime is an in-memory CRI runtime for unit tests of the sync loop.
@@ -27,11 +29,19 @@ type fakeRuntime struct {
 	stopTimeouts []int64
 	// removeSandboxErr makes RemovePodSandbox of these sandboxes fail.
 	removeSandboxErr map[string]error
+	// mounts are the mounts of the last container created with each name.
+	mounts map[string][]*runtimeapi.Mount
+	// runSandboxErrs fail the next RunPodSandbox calls, one each;
+	// failSandboxes fails every one. A failed call leaves a not-ready
+	// sandbox behind, as containerd's half-made ones are listed.
+	runSandboxErrs []error
+	failSandboxes  error
 }
 
 func newFakeRuntime() *fakeRuntime {
 	return &fakeRuntime{sandboxes: map[string]*runtimeapi.PodSandbox{}, containers: map[string]*runtimeapi.ContainerStatus{},
-		owners: map[string]string{}, images: map[string]bool{}, calls: map[string]int{}}
+		owners: map[string]string{}, images: map[string]bool{}, calls: map[string]int{},
+		mounts: map[string][]*runtimeapi.Mount{}}
 }
 
 func (f *fakeRuntime) id(prefix string) string { f.next++; return fmt.Sprintf("%s%d", prefix, f.next) }
@@ -51,7 +61,16 @@ func (f *fakeRuntime) RunPodSandbox(_ context.Context, c *runtimeapi.PodSandboxC
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["RunPodSandbox"]++
+	err := f.failSandboxes
+	if len(f.runSandboxErrs) > 0 {
+		err, f.runSandboxErrs = f.runSandboxErrs[0], f.runSandboxErrs[1:]
+	}
 	id := f.id("sb")
+	if err != nil {
+		f.sandboxes[id] = &runtimeapi.PodSandbox{Id: id, Metadata: c.Metadata, State: runtimeapi.PodSandboxState_SANDBOX_NOTREADY,
+			CreatedAt: time.Now().UnixNano(), Labels: c.Labels, Annotations: c.Annotations}
+		return "", err
+	}
 	f.sandboxes[id] = &runtimeapi.PodSandbox{Id: id, Metadata: c.Metadata, State: runtimeapi.PodSandboxState_SANDBOX_READY,
 		CreatedAt: time.Now().UnixNano(), Labels: c.Labels, Annotations: c.Annotations}
 	return id, nil
@@ -121,7 +140,16 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, sandboxID string, c *ru
 	f.containers[id] = &runtimeapi.ContainerStatus{Id: id, Metadata: c.Metadata, State: runtimeapi.ContainerState_CONTAINER_CREATED,
 		CreatedAt: time.Now().UnixNano(), Image: c.Image, Labels: c.Labels, Annotations: c.Annotations, LogPath: c.LogPath}
 	f.owners[id] = sandboxID
+	f.mounts[c.GetMetadata().GetName()] = c.Mounts
 	return id, nil
+}
+
+// mountsOf returns the mounts the last container named name was created with.
+func (f *fakeRuntime) mountsOf(name string) ([]*runtimeapi.Mount, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, ok := f.mounts[name]
+	return m, ok
 }
 
 func (f *fakeRuntime) StartContainer(_ context.Context, id string) error {
@@ -147,7 +175,7 @@ func (f *fakeRuntime) exit(name string, code int32) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for id, c := range f.containers {
-		if c.Labels[ContainerNameLabel] == name && c.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+		if c.Labels[translate.ContainerNameLabel] == name && c.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
 			f.exitLocked(id, code)
 		}
 	}

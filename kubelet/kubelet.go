@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -21,6 +23,9 @@ import (
 type Config struct {
 	Runtime Runtime
 	Images  ImageService
+	// Events is the runtime's container event stream, nil for a runtime
+	// without one; the relist alone then notices changes.
+	Events EventSource
 	// RuntimeName prefixes container IDs in status ("containerd://…").
 	RuntimeName    string
 	RuntimeHandler string
@@ -41,28 +46,18 @@ type Config struct {
 	// NetworkReady, when set, must return nil before a pod that is not on
 	// the host network gets a sandbox; its error is shown as NetworkNotReady.
 	NetworkReady func(ctx context.Context) error
-	Metrics      Metrics
+	// WaitRuntime, when set, blocks while the runtime is known to be down
+	// (cri.Client.WaitAvailable), so the loops wait instead of failing.
+	WaitRuntime func(ctx context.Context) error
+	Metrics     Metrics
 	// Exec runs exec probes and hooks (the CRI client); Registerer gets
 	// prober_probe_total.
 	Exec       prober.Runtime
 	Registerer prometheus.Registerer
-	Logger     *slog.Logger
-	Now        func() time.Time
-}
-
-// DesiredPod is one pod the manifests ask for.
-type DesiredPod struct {
-	Pod  *v1.Pod
-	File string
-	// Stale marks the last good pod of a file that is invalid right now.
-	Stale bool
-}
-
-// ManifestError is a manifest file the source could not use.
-type ManifestError struct {
-	File     string
-	Messages []string
-	Pods     []types.NamespacedName
+	// Sources supply the desired pods; Run runs them.
+	Sources []PodSource
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Kubelet keeps the runtime's pods equal to the desired pods.
@@ -79,12 +74,23 @@ type Kubelet struct {
 
 	mu             sync.Mutex
 	pods           map[types.UID]*podRecord
+	sources        sourceSets
 	manifestErrors []ManifestError
-	desiredSeen    bool
-	version        uint64
-	changed        chan struct{}
+	// desiredSeen is set once every source has delivered its pods.
+	desiredSeen bool
+	version     uint64
+	changed     chan struct{}
 	// Touched only by the relister's goroutine.
 	relists, nextOrphanScan int
+	// cgroupHousekeeping asks runCgroupHousekeeping for a pass.
+	cgroupHousekeeping chan struct{}
+	// eventsAnnounced is set once the event stream was first reported.
+	eventsAnnounced atomic.Bool
+	// started is when New made this Kubelet: containers created before it
+	// belong to an earlier life of the agent.
+	started time.Time
+	// nodeConditions show on every pod (node_conditions.go).
+	nodeConditions []v1.PodCondition
 }
 
 // orphanScanEvery is how many relists pass between scans for pod files
@@ -137,7 +143,11 @@ func New(cfg Config) (*Kubelet, error) {
 		pullBackoff:  newBackoff(10*time.Second, 5*time.Minute, cfg.Now),
 		startRetry:   newBackoff(time.Second, 30*time.Second, cfg.Now),
 		pods:         map[types.UID]*podRecord{},
+		sources:      newSourceSets(sourceNames(cfg.Sources)),
 		changed:      make(chan struct{}),
+
+		cgroupHousekeeping: make(chan struct{}, 1),
+		started:            cfg.Now(),
 	}
 	k.workers = newPodWorkers(k.syncPod, cfg.Logger)
 	probes, err := k.newProbes()
@@ -146,21 +156,35 @@ func New(cfg Config) (*Kubelet, error) {
 	}
 	k.probes = probes
 	k.relister = newRelister(cfg.Runtime, cfg.NodeName, cfg.RelistPeriod, cfg.Metrics, cfg.Logger)
+	k.relister.waitRuntime = cfg.WaitRuntime
 	return k, nil
 }
 
-// Run relists the runtime, adopts what this agent created before, and
-// keeps syncing pods until ctx ends. Pods keep running after it returns.
+// Run runs the pod sources, relists the runtime, adopts what this agent
+// created before, and keeps syncing pods until ctx ends or a source fails.
+// Pods keep running after it returns.
 func (k *Kubelet) Run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
 	k.workers.start(ctx)
 	defer k.probes.Stop()
 	defer k.workers.wait()
-	if events, ok := k.cfg.Runtime.(EventSource); ok {
-		done := make(chan struct{})
-		defer func() { <-done }()
-		go func() { defer close(done); k.watchEvents(ctx, events) }()
+	for _, source := range k.cfg.Sources {
+		g.Go(func() error { return source.Run(ctx, k.SetSourcePods) })
 	}
-	return k.relister.run(ctx, k.handleRuntimeChanges)
+	if k.cfg.Events != nil {
+		g.Go(func() error { k.watchEvents(ctx, k.cfg.Events); return nil })
+	}
+	g.Go(func() error { return k.relister.run(ctx, k.handleRuntimeChanges) })
+	g.Go(func() error { k.runCgroupHousekeeping(ctx); return nil })
+	return g.Wait()
+}
+
+func sourceNames(sources []PodSource) []string {
+	names := make([]string, 0, len(sources))
+	for _, s := range sources {
+		names = append(names, s.Name())
+	}
+	return names
 }
 
 // CountPods reports the ready sandboxes and the containers by state that
@@ -173,12 +197,14 @@ func (k *Kubelet) CountPods() (running int, containersByState map[string]int) {
 	return counts.ReadySandboxes, counts.Containers
 }
 
-// SetDesired replaces the desired pods and the manifest errors. Pods that
-// appeared, vanished or changed get synced; their workers pick up the
-// newest spec, so updates to a busy pod collapse into the latest.
-func (k *Kubelet) SetDesired(pods []DesiredPod, errs []ManifestError) {
+// SetSourcePods replaces one source's desired pods and manifest errors.
+// Pods that appeared, vanished or changed get synced; their workers pick
+// up the newest spec, so updates to a busy pod collapse into the latest.
+func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 	now := k.cfg.Now()
 	k.mu.Lock()
+	k.sources.set(update)
+	pods, errs := k.sources.merged()
 	wanted := make(map[types.UID]DesiredPod, len(pods))
 	for _, p := range pods {
 		wanted[p.Pod.UID] = p
@@ -202,14 +228,14 @@ func (k *Kubelet) SetDesired(pods []DesiredPod, errs []ManifestError) {
 		if rec.lastPod != p.Pod || rec.stale != p.Stale {
 			k.bump(rec)
 		}
-		rec.desired, rec.lastPod, rec.file, rec.stale = p.Pod, p.Pod, p.File, p.Stale
+		rec.desired, rec.lastPod, rec.source, rec.file, rec.stale = p.Pod, p.Pod, p.Source, p.File, p.Stale
 	}
 	for _, uid := range deleted {
 		k.bump(k.pods[uid])
 	}
 	k.manifestErrors = errs
 	k.bump(nil)
-	k.desiredSeen = true
+	k.desiredSeen = k.sources.complete()
 	k.mu.Unlock()
 	k.cfg.Metrics.SetDesiredPods(len(pods))
 
@@ -234,6 +260,7 @@ func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
 			defer func() {
 				if k.collectOrphanedPodDirs() {
 					k.nextOrphanScan = k.relists + orphanScanEvery
+					k.requestCgroupHousekeeping()
 				}
 			}()
 		}

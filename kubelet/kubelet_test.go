@@ -9,6 +9,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
 func startKubelet(t *testing.T, rt *fakeRuntime) *Kubelet {
@@ -57,7 +58,7 @@ func TestSyncLoopRunsPodAndRemovesItWhenDeleted(t *testing.T) {
 	rt := newFakeRuntime()
 	k := startKubelet(t, rt)
 	pod := testPod(v1.RestartPolicyAlways, nil, "a", "b")
-	k.SetDesired([]DesiredPod{{Pod: pod, File: "/m/web.yaml"}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod, File: "/m/web.yaml"}}})
 
 	eventually(t, "pod Running with both containers", func() bool {
 		phase, p := viewPhase(k, "web")
@@ -66,7 +67,7 @@ func TestSyncLoopRunsPodAndRemovesItWhenDeleted(t *testing.T) {
 	if rt.calls["PullImage"] != 1 {
 		t.Errorf("image pulled %d times, want once (IfNotPresent)", rt.calls["PullImage"])
 	}
-	k.SetDesired(nil, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile})
 	eventually(t, "sandbox and containers removed", func() bool {
 		s, c := rt.count("")
 		_, found := k.GetPod("default", "web")
@@ -77,7 +78,7 @@ func TestSyncLoopRunsPodAndRemovesItWhenDeleted(t *testing.T) {
 func TestSyncLoopRestartsCrashedContainerAndCountsRestarts(t *testing.T) {
 	rt := newFakeRuntime()
 	k := startKubelet(t, rt)
-	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
 
 	rt.exit("a", 1)
@@ -98,7 +99,7 @@ func TestSyncLoopRestartsCrashedContainerAndCountsRestarts(t *testing.T) {
 func TestSyncLoopNeverPolicyLeavesFailedContainer(t *testing.T) {
 	rt := newFakeRuntime()
 	k := startKubelet(t, rt)
-	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyNever, nil, "a")}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: testPod(v1.RestartPolicyNever, nil, "a")}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
 	rt.exit("a", 2)
 	eventually(t, "Failed with reason Error", func() bool {
@@ -112,12 +113,12 @@ func TestSyncLoopAdoptsRunningPodsWithoutRestart(t *testing.T) {
 	rt := newFakeRuntime()
 	first := startKubelet(t, rt)
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	first.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	first.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(first, "web"); return phase == v1.PodRunning })
 	starts := rt.calls["StartContainer"]
 
 	second := startKubelet(t, rt) // a restarted agent, same runtime
-	second.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	second.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
 	eventually(t, "adopted as Running", func() bool { phase, _ := viewPhase(second, "web"); return phase == v1.PodRunning })
 	time.Sleep(100 * time.Millisecond)
 	if rt.calls["StartContainer"] != starts || rt.calls["RunPodSandbox"] != 1 {
@@ -128,7 +129,7 @@ func TestSyncLoopAdoptsRunningPodsWithoutRestart(t *testing.T) {
 func TestSyncLoopRemovesOrphansOnlyAfterManifestsAreRead(t *testing.T) {
 	rt := newFakeRuntime()
 	first := startKubelet(t, rt)
-	first.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	first.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(first, "web"); return phase == v1.PodRunning })
 
 	second := startKubelet(t, rt)
@@ -136,7 +137,7 @@ func TestSyncLoopRemovesOrphansOnlyAfterManifestsAreRead(t *testing.T) {
 	if s, _ := rt.count(""); s != 1 {
 		t.Fatalf("orphan removed before manifests were read")
 	}
-	second.SetDesired(nil, nil) // the manifest was deleted while the agent was down
+	second.SetSourcePods(SourceUpdate{Source: SourceFile}) // the manifest was deleted while the agent was down
 	eventually(t, "orphan removed", func() bool { s, c := rt.count(""); return s == 0 && c == 0 })
 }
 
@@ -144,7 +145,7 @@ func TestSyncLoopPullFailureShowsErrImagePullThenBackOff(t *testing.T) {
 	rt := newFakeRuntime()
 	rt.pullErr = errors.New("registry says no")
 	k := startKubelet(t, rt)
-	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}})
 	eventually(t, "ImagePullBackOff", func() bool {
 		_, p := viewPhase(k, "web")
 		if p == nil || len(p.Status.ContainerStatuses) == 0 {
@@ -182,7 +183,7 @@ func TestLeftoverPodFilesAreRemovedOnceManifestsAreRead(t *testing.T) {
 	if _, err := os.Stat(leftover); err != nil {
 		t.Fatal("pod files removed before the manifests were read")
 	}
-	k.SetDesired(nil, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile})
 	eventually(t, "leftover pod dir and log dir removed", func() bool {
 		_, errDir := os.Stat(dir + "/root/pods/dead-uid")
 		_, errLog := os.Stat(logDir)
@@ -196,11 +197,11 @@ func TestDeletionGracePeriodOverridesTheSpec(t *testing.T) {
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
 	thirty := int64(30)
 	pod.Spec.TerminationGracePeriodSeconds = &thirty
-	k.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
 
 	k.SetDeletionGracePeriod(pod.UID, 5)
-	k.SetDesired(nil, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile})
 	eventually(t, "removed", func() bool { s, c := rt.count(""); return s == 0 && c == 0 })
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -215,7 +216,7 @@ func TestUnremovableOldSandboxDoesNotBlockThePod(t *testing.T) {
 	rt := newFakeRuntime()
 	k := startKubelet(t, rt)
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	k.SetDesired([]DesiredPod{{Pod: pod}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
 
 	rt.mu.Lock()
@@ -239,4 +240,27 @@ func TestUnremovableOldSandboxDoesNotBlockThePod(t *testing.T) {
 		_, p := viewPhase(k, "web")
 		return p != nil && allContainersRunning(p.Status) && p.Status.ContainerStatuses[0].RestartCount == 2
 	})
+}
+
+// A restartPolicy Never pod whose sandbox dies (its pause container
+// killed, say) while its app keeps running is finished: it must not be
+// left running behind a Failed status.
+func TestNeverPodWhoseSandboxDiedRunsNothing(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubelet(t, rt)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: testPod(v1.RestartPolicyNever, nil, "a")}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+
+	rt.mu.Lock()
+	for _, s := range rt.sandboxes { // the sandbox dies; the container lives on
+		s.State = runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+	}
+	rt.mu.Unlock()
+	eventually(t, "Failed with its container stopped", func() bool {
+		phase, p := viewPhase(k, "web")
+		return phase == v1.PodFailed && p.Status.ContainerStatuses[0].State.Terminated != nil
+	})
+	if rt.calls["RunPodSandbox"] != 1 {
+		t.Errorf("%d sandboxes created, want no second one for a Never pod", rt.calls["RunPodSandbox"])
+	}
 }

@@ -9,6 +9,8 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // ErrPodNotFound is wrapped when no pod or container has the asked name.
@@ -60,7 +62,7 @@ func (k *Kubelet) LookupContainer(namespace, pod, container string) (ContainerLo
 		sandboxID = sb.ID
 	}
 	current := obs.latest(container, sandboxID)
-	logDir := filepath.Join(k.podLogDir(spec), container)
+	logDir := filepath.Join(translate.PodLogDir(k.node(), spec), container)
 	if current != nil {
 		out.ContainerID = current.ID
 		out.Running = current.State == runtimeapi.ContainerState_CONTAINER_RUNNING

@@ -9,12 +9,14 @@ import (
 	"google.golang.org/grpc/status"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // observe reads one pod's state from the runtime: its sandboxes (with the
 // current one's IPs) and the full status of each of its containers.
 func (k *Kubelet) observe(ctx context.Context, uid types.UID) (*observedPod, error) {
-	selector := podSelector(k.cfg.NodeName, uid)
+	selector := translate.PodSelector(k.cfg.NodeName, uid)
 	sandboxes, err := k.cfg.Runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
 	if err != nil {
 		return nil, fmt.Errorf("listing sandboxes of pod %s: %w", uid, err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // observedSandbox is what the runtime says about one of a pod's sandboxes.
@@ -22,7 +24,7 @@ type observedContainer struct {
 	ID           string
 	SandboxID    string
 	Name         string
-	Type         ContainerType
+	Type         translate.ContainerType
 	Image        string
 	ImageRef     string
 	State        runtimeapi.ContainerState
@@ -98,17 +100,17 @@ func (o *observedPod) sortNewestFirst() {
 
 func observedFromContainerStatus(s *runtimeapi.ContainerStatus, sandboxID string) observedContainer {
 	labels, annotations := s.GetLabels(), s.GetAnnotations()
-	restarts, _ := strconv.Atoi(annotations[ContainerRestartCountAnnotation])
+	restarts, _ := strconv.Atoi(annotations[translate.ContainerRestartCountAnnotation])
 	return observedContainer{
 		ID:           s.GetId(),
 		SandboxID:    sandboxID,
-		Name:         labels[ContainerNameLabel],
-		Type:         ContainerType(labels[ContainerTypeLabel]),
+		Name:         labels[translate.ContainerNameLabel],
+		Type:         translate.ContainerType(labels[translate.ContainerTypeLabel]),
 		Image:        s.GetImage().GetImage(),
 		ImageRef:     s.GetImageRef(),
 		State:        s.GetState(),
 		RestartCount: restarts,
-		Hash:         annotations[ContainerHashAnnotation],
+		Hash:         annotations[translate.ContainerHashAnnotation],
 		CreatedAt:    unixNanoTime(s.GetCreatedAt()),
 		StartedAt:    unixNanoTime(s.GetStartedAt()),
 		FinishedAt:   unixNanoTime(s.GetFinishedAt()),
@@ -122,28 +124,30 @@ func observedFromContainerStatus(s *runtimeapi.ContainerStatus, sandboxID string
 
 func observedFromContainer(c *runtimeapi.Container) observedContainer {
 	labels, annotations := c.GetLabels(), c.GetAnnotations()
-	restarts, _ := strconv.Atoi(annotations[ContainerRestartCountAnnotation])
+	restarts, _ := strconv.Atoi(annotations[translate.ContainerRestartCountAnnotation])
 	return observedContainer{
 		ID:           c.GetId(),
 		SandboxID:    c.GetPodSandboxId(),
-		Name:         labels[ContainerNameLabel],
-		Type:         ContainerType(labels[ContainerTypeLabel]),
+		Name:         labels[translate.ContainerNameLabel],
+		Type:         translate.ContainerType(labels[translate.ContainerTypeLabel]),
 		Image:        c.GetImage().GetImage(),
 		ImageRef:     c.GetImageRef(),
 		State:        c.GetState(),
 		RestartCount: restarts,
-		Hash:         annotations[ContainerHashAnnotation],
+		Hash:         annotations[translate.ContainerHashAnnotation],
 		CreatedAt:    unixNanoTime(c.GetCreatedAt()),
 		GracePeriod:  parseGrace(annotations),
 	}
 }
 
+// parseGrace reads the grace period an earlier agent recorded on a
+// container, clamped: the annotation may predate the clamp, or be edited.
 func parseGrace(annotations map[string]string) int64 {
-	grace, err := strconv.ParseInt(annotations[PodTerminationGraceAnnotation], 10, 64)
-	if err != nil || grace < minGracePeriodSeconds {
-		return minGracePeriodSeconds
+	grace, err := strconv.ParseInt(annotations[translate.PodTerminationGraceAnnotation], 10, 64)
+	if err != nil {
+		return translate.MinGracePeriodSeconds
 	}
-	return grace
+	return translate.ClampGrace(grace)
 }
 
 func unixNanoTime(ns int64) time.Time {

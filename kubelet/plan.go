@@ -7,11 +7,12 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/kubelet/prober"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // podActions is the plan for one sync of one pod: what to kill, remove,
 // create and start. computePodActions builds it without side effects; the
-// executor in sync.go carries it out in order.
+// executor in execute.go carries it out in order.
 type podActions struct {
 	// ContainersToKill are running (or half-created) instances to stop.
 	ContainersToKill []containerKill
@@ -55,12 +56,16 @@ type containerKill struct {
 	GracePeriod *int64
 }
 
+// containerStart is a container instance to create: what the translation
+// needs, and the crash back-off a restart counts against.
 type containerStart struct {
-	Spec         *v1.Container
-	Type         ContainerType
-	RestartCount int
+	translate.ContainerStart
 	// BackoffKey identifies the container's crash back-off; set on restarts.
 	BackoffKey string
+}
+
+func startOf(spec *v1.Container, kind translate.ContainerType, restartCount int) containerStart {
+	return containerStart{ContainerStart: translate.ContainerStart{Spec: spec, Type: kind, RestartCount: restartCount}}
 }
 
 type waitingState struct {
@@ -78,6 +83,10 @@ type planInput struct {
 	// LivenessFailed says whether a running container failed its liveness
 	// or startup probe; nil means no probe ever fails.
 	LivenessFailed func(containerID string) (prober.Restart, bool)
+	// AgentStart is when this agent process began: a container created
+	// before it that never started was cut short by the death of an
+	// earlier agent (or of the runtime), see interruptedAsCreated.
+	AgentStart time.Time
 }
 
 // computePodActions compares a pod's spec with what the runtime runs and
@@ -86,13 +95,18 @@ func computePodActions(in planInput) podActions {
 	if in.Pod == nil {
 		return planDeletion(in.Observed)
 	}
+	in.Observed = interruptedAsCreated(in.Observed, in.AgentStart)
 	obs, pod := in.Observed, in.Pod
 	var a podActions
 	sb := obs.currentSandbox()
 
 	if sb == nil || !sb.Ready {
 		if sb != nil && sandboxDeathIsFinal(pod, obs, sb) {
+			// What outlived the sandbox (its pause container died, say)
+			// stops too, as the kubelet kills the pod: a finished pod
+			// runs nothing.
 			a.Terminal = true
+			stopEverything(&a, obs)
 			planGarbage(&a, pod, obs, sb.ID)
 			return a
 		}
@@ -141,6 +155,21 @@ func planFreshSandbox(a *podActions, pod *v1.Pod, obs *observedPod, old *observe
 	if old != nil {
 		a.SandboxAttempt = old.Attempt + 1
 	}
+	stopEverything(a, obs)
+	if len(pod.Spec.InitContainers) > 0 {
+		ic := &pod.Spec.InitContainers[0]
+		a.InitToStart = new(startOf(ic, translate.ContainerTypeInit, obs.nextRestartCount(ic.Name)))
+		return
+	}
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		a.ContainersToStart = append(a.ContainersToStart, startOf(c, translate.ContainerTypeApp, obs.nextRestartCount(c.Name)))
+	}
+}
+
+// stopEverything stops whatever of the pod still runs, in any sandbox:
+// every running container, then every ready sandbox.
+func stopEverything(a *podActions, obs *observedPod) {
 	for _, c := range obs.Containers {
 		if c.State == runtimeapi.ContainerState_CONTAINER_RUNNING || c.State == runtimeapi.ContainerState_CONTAINER_UNKNOWN {
 			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "pod sandbox changed"})
@@ -150,15 +179,6 @@ func planFreshSandbox(a *podActions, pod *v1.Pod, obs *observedPod, old *observe
 		if s.Ready {
 			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
 		}
-	}
-	if len(pod.Spec.InitContainers) > 0 {
-		ic := &pod.Spec.InitContainers[0]
-		a.InitToStart = &containerStart{Spec: ic, Type: ContainerTypeInit, RestartCount: obs.nextRestartCount(ic.Name)}
-		return
-	}
-	for i := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[i]
-		a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: c, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(c.Name)})
 	}
 }
 
@@ -172,7 +192,7 @@ func sandboxDeathIsFinal(pod *v1.Pod, obs *observedPod, sb *observedSandbox) boo
 		return false
 	}
 	for _, c := range obs.Containers {
-		if c.SandboxID == sb.ID && c.Type != ContainerTypeInit {
+		if c.SandboxID == sb.ID && c.Type != translate.ContainerTypeInit {
 			return true
 		}
 	}
@@ -224,7 +244,7 @@ func planInitContainers(a *podActions, in planInput, sandboxID string) bool {
 		c := obs.latest(spec.Name, sandboxID)
 		switch {
 		case c == nil:
-			a.InitToStart = &containerStart{Spec: spec, Type: ContainerTypeInit, RestartCount: obs.nextRestartCount(spec.Name)}
+			a.InitToStart = new(startOf(spec, translate.ContainerTypeInit, obs.nextRestartCount(spec.Name)))
 			return false
 		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
 			return false
@@ -233,12 +253,12 @@ func planInitContainers(a *podActions, in planInput, sandboxID string) bool {
 		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED:
 			// A failed init container under restartPolicy Never makes the
 			// pod terminal, which computePodActions checked already.
-			planRestart(a, in, spec, ContainerTypeInit, c)
+			planRestart(a, in, spec, translate.ContainerTypeInit, c)
 			return false
 		default: // created but never started, or unknown: start it afresh
 			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "incomplete container"})
 			a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
-			a.InitToStart = &containerStart{Spec: spec, Type: ContainerTypeInit, RestartCount: obs.nextRestartCount(spec.Name)}
+			a.InitToStart = new(startOf(spec, translate.ContainerTypeInit, replacementRestartCount(obs, c)))
 			return false
 		}
 	}
@@ -252,53 +272,57 @@ func planAppContainers(a *podActions, in planInput, sandboxID string) {
 		c := obs.latest(spec.Name, sandboxID)
 		switch {
 		case c == nil:
-			a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+			a.ContainersToStart = append(a.ContainersToStart, startOf(spec, translate.ContainerTypeApp, obs.nextRestartCount(spec.Name)))
 		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING && livenessFailed(in, c.ID):
 			restart, _ := in.LivenessFailed(c.ID)
 			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: restart.Message, GracePeriod: restart.GracePeriodSeconds})
 			if pod.Spec.RestartPolicy != v1.RestartPolicyNever {
-				a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+				planLivenessRestart(a, in, spec)
 			}
 		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
-			if c.Hash != "" && c.Hash != containerHash(spec) {
+			if c.Hash != "" && c.Hash != translate.ContainerHash(spec) {
 				a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "container spec changed"})
-				a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+				a.ContainersToStart = append(a.ContainersToStart, startOf(spec, translate.ContainerTypeApp, obs.nextRestartCount(spec.Name)))
 			}
 		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED:
 			if shouldRestart(pod.Spec.RestartPolicy, c.ExitCode) {
-				planRestart(a, in, spec, ContainerTypeApp, c)
+				planRestart(a, in, spec, translate.ContainerTypeApp, c)
 			}
 		default:
 			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "incomplete container"})
 			a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
-			a.ContainersToStart = append(a.ContainersToStart, containerStart{Spec: spec, Type: ContainerTypeApp, RestartCount: obs.nextRestartCount(spec.Name)})
+			a.ContainersToStart = append(a.ContainersToStart, startOf(spec, translate.ContainerTypeApp, replacementRestartCount(obs, c)))
 		}
 	}
 }
 
+// replacementRestartCount is the restart count of the instance that
+// replaces an incomplete one. A container created but never started (the
+// agent died between CreateContainer and StartContainer) never ran, so its
+// replacement is no restart and keeps its count; one in an unknown state
+// may have run, and counts as restarted.
+func replacementRestartCount(obs *observedPod, incomplete *observedContainer) int {
+	if incomplete.State == runtimeapi.ContainerState_CONTAINER_CREATED {
+		return incomplete.RestartCount
+	}
+	return obs.nextRestartCount(incomplete.Name)
+}
+
 // planRestart restarts an exited container now, or holds it in
 // CrashLoopBackOff until its back-off since the last exit has passed.
-func planRestart(a *podActions, in planInput, spec *v1.Container, kind ContainerType, dead *observedContainer) {
+func planRestart(a *podActions, in planInput, spec *v1.Container, kind translate.ContainerType, dead *observedContainer) {
 	key := backoffKey(in.Pod, spec.Name)
 	delay := time.Duration(0)
 	if in.RestartDelay != nil {
 		delay = in.RestartDelay(key)
 	}
 	if wait := dead.FinishedAt.Add(delay).Sub(in.Now); delay > 0 && wait > 0 {
-		if a.Waiting == nil {
-			a.Waiting = map[string]waitingState{}
-		}
-		a.Waiting[spec.Name] = waitingState{
-			Reason:  ReasonCrashLoopBackOff,
-			Message: "back-off " + delay.String() + " restarting failed container=" + spec.Name + " pod=" + in.Pod.Name + "_" + in.Pod.Namespace + "(" + string(in.Pod.UID) + ")",
-		}
-		if a.RequeueAfter == 0 || wait < a.RequeueAfter {
-			a.RequeueAfter = wait
-		}
+		holdInBackOff(a, in.Pod, spec.Name, delay, wait)
 		return
 	}
-	start := containerStart{Spec: spec, Type: kind, RestartCount: in.Observed.nextRestartCount(spec.Name), BackoffKey: key}
-	if kind == ContainerTypeInit {
+	start := startOf(spec, kind, in.Observed.nextRestartCount(spec.Name))
+	start.BackoffKey = key
+	if kind == translate.ContainerTypeInit {
 		a.InitToStart = &start
 		return
 	}

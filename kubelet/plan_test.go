@@ -9,6 +9,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/kubelet/prober"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 var planNow = time.Unix(1_800_000_000, 0)
@@ -17,6 +18,7 @@ const (
 	running = runtimeapi.ContainerState_CONTAINER_RUNNING
 	exited  = runtimeapi.ContainerState_CONTAINER_EXITED
 	created = runtimeapi.ContainerState_CONTAINER_CREATED
+	unknown = runtimeapi.ContainerState_CONTAINER_UNKNOWN
 )
 
 func testPod(policy v1.RestartPolicy, inits []string, apps ...string) *v1.Pod {
@@ -34,7 +36,7 @@ func testPod(policy v1.RestartPolicy, inits []string, apps ...string) *v1.Pod {
 
 func ctr(id, sandbox, name string, state runtimeapi.ContainerState, restarts int, exit int32) observedContainer {
 	c := observedContainer{ID: id, SandboxID: sandbox, Name: name, State: state, RestartCount: restarts, ExitCode: exit,
-		Type: ContainerTypeApp, StartedAt: planNow.Add(-time.Minute), CreatedAt: planNow.Add(-time.Minute + time.Duration(restarts)*time.Second)}
+		Type: translate.ContainerTypeApp, StartedAt: planNow.Add(-time.Minute), CreatedAt: planNow.Add(-time.Minute + time.Duration(restarts)*time.Second)}
 	if state == exited {
 		c.FinishedAt = planNow.Add(-5 * time.Second)
 	}
@@ -73,7 +75,7 @@ func TestPlanNewPodCreatesSandboxAndStartsEveryContainer(t *testing.T) {
 func TestPlanRunningPodNeedsNothing(t *testing.T) {
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
 	c := ctr("c1", "s1", "a", running, 0, 0)
-	c.Hash = containerHash(&pod.Spec.Containers[0])
+	c.Hash = translate.ContainerHash(&pod.Spec.Containers[0])
 	a := plan(pod, []observedSandbox{readySandbox("s1", 0)}, []observedContainer{c}, 0)
 	if a.CreateSandbox || len(a.ContainersToStart)+len(a.ContainersToKill)+len(a.ContainersToRemove) != 0 {
 		t.Fatalf("adopted running pod must be left alone, got %+v", a)
@@ -184,7 +186,7 @@ func TestPlanDeletionRemovesEverything(t *testing.T) {
 func TestPlanKeepsOneDeadInstancePerContainer(t *testing.T) {
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
 	c := ctr("c3", "s1", "a", running, 3, 0)
-	c.Hash = containerHash(&pod.Spec.Containers[0])
+	c.Hash = translate.ContainerHash(&pod.Spec.Containers[0])
 	containers := []observedContainer{c, ctr("c2", "s1", "a", exited, 2, 1), ctr("c1", "s1", "a", exited, 1, 1), ctr("c0", "s1", "a", exited, 0, 1)}
 	a := plan(pod, []observedSandbox{readySandbox("s1", 0)}, containers, 0)
 	if len(a.ContainersToRemove) != 2 || a.ContainersToRemove[0] != "c1" || a.ContainersToRemove[1] != "c0" {
@@ -194,10 +196,37 @@ func TestPlanKeepsOneDeadInstancePerContainer(t *testing.T) {
 
 func TestPlanCreatedButNeverStartedContainerIsReplaced(t *testing.T) {
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	a := plan(pod, []observedSandbox{readySandbox("s1", 0)}, []observedContainer{ctr("c1", "s1", "a", created, 0, 0)}, 0)
-	if len(a.ContainersToRemove) != 1 || len(a.ContainersToStart) != 1 {
-		t.Fatalf("half-created container: want removed and started anew, got %+v", a)
+	cases := []struct {
+		name         string
+		containers   []observedContainer
+		wantRestarts int
+	}{
+		// The agent died between CreateContainer and StartContainer: the
+		// instance never ran, so its replacement is no restart.
+		{"first instance", []observedContainer{ctr("c1", "s1", "a", created, 0, 0)}, 0},
+		{"after two restarts", []observedContainer{ctr("c0", "s1", "a", exited, 1, 1), ctr("c1", "s1", "a", created, 2, 0)}, 2},
+		// An instance in an unknown state may have run.
+		{"unknown state", []observedContainer{ctr("c1", "s1", "a", runtimeapi.ContainerState_CONTAINER_UNKNOWN, 0, 0)}, 1},
 	}
+	for _, tc := range cases {
+		incomplete := tc.containers[len(tc.containers)-1].ID // before plan sorts them
+		a := plan(pod, []observedSandbox{readySandbox("s1", 0)}, tc.containers, 0)
+		if !contains(a.ContainersToRemove, incomplete) || len(a.ContainersToStart) != 1 {
+			t.Fatalf("%s: want %s removed and the container started anew, got %+v", tc.name, incomplete, a)
+		}
+		if got := a.ContainersToStart[0].RestartCount; got != tc.wantRestarts {
+			t.Errorf("%s: replacement has restart count %d, want %d", tc.name, got, tc.wantRestarts)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func TestPlanChangedSpecRestartsContainer(t *testing.T) {
@@ -210,24 +239,6 @@ func TestPlanChangedSpecRestartsContainer(t *testing.T) {
 	}
 }
 
-func TestExpandVars(t *testing.T) {
-	vars := map[string]string{"A": "1", "B": "two"}
-	lookup := func(n string) (string, bool) { v, ok := vars[n]; return v, ok }
-	cases := map[string]string{
-		"$(A)-$(B)":  "1-two",
-		"$$(A)":      "$(A)",
-		"$(MISSING)": "$(MISSING)",
-		"plain $A":   "plain $A",
-		"$(A":        "$(A",
-		"x$":         "x$",
-	}
-	for in, want := range cases {
-		if got := expandVars(in, lookup); got != want {
-			t.Errorf("expandVars(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestPlanLivenessFailureKillsAndRestartsUnlessNever(t *testing.T) {
 	grace := int64(3)
 	failed := func(id string) (prober.Restart, bool) {
@@ -236,7 +247,7 @@ func TestPlanLivenessFailureKillsAndRestartsUnlessNever(t *testing.T) {
 	for _, policy := range []v1.RestartPolicy{v1.RestartPolicyAlways, v1.RestartPolicyOnFailure, v1.RestartPolicyNever} {
 		pod := testPod(policy, nil, "a", "b")
 		a1, b1 := ctr("c1", "s1", "a", running, 2, 0), ctr("c2", "s1", "b", running, 0, 0)
-		a1.Hash, b1.Hash = containerHash(&pod.Spec.Containers[0]), containerHash(&pod.Spec.Containers[1])
+		a1.Hash, b1.Hash = translate.ContainerHash(&pod.Spec.Containers[0]), translate.ContainerHash(&pod.Spec.Containers[1])
 		obs := &observedPod{Sandboxes: []observedSandbox{readySandbox("s1", 0)}, Containers: []observedContainer{a1, b1}}
 		a := computePodActions(planInput{Pod: pod, Observed: obs, Now: planNow, LivenessFailed: failed})
 		if len(a.ContainersToKill) != 1 || a.ContainersToKill[0].ID != "c1" || *a.ContainersToKill[0].GracePeriod != 3 ||

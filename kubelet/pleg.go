@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // relister is the pod lifecycle event generator: every period it lists this
@@ -20,6 +22,8 @@ type relister struct {
 	period  time.Duration
 	metrics Metrics
 	log     *slog.Logger
+	// waitRuntime blocks while the runtime is down (Config.WaitRuntime).
+	waitRuntime func(context.Context) error
 
 	last     map[string]string    // sandbox or container ID → state, last relist
 	owners   map[string]types.UID // sandbox or container ID → pod UID, last relist
@@ -55,8 +59,11 @@ func (r *relister) run(ctx context.Context, report func(changed, present []types
 	ticker := time.NewTicker(r.period)
 	defer ticker.Stop()
 	for {
+		if waitRuntime(ctx, r.waitRuntime) != nil {
+			return nil
+		}
 		if err := r.relist(ctx, report); err != nil && ctx.Err() == nil {
-			r.log.Warn("relist failed; will retry", "err", err)
+			warnUnlessOutage(r.log, err, "relist failed; will retry")
 		}
 		select {
 		case <-ctx.Done():
@@ -68,7 +75,7 @@ func (r *relister) run(ctx context.Context, report func(changed, present []types
 
 func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID)) error {
 	start := time.Now()
-	selector := managedSelector(r.node)
+	selector := translate.ManagedSelector(r.node)
 	sandboxes, err := r.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
 	if err != nil {
 		return fmt.Errorf("listing pod sandboxes: %w", err)
@@ -81,12 +88,12 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 	owner := make(map[string]types.UID, len(states))
 	present := map[types.UID]bool{}
 	for _, s := range sandboxes {
-		uid := types.UID(s.GetLabels()[PodUIDLabel])
+		uid := types.UID(s.GetLabels()[translate.PodUIDLabel])
 		states[s.GetId()], owner[s.GetId()] = s.GetState().String(), uid
 		present[uid] = true
 	}
 	for _, c := range containers {
-		uid := types.UID(c.GetLabels()[PodUIDLabel])
+		uid := types.UID(c.GetLabels()[translate.PodUIDLabel])
 		states[c.GetId()], owner[c.GetId()] = c.GetState().String(), uid
 		present[uid] = true
 	}

@@ -11,6 +11,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/kubelet/prober"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // Probes runs containers' probes and lifecycle hooks; *prober.Manager
@@ -73,7 +74,7 @@ func (k *Kubelet) runPreStop(ctx context.Context, pod *v1.Pod, obs *observedPod,
 		return grace
 	}
 	began := time.Now()
-	hookCtx, cancel := context.WithTimeout(ctx, time.Duration(grace)*time.Second)
+	hookCtx, cancel := context.WithTimeout(ctx, translate.GraceDuration(grace))
 	defer cancel()
 	msg, err := k.probes.RunLifecycleHandler(hookCtx, pod, podIP(obs), kill.ID, spec, spec.Lifecycle.PreStop)
 	if err != nil {
@@ -81,7 +82,7 @@ func (k *Kubelet) runPreStop(ctx context.Context, pod *v1.Pod, obs *observedPod,
 		k.log.Warn("preStop hook failed", "pod", podRef(pod, pod.UID), "container", kill.Name, "err", err)
 	}
 	left := grace - int64(time.Since(began).Seconds())
-	return max(left, minGracePeriodSeconds)
+	return max(left, translate.MinGracePeriodSeconds)
 }
 
 // runPostStart runs the postStart hook of a just-started container; when
@@ -100,7 +101,7 @@ func (k *Kubelet) runPostStart(ctx context.Context, pod *v1.Pod, sb sandboxRef, 
 		return nil
 	}
 	k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: prober.EventFailedPostStartHook, Container: spec.Name, Message: msg})
-	if stopErr := k.cfg.Runtime.StopContainer(ctx, id, gracePeriodSeconds(pod)); stopErr != nil && !isNotFound(stopErr) {
+	if stopErr := k.cfg.Runtime.StopContainer(ctx, id, translate.PodGracePeriodSeconds(pod)); stopErr != nil && !isNotFound(stopErr) {
 		return fmt.Errorf("postStart hook of container %s failed (%w), and stopping it failed: %v", spec.Name, err, stopErr)
 	}
 	return fmt.Errorf("postStart hook of container %s failed: %w", spec.Name, err)

@@ -26,6 +26,7 @@ type Event struct {
 type podRecord struct {
 	desired   *v1.Pod // nil once the manifest is gone
 	lastPod   *v1.Pod // the last spec seen, kept while the pod terminates
+	source    string  // the pod source that asks for it
 	file      string
 	stale     bool
 	firstSeen time.Time
@@ -61,7 +62,9 @@ func (r *podRecord) addEvent(e Event) {
 // PodView is a pod as users see it: spec, status, where it came from.
 type PodView struct {
 	Pod *v1.Pod
-	// File is the manifest that defines the pod.
+	// Source is the pod source that asks for the pod (SourceFile...).
+	Source string
+	// File is the manifest that defines the pod, for the file source.
 	File string
 	// Stale says the manifest is invalid right now and this is its last
 	// good spec, still running.
@@ -90,12 +93,13 @@ func (k *Kubelet) Pods() []PodView {
 		}
 		pod := rec.lastPod.DeepCopy()
 		pod.Status = *rec.status.DeepCopy()
+		k.addNodeConditions(&pod.Status)
 		pod.ResourceVersion = strconv.FormatUint(rec.version, 10)
 		if pod.Status.Phase == "" {
 			pod.Status.Phase = v1.PodPending
 		}
 		views = append(views, PodView{
-			Pod: pod, File: rec.file, Stale: rec.stale, ManifestErrors: errsByFile[rec.file],
+			Pod: pod, Source: rec.source, File: rec.file, Stale: rec.stale, ManifestErrors: errsByFile[rec.file],
 			Events: append([]Event(nil), rec.events...), Terminating: rec.desired == nil,
 		})
 		if rec.desired != nil {
@@ -150,7 +154,7 @@ func brokenManifestView(name types.NamespacedName, e ManifestError) PodView {
 	if len(e.Messages) > 0 {
 		pod.Status.Message = e.Messages[0]
 	}
-	return PodView{Pod: pod, File: e.File, ManifestErrors: e.Messages}
+	return PodView{Pod: pod, Source: SourceFile, File: e.File, ManifestErrors: e.Messages}
 }
 
 // Changed returns a channel that is closed at the next change of any pod's
@@ -182,12 +186,66 @@ func (k *Kubelet) SetDeletionGracePeriod(uid types.UID, seconds int64) {
 	}
 }
 
-// deletionGrace is the per-deletion grace override of a pod, if any.
-func (k *Kubelet) deletionGrace(uid types.UID) (int64, bool) {
+// deletionGrace is the per-deletion grace override of a pod, nil when
+// there is none.
+func (k *Kubelet) deletionGrace(uid types.UID) *int64 {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if rec, ok := k.pods[uid]; ok && rec.deletionGrace != nil && rec.desired == nil {
-		return *rec.deletionGrace, true
+		seconds := *rec.deletionGrace
+		return &seconds
 	}
-	return 0, false
+	return nil
+}
+
+// failContainer records why a container is not running, as a waiting
+// reason and a warning event.
+func (k *Kubelet) failContainer(pod *v1.Pod, name, reason string, err error) {
+	k.setWaiting(pod, name, waitingState{Reason: reason, Message: err.Error()})
+	k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: EventFailed, Container: name, Message: reason + ": " + err.Error()})
+}
+
+// setWaiting records why a container is not running; status shows it
+// until clearWaiting.
+func (k *Kubelet) setWaiting(pod *v1.Pod, name string, w waitingState) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.pods[pod.UID]; ok {
+		if rec.waiting == nil {
+			rec.waiting = map[string]waitingState{}
+		}
+		rec.waiting[name] = w
+	}
+}
+
+// setAllWaiting records the same reason for every container of the pod.
+func (k *Kubelet) setAllWaiting(pod *v1.Pod, w waitingState) {
+	for _, c := range pod.Spec.InitContainers {
+		k.setWaiting(pod, c.Name, w)
+	}
+	for _, c := range pod.Spec.Containers {
+		k.setWaiting(pod, c.Name, w)
+	}
+}
+
+// clearWaiting forgets why a container was not running, once it started.
+func (k *Kubelet) clearWaiting(pod *v1.Pod, name string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.pods[pod.UID]; ok {
+		delete(rec.waiting, name)
+	}
+}
+
+// addEvent records an event on the pod, stamped now unless it has a time.
+func (k *Kubelet) addEvent(uid types.UID, e Event) {
+	if e.Time.IsZero() {
+		e.Time = k.cfg.Now()
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.pods[uid]; ok {
+		rec.addEvent(e)
+		k.bump(nil) // API watchers list events: wake them, the pod is unchanged
+	}
 }

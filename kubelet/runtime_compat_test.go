@@ -18,7 +18,7 @@ func TestCreateContainerNamesTheUserSpecifiedImage(t *testing.T) {
 	rt := newFakeRuntime()
 	k := startKubelet(t, rt)
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	k.SetDesired([]DesiredPod{{Pod: pod, File: "/m/web.yaml"}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod, File: "/m/web.yaml"}}})
 	eventually(t, "pod Running", func() bool {
 		phase, _ := viewPhase(k, "web")
 		return phase == v1.PodRunning
@@ -40,7 +40,7 @@ func TestCreateContainerNamesTheUserSpecifiedImage(t *testing.T) {
 func TestPreviousLogIsTheLastTerminationTheStatusShows(t *testing.T) {
 	rt := newFakeRuntime()
 	k := startKubelet(t, rt)
-	k.SetDesired([]DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}, nil)
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: testPod(v1.RestartPolicyAlways, nil, "a")}}})
 	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
 
 	rt.exit("a", 1)
@@ -75,7 +75,7 @@ func TestPodMemoryLimitLeavesRoomForCRIOsMonitor(t *testing.T) {
 		want    int64
 	}{
 		{"containerd", 64 << 20},
-		{"cri-o", 64<<20 + crioMonitorOverhead},
+		{"cri-o", 64<<20 + 16<<20}, // conmon's room
 	} {
 		root := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(root, "memory"), 0o755); err != nil {
@@ -90,7 +90,7 @@ func TestPodMemoryLimitLeavesRoomForCRIOsMonitor(t *testing.T) {
 		if err := k.ensurePodCgroup(pod); err != nil {
 			t.Fatal(err)
 		}
-		data, err := os.ReadFile(filepath.Join(root, "memory", k.podCgroupParent(pod.UID), "memory.limit_in_bytes"))
+		data, err := os.ReadFile(filepath.Join(root, "memory", "/minikubelet/pod"+string(pod.UID), "memory.limit_in_bytes"))
 		if err != nil {
 			t.Fatal(err)
 		}

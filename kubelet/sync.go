@@ -24,6 +24,9 @@ const (
 // syncPod is one pass of the level-triggered loop for one pod: observe the
 // runtime, plan, act, record status.
 func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bool) {
+	if waitRuntime(ctx, k.cfg.WaitRuntime) != nil {
+		return retryAfterError, false
+	}
 	began := time.Now()
 	k.mu.Lock()
 	rec, ok := k.pods[uid]
@@ -44,7 +47,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	obs, err := k.observeUnlessNew(ctx, uid, fresh)
 	if err != nil {
 		if ctx.Err() == nil {
-			k.log.Warn("observing pod failed; will retry", "pod", podRef(lastPod, uid), "err", err)
+			warnUnlessOutage(k.log, err, "observing pod failed; will retry", "pod", podRef(lastPod, uid))
 		}
 		return retryAfterError, false
 	}
@@ -53,7 +56,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	}
 	if pod != nil {
 		k.forgetBackoffAfterLongRun(pod, obs)
-		k.fillTerminationMessages(pod, obs)
+		k.fillTerminationMessages(ctx, pod, obs)
 	}
 	specForActions := pod
 	if specForActions == nil {
@@ -62,7 +65,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	if specForActions != nil {
 		k.updateProbes(specForActions, obs)
 	}
-	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay,
+	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay, AgentStart: k.started,
 		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) }})
 	res := k.execute(ctx, uid, specForActions, obs, &plan)
 
@@ -154,11 +157,4 @@ func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1
 	k.crashBackoff.ResetPrefix(string(uid) + "/")
 	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
 	return 0, true
-}
-
-func podRef(pod *v1.Pod, uid types.UID) string {
-	if pod == nil {
-		return string(uid)
-	}
-	return pod.Namespace + "/" + pod.Name
 }

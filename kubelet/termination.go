@@ -1,15 +1,19 @@
 package kubelet
 
 import (
-	"bytes"
-	"fmt"
+	"context"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/logs"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // The kubelet's limits on a termination message.
@@ -25,29 +29,10 @@ func (k *Kubelet) terminationLogPath(pod *v1.Pod, name string, restartCount int)
 	return filepath.Join(k.podDir(pod.UID), "containers", name, strconv.Itoa(restartCount)+"-termination-log")
 }
 
-// terminationMount creates the instance's empty termination log, writable
-// by any user the container may run as, and mounts it.
-func (k *Kubelet) terminationMount(pod *v1.Pod, c *v1.Container, restartCount int) (*runtimeapi.Mount, error) {
-	if c.TerminationMessagePath == "" {
-		return nil, nil
-	}
-	path := k.terminationLogPath(pod, c.Name, restartCount)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("creating termination log directory: %w", err)
-	}
-	if err := os.WriteFile(path, nil, 0o666); err != nil {
-		return nil, fmt.Errorf("creating termination log: %w", err)
-	}
-	if err := os.Chmod(path, 0o666); err != nil { // umask must not narrow it
-		return nil, fmt.Errorf("opening termination log: %w", err)
-	}
-	return &runtimeapi.Mount{ContainerPath: c.TerminationMessagePath, HostPath: path}, nil
-}
-
 // fillTerminationMessages gives each exited container the message it left
 // in its termination log, or, with FallbackToLogsOnError and a failure,
 // the end of its log, as the kubelet does.
-func (k *Kubelet) fillTerminationMessages(pod *v1.Pod, obs *observedPod) {
+func (k *Kubelet) fillTerminationMessages(ctx context.Context, pod *v1.Pod, obs *observedPod) {
 	for i := range obs.Containers {
 		c := &obs.Containers[i]
 		if c.State != runtimeapi.ContainerState_CONTAINER_EXITED || c.Message != "" {
@@ -59,7 +44,11 @@ func (k *Kubelet) fillTerminationMessages(pod *v1.Pod, obs *observedPod) {
 		}
 		msg := readLimited(k.terminationLogPath(pod, c.Name, c.RestartCount), maxTerminationMessageBytes)
 		if msg == "" && spec.TerminationMessagePolicy == v1.TerminationMessageFallbackToLogsOnError && c.ExitCode != 0 {
-			msg = logTail(filepath.Join(k.podLogDir(pod), c.Name, strconv.Itoa(c.RestartCount)+".log"))
+			path := filepath.Join(translate.PodLogDir(k.node(), pod), translate.ContainerLogPath(c.Name, c.RestartCount))
+			var err error
+			if msg, err = logTail(ctx, path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				k.log.Debug("reading the log for a termination message", "pod", podRef(pod, pod.UID), "container", c.Name, "err", err)
+			}
 		}
 		c.Message = msg
 	}
@@ -86,33 +75,29 @@ func readLimited(path string, limit int64) string {
 	return string(data)
 }
 
-// logTail returns the last lines of a CRI-format log as the container
-// wrote them (timestamp, stream and tag stripped), within the kubelet's
-// line and byte limits.
-func logTail(path string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
+// logTail returns the end of a container's log as the kubelet's
+// FallbackToLogsOnError gives it: the last 80 lines, of them the last 2048
+// bytes. The read starts from the end of the log, so it costs the same
+// whatever the log's size, and it refuses links a container planted.
+func logTail(ctx context.Context, path string) (string, error) {
+	last := &lastBytes{limit: fallbackLogBytes}
+	opts := logs.Options{Tail: true, TailLines: fallbackLogLines}
+	if _, err := logs.ReadLogs(ctx, logs.Request{Path: path, Options: opts}, last); err != nil {
+		return "", err
 	}
-	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
-	if len(lines) > fallbackLogLines {
-		lines = lines[len(lines)-fallbackLogLines:]
+	return string(last.buf), nil
+}
+
+// lastBytes keeps the last limit bytes written to it.
+type lastBytes struct {
+	limit int
+	buf   []byte
+}
+
+func (l *lastBytes) Write(p []byte) (int, error) {
+	l.buf = append(l.buf, p[max(0, len(p)-l.limit):]...)
+	if excess := len(l.buf) - l.limit; excess > 0 {
+		l.buf = append(l.buf[:0], l.buf[excess:]...)
 	}
-	var out bytes.Buffer
-	for _, line := range lines {
-		// <time> <stream> <P|F> <message>
-		fields := bytes.SplitN(line, []byte(" "), 4)
-		if len(fields) < 4 {
-			continue
-		}
-		out.Write(fields[3])
-		if string(fields[2]) == "F" {
-			out.WriteByte('\n')
-		}
-	}
-	msg := out.Bytes()
-	if len(msg) > fallbackLogBytes {
-		msg = msg[len(msg)-fallbackLogBytes:]
-	}
-	return string(msg)
+	return len(p), nil
 }

@@ -106,15 +106,15 @@ func (p *podWorkers) loop(ctx context.Context, uid types.UID, w *podWorker) {
 }
 
 func (p *podWorkers) runOnce(ctx context.Context, uid types.UID, w *podWorker) (time.Duration, bool) {
-	syncCtx, cancel := context.WithCancel(ctx)
+	syncCtx, canceler := withSyncCancel(ctx)
 	p.mu.Lock()
-	w.cancel = cancel
+	w.cancel = canceler.Cancel
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		w.cancel = nil
 		p.mu.Unlock()
-		cancel()
+		canceler.cancel()
 	}()
 	return p.sync(syncCtx, uid)
 }

@@ -1,4 +1,4 @@
-package kubelet
+package translate
 
 import (
 	"encoding/json"
@@ -42,10 +42,11 @@ const (
 	ContainerTypeApp  ContainerType = "app"
 )
 
-// sandboxLabels are the pod's own labels plus the kubelet's identity labels;
-// identity keys win over user labels of the same name.
-func sandboxLabels(pod *v1.Pod, node string) map[string]string {
-	labels := make(map[string]string, len(pod.Labels)+4)
+// SandboxLabels are the pod's own labels plus the identity labels; an
+// identity key wins over a user label of the same name, so no manifest
+// can disown its pod or pass it off as another's.
+func SandboxLabels(node Node, pod *v1.Pod) map[string]string {
+	labels := make(map[string]string, len(pod.Labels)+5)
 	for k, v := range pod.Labels {
 		labels[k] = v
 	}
@@ -53,22 +54,25 @@ func sandboxLabels(pod *v1.Pod, node string) map[string]string {
 	labels[PodNamespaceLabel] = pod.Namespace
 	labels[PodUIDLabel] = string(pod.UID)
 	labels[ManagedByLabel] = ManagedByValue
-	labels[NodeLabel] = node
+	labels[NodeLabel] = node.Name
 	return labels
 }
 
-// sandboxAnnotations carry the pod's own annotations, which include the
-// manifest file the source read it from.
-func sandboxAnnotations(pod *v1.Pod) map[string]string {
+// SandboxAnnotations are the pod's own annotations (among them the
+// manifest file the source read it from) and its grace period, which wins
+// over an annotation of the same name.
+func SandboxAnnotations(pod *v1.Pod) map[string]string {
 	annotations := make(map[string]string, len(pod.Annotations)+1)
 	for k, v := range pod.Annotations {
 		annotations[k] = v
 	}
-	annotations[PodTerminationGraceAnnotation] = strconv.FormatInt(gracePeriodSeconds(pod), 10)
+	annotations[PodTerminationGraceAnnotation] = strconv.FormatInt(PodGracePeriodSeconds(pod), 10)
 	return annotations
 }
 
-func containerLabels(pod *v1.Pod, containerName string, kind ContainerType, node string) map[string]string {
+// ContainerLabels are a container's identity labels; the pod's own labels
+// stay on the sandbox.
+func ContainerLabels(node Node, pod *v1.Pod, containerName string, kind ContainerType) map[string]string {
 	return map[string]string{
 		PodNameLabel:       pod.Name,
 		PodNamespaceLabel:  pod.Namespace,
@@ -76,15 +80,18 @@ func containerLabels(pod *v1.Pod, containerName string, kind ContainerType, node
 		ContainerNameLabel: containerName,
 		ContainerTypeLabel: string(kind),
 		ManagedByLabel:     ManagedByValue,
-		NodeLabel:          node,
+		NodeLabel:          node.Name,
 	}
 }
 
-func containerAnnotations(pod *v1.Pod, c *v1.Container, restartCount int) map[string]string {
+// ContainerAnnotations record what a restarted agent needs to adopt the
+// container: its spec's hash, its restart count, the pod's grace period,
+// and, as the kubelet records them, its termination message path and ports.
+func ContainerAnnotations(pod *v1.Pod, c *v1.Container, restartCount int) map[string]string {
 	annotations := map[string]string{
-		ContainerHashAnnotation:         containerHash(c),
+		ContainerHashAnnotation:         ContainerHash(c),
 		ContainerRestartCountAnnotation: strconv.Itoa(restartCount),
-		PodTerminationGraceAnnotation:   strconv.FormatInt(gracePeriodSeconds(pod), 10),
+		PodTerminationGraceAnnotation:   strconv.FormatInt(PodGracePeriodSeconds(pod), 10),
 	}
 	if c.TerminationMessagePath != "" {
 		annotations[ContainerTerminationMessagePath] = c.TerminationMessagePath
@@ -97,27 +104,12 @@ func containerAnnotations(pod *v1.Pod, c *v1.Container, restartCount int) map[st
 	return annotations
 }
 
-// managedSelector selects everything this agent created.
-func managedSelector(node string) map[string]string {
-	return map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: node}
+// ManagedSelector selects every sandbox and container this agent created.
+func ManagedSelector(nodeName string) map[string]string {
+	return map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: nodeName}
 }
 
-// podSelector selects one pod's sandboxes or containers.
-func podSelector(node string, uid types.UID) map[string]string {
-	return map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: node, PodUIDLabel: string(uid)}
-}
-
-// minGracePeriodSeconds is the kubelet's floor: a pod always gets a chance
-// to handle SIGTERM.
-const minGracePeriodSeconds = 2
-
-func gracePeriodSeconds(pod *v1.Pod) int64 {
-	grace := int64(30)
-	if pod.Spec.TerminationGracePeriodSeconds != nil {
-		grace = *pod.Spec.TerminationGracePeriodSeconds
-	}
-	if grace < minGracePeriodSeconds {
-		grace = minGracePeriodSeconds
-	}
-	return grace
+// PodSelector selects one pod's sandboxes or containers.
+func PodSelector(nodeName string, uid types.UID) map[string]string {
+	return map[string]string{ManagedByLabel: ManagedByValue, NodeLabel: nodeName, PodUIDLabel: string(uid)}
 }

@@ -1,4 +1,4 @@
-package kubelet
+package translate
 
 import (
 	"encoding/json"
@@ -8,13 +8,14 @@ import (
 	v1 "k8s.io/api/core/v1"
 )
 
-// containerHash fingerprints the parts of a container spec that need a new
+// ContainerHash fingerprints the parts of a container spec that need a new
 // container when they change. A manifest edit already gives the pod a new
 // UID, so the hash serves adoption: a restarted agent keeps a running
 // container only if it was built from the spec it now reads. The input is
 // the JSON of the whole container, whose encoding is stable for a given
-// k8s.io/api version.
-func containerHash(c *v1.Container) string {
+// k8s.io/api version; a change to it restarts every container on upgrade,
+// which TestContainerHashIsStable guards against.
+func ContainerHash(c *v1.Container) string {
 	data, err := json.Marshal(c)
 	if err != nil {
 		// A v1.Container always marshals; fall back to the name so the hash

@@ -1,11 +1,11 @@
-package kubelet
+package translate
 
 import "strings"
 
-// expandVars replaces $(NAME) with the value of NAME, the Kubernetes rule
-// for command, args and env values: $$ escapes a dollar, and a reference to
-// an unknown name is left as written.
-func expandVars(input string, lookup func(string) (string, bool)) string {
+// ExpandVars replaces $(NAME) with the value lookup gives NAME, the
+// Kubernetes rule for command, args and env values: $$ escapes a dollar,
+// and a reference to an unknown name is left as written.
+func ExpandVars(input string, lookup func(string) (string, bool)) string {
 	if !strings.Contains(input, "$") {
 		return input
 	}
@@ -38,4 +38,17 @@ func expandVars(input string, lookup func(string) (string, bool)) string {
 		}
 	}
 	return b.String()
+}
+
+// expandAll expands each string; nil stays nil, so an unset command keeps
+// the image's entrypoint.
+func expandAll(in []string, lookup func(string) (string, bool)) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = ExpandVars(s, lookup)
+	}
+	return out
 }

@@ -1,0 +1,63 @@
+package kubelet
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+func TestPodEventsKeepTheNewest(t *testing.T) {
+	rec := newPodRecord(testPod(v1.RestartPolicyAlways, nil, "a"), planNow)
+	for i := range maxEventsPerPod + 7 {
+		rec.addEvent(Event{Reason: fmt.Sprint(i)})
+	}
+	if len(rec.events) != maxEventsPerPod || rec.events[0].Reason != "7" || rec.events[maxEventsPerPod-1].Reason != fmt.Sprint(maxEventsPerPod+6) {
+		t.Fatalf("%d events from %s to %s; want the newest %d", len(rec.events), rec.events[0].Reason, rec.events[len(rec.events)-1].Reason, maxEventsPerPod)
+	}
+}
+
+// Pods lists what a user asks about: wanted and terminating pods, sorted,
+// and a broken manifest's pods that run nothing, with its problem as the
+// reason.
+func TestPodsView(t *testing.T) {
+	named := func(ns, name, uid string) *v1.Pod {
+		pod := testPod(v1.RestartPolicyAlways, nil, "a")
+		pod.Namespace, pod.Name, pod.UID = ns, name, types.UID(uid)
+		return pod
+	}
+	k := &Kubelet{cfg: Config{Now: func() time.Time { return planNow }}, pods: map[types.UID]*podRecord{}, changed: make(chan struct{})}
+	k.pods["u1"] = newPodRecord(named("default", "web", "u1"), planNow)
+	old := newPodRecord(named("default", "web", "u0"), planNow) // the previous version, still stopping
+	old.desired = nil
+	k.pods["u0"] = old
+	k.pods["u2"] = newPodRecord(named("a-team", "db", "u2"), planNow)
+	k.pods["orphan"] = &podRecord{firstSeen: planNow} // adopted from the runtime, no spec
+	broken := types.NamespacedName{Namespace: "default", Name: "cache"}
+	k.manifestErrors = []ManifestError{
+		{File: "/m/cache.yaml", Messages: []string{"spec.containers[0].image: required"}, Pods: []types.NamespacedName{broken}},
+		{File: "/m/web.yaml", Messages: []string{"stale"}, Pods: []types.NamespacedName{{Namespace: "default", Name: "web"}}},
+	}
+	var got []string
+	for _, v := range k.Pods() {
+		got = append(got, fmt.Sprintf("%s/%s %s %s terminating=%v", v.Pod.Namespace, v.Pod.Name, v.Pod.UID, v.Pod.Status.Phase, v.Terminating))
+	}
+	want := []string{
+		"a-team/db u2 Pending terminating=false",
+		"default/cache  Pending terminating=false",
+		"default/web u1 Pending terminating=false",
+		"default/web u0 Pending terminating=true",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("pods\n %q\nwant\n %q", got, want)
+	}
+	view, ok := k.GetPod("default", "cache")
+	if !ok || view.Pod.Status.Reason != ReasonManifestError || view.Pod.Status.Message != "spec.containers[0].image: required" || view.File != "/m/cache.yaml" {
+		t.Errorf("the broken manifest's pod: %+v", view)
+	}
+	if view, _ := k.GetPod("default", "web"); view.Pod.UID != "u1" {
+		t.Errorf("GetPod gave version %s, want the wanted one, u1", view.Pod.UID)
+	}
+}

@@ -1,0 +1,45 @@
+package translate
+
+import (
+	v1 "k8s.io/api/core/v1"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// CFSPeriodMicros is the CFS period the kubelet sets with every quota.
+const CFSPeriodMicros = 100000
+
+// minCPUShares and minCFSQuota are the kernel's floors, which the kubelet
+// uses for a container without a CPU request or with a tiny limit.
+const (
+	minCPUShares = 2
+	minCFSQuota  = 1000
+)
+
+// ContainerResources maps requests and limits the way the kubelet does on
+// cgroup v1: CPU shares from the request (the limit when there is no
+// request), a CFS quota from the limit, and the memory limit.
+func ContainerResources(c *v1.Container) *runtimeapi.LinuxContainerResources {
+	res := &runtimeapi.LinuxContainerResources{CpuShares: minCPUShares}
+	cpuRequest, hasRequest := c.Resources.Requests[v1.ResourceCPU]
+	cpuLimit, hasLimit := c.Resources.Limits[v1.ResourceCPU]
+	if !hasRequest && hasLimit {
+		cpuRequest, hasRequest = cpuLimit, true
+	}
+	if hasRequest {
+		res.CpuShares = cpuShares(cpuRequest.MilliValue())
+	}
+	if hasLimit {
+		res.CpuPeriod = CFSPeriodMicros
+		res.CpuQuota = cfsQuota(cpuLimit.MilliValue())
+	}
+	if mem, ok := c.Resources.Limits[v1.ResourceMemory]; ok {
+		res.MemoryLimitInBytes = mem.Value()
+	}
+	return res
+}
+
+// cpuShares gives 1024 shares per CPU.
+func cpuShares(milliCPU int64) int64 { return max(milliCPU*1024/1000, minCPUShares) }
+
+// cfsQuota is a CPU limit as microseconds per CFSPeriodMicros.
+func cfsQuota(milliCPU int64) int64 { return max(milliCPU*CFSPeriodMicros/1000, minCFSQuota) }

@@ -1,0 +1,59 @@
+//go:build linux
+
+package volume
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// A Memory emptyDir is a tmpfs of the size limit, mounted once however
+// often SetUp runs, and gone after TearDown.
+func TestMemoryEmptyDirIsATmpfsUntilTearDown(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	podDir := t.TempDir()
+	limit := resource.MustParse("8Mi")
+	vol := &v1.Volume{Name: "cache", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: v1.StorageMediumMemory, SizeLimit: &limit}}}
+	t.Cleanup(func() { _ = unmountMemoryDirs(podDir) })
+	var dir string
+	for range 2 {
+		var err error
+		if dir, err = (emptyDir{}).SetUp(&v1.Pod{}, vol, podDir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fs unix.Statfs_t
+	if err := unix.Statfs(dir, &fs); err != nil || fs.Type != unix.TMPFS_MAGIC {
+		t.Fatalf("%s is not a tmpfs (type %x, %v)", dir, fs.Type, err)
+	}
+	if size := int64(fs.Blocks) * fs.Bsize; size != 8<<20 {
+		t.Errorf("tmpfs size %d, want the 8Mi limit", size)
+	}
+	if n := strings.Count(mountInfo(t), dir+" "); n != 1 {
+		t.Errorf("%s is mounted %d times after two SetUps, want once", dir, n)
+	}
+	if err := (emptyDir{}).TearDown(podDir); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(mountInfo(t), dir+" ") {
+		t.Errorf("%s still mounted after TearDown", dir)
+	}
+	if err := (emptyDir{}).TearDown(podDir); err != nil {
+		t.Errorf("a second TearDown: %v", err)
+	}
+}
+
+func mountInfo(t *testing.T) string {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

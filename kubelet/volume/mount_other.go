@@ -1,0 +1,15 @@
+//go:build !linux
+
+package volume
+
+import (
+	"errors"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+func mountMemory(string, *resource.Quantity) error {
+	return errors.New("emptyDir medium Memory needs Linux")
+}
+
+func unmountIfMounted(string) error { return nil }
