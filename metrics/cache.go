@@ -30,6 +30,7 @@ type statsCache struct {
 
 	flight  singleflight.Group
 	latest  atomic.Pointer[snapshot]
+	history history       // for CPU rates (Usage)
 	fetches atomic.Uint64 // runtime fetches done, for tests and benchmarks
 
 	optionalErrs sync.Map // optional call → the last error logged for it
@@ -47,6 +48,7 @@ func (c *statsCache) get(ctx context.Context) *snapshot {
 		defer cancel()
 		s := c.fetch(fetchCtx)
 		c.latest.Store(s)
+		c.history.remember(s)
 		return s, nil
 	})
 	select {
@@ -72,7 +74,13 @@ func (c *statsCache) fetch(ctx context.Context) *snapshot {
 	lists, err := c.list(ctx)
 	if err != nil {
 		s.err = err
-		c.log.Warn("runtime stats unavailable for metrics", "err", err)
+		// A runtime that is away was reported once by the agent's CRI
+		// client; a line per scrape would add nothing.
+		level := slog.LevelWarn
+		if status.Code(err) == codes.Unavailable {
+			level = slog.LevelDebug
+		}
+		c.log.Log(ctx, level, "runtime stats unavailable for metrics", "err", err)
 		return s
 	}
 	s.containers, s.pods = buildSamples(lists)

@@ -17,6 +17,11 @@
 // cache TTL whatever the number of scrapers, and exported as const metrics
 // with the runtime's timestamps, so nothing is kept per series.
 //
+// The same cache feeds Handlers.Usage, the node's and containers' CPU rate
+// and working set that the node API serves as metrics.k8s.io (kubectl
+// top): it keeps the snapshots of the last 15 s to take a rate between
+// two of them.
+//
 // Wiring, in the agent's main:
 //
 //	reg := prometheus.NewRegistry()

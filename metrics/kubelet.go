@@ -59,6 +59,7 @@ type Kubelet struct {
 	cniReleased  prometheus.Counter
 	cniRepairs   prometheus.Counter
 	logRotations prometheus.Counter
+	diskFull     *prometheus.GaugeVec
 	manifests    *manifestErrorCollector
 	pods         *podCountCollector
 	now          func() time.Time
@@ -189,6 +190,10 @@ func newKubelet() *Kubelet {
 			Name: "minikubelet_container_log_rotations_total",
 			Help: "Container log files rotated because they reached their size limit.",
 		}),
+		diskFull: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "minikubelet_disk_full",
+			Help: "1 while the file system behind an agent directory (flag: root-dir, pod-log-dir) is full: container logs are lost, or new pods cannot start.",
+		}, []string{"flag"}),
 		manifests: newManifestErrorCollector(),
 		pods:      newPodCountCollector(),
 		now:       time.Now,
@@ -242,6 +247,7 @@ func (k *Kubelet) collectors() []namedCollector {
 		{"minikubelet_cni_leaked_addresses_released_total", k.cniReleased},
 		{"minikubelet_cni_config_repairs_total", k.cniRepairs},
 		{"minikubelet_container_log_rotations_total", k.logRotations},
+		{"minikubelet_disk_full", k.diskFull},
 		{"minikubelet_manifest_errors", k.manifests},
 		{"kubelet_running_pods and kubelet_running_containers", k.pods},
 		{"go runtime (go_*)", collectors.NewGoCollector()},

@@ -241,6 +241,9 @@ func TestMinikubeletCounters(t *testing.T) {
 	k.RepairedCNIConfig()
 	k.RotatedContainerLog()
 	k.RotatedContainerLog()
+	k.SetDiskFull("pod-log-dir", true)
+	k.SetDiskFull("root-dir", true)
+	k.SetDiskFull("root-dir", false)
 	k.ObserveEventStreamConnect(nil)
 	k.ObserveEventStreamConnect(errors.New("stream closed"))
 	k.ObserveEventStreamConnect(errors.New("stream closed"))
@@ -255,6 +258,11 @@ func TestMinikubeletCounters(t *testing.T) {
 	} {
 		if got := value(findMetric(t, f, name, nil)); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	for flag, want := range map[string]float64{"pod-log-dir": 1, "root-dir": 0} {
+		if got := value(findMetric(t, f, "minikubelet_disk_full", map[string]string{"flag": flag})); got != want {
+			t.Errorf("minikubelet_disk_full{flag=%q} = %v, want %v", flag, got, want)
 		}
 	}
 }

@@ -150,6 +150,16 @@ func (k *Kubelet) RotatedContainerLog() {
 	k.logRotations.Inc()
 }
 
+// SetDiskFull says whether the file system behind the directory of flag
+// (root-dir, pod-log-dir) is full.
+func (k *Kubelet) SetDiskFull(flag string, full bool) {
+	value := 0.0
+	if full {
+		value = 1
+	}
+	k.diskFull.WithLabelValues(flag).Set(value)
+}
+
 // SetManifestErrors replaces the set of manifest files that failed to
 // load; each file is exported as minikubelet_manifest_errors{file} with the
 // number of times it is listed. A file fixed since the last call
