@@ -29,7 +29,7 @@ func TestDiscoveryListsOnlyWhatIsServed(t *testing.T) {
 	for _, r := range decode[metav1.APIResourceList](t, body).APIResources {
 		names = append(names, r.Name)
 	}
-	if got := strings.Join(names, ","); got != "pods,pods/log,pods/portforward,events" {
+	if got := strings.Join(names, ","); got != "pods,pods/log,pods/portforward,pods/exec,pods/attach,nodes,events" {
 		t.Errorf("/api/v1 resources = %s", got)
 	}
 	_, body = do(t, "GET", srv.URL+"/version", "", "")
@@ -188,6 +188,10 @@ func TestLogRouteTranslatesAndReturnsStatus(t *testing.T) {
 			http.Error(w, `previous terminated container "app" in pod default/web not found`, http.StatusBadRequest)
 			return
 		}
+		if r.URL.Query().Get("tailLines") == "1" {
+			http.Error(w, "too many log follows: this agent serves at most 100 log follows at once", http.StatusTooManyRequests)
+			return
+		}
 		_, _ = w.Write([]byte("line 1\n"))
 	})
 	s, err := New(Config{Pods: src, ManifestDir: src.dir, NodeName: testNode, Logs: logs})
@@ -202,6 +206,10 @@ func TestLogRouteTranslatesAndReturnsStatus(t *testing.T) {
 	code, body = do(t, "GET", srv+"/api/v1/namespaces/default/pods/web/log?previous=true", "", "")
 	if status := decode[metav1.Status](t, body); code != 400 || status.Reason != metav1.StatusReasonBadRequest || !strings.Contains(status.Message, "previous terminated") {
 		t.Errorf("log error = %d %s", code, body)
+	}
+	code, body = do(t, "GET", srv+"/api/v1/namespaces/default/pods/web/log?follow=true&tailLines=1", "", "")
+	if status := decode[metav1.Status](t, body); code != 429 || status.Reason != metav1.StatusReasonTooManyRequests || !strings.Contains(status.Message, "at most 100 log follows") {
+		t.Errorf("log over the follow cap = %d %s", code, body)
 	}
 	code, body = do(t, "GET", srv+"/api/v1/namespaces/default/pods/nope/log", "", "")
 	if code != 404 || !strings.Contains(body, `pods \"nope\" not found`) {

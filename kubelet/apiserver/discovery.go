@@ -14,7 +14,8 @@ import (
 )
 
 // Discovery lists only what is served: the core v1 group with pods (and
-// their log and portforward subresources) and events, no other group.
+// their log, portforward, exec and attach subresources), this node and
+// events, and, when the agent gives usage, metrics.k8s.io.
 // The answers are the unaggregated v1 forms, which every client falls
 // back to when it asks for aggregated discovery.
 
@@ -29,9 +30,15 @@ var coreResources = metav1.APIResourceList{
 		},
 		{Name: "pods/log", Namespaced: true, Kind: "Pod", Verbs: metav1.Verbs{"get"}},
 		{Name: "pods/portforward", Namespaced: true, Kind: "PodPortForwardOptions", Verbs: metav1.Verbs{"create", "get"}},
+		{Name: "pods/exec", Namespaced: true, Kind: "PodExecOptions", Verbs: metav1.Verbs{"create", "get"}},
+		{Name: "pods/attach", Namespaced: true, Kind: "PodAttachOptions", Verbs: metav1.Verbs{"create", "get"}},
+		{
+			Name: "nodes", SingularName: "node", Namespaced: false, Kind: "Node",
+			Verbs: metav1.Verbs{"get", "list"}, ShortNames: []string{"no"},
+		},
 		{
 			Name: "events", SingularName: "event", Namespaced: true, Kind: "Event",
-			Verbs: metav1.Verbs{"list"}, ShortNames: []string{"ev"},
+			Verbs: metav1.Verbs{"get", "list", "watch"}, ShortNames: []string{"ev"},
 		},
 	},
 }
@@ -100,9 +107,13 @@ func (s *Server) resources(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) groups(w http.ResponseWriter, _ *http.Request) {
+	groups := []metav1.APIGroup{}
+	if s.cfg.Usage != nil {
+		groups = append(groups, metricsGroup)
+	}
 	writeJSON(w, http.StatusOK, metav1.APIGroupList{
 		TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"},
-		Groups:   []metav1.APIGroup{},
+		Groups:   groups,
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/minikubelet/minikubelet/kubelet"
 	staticpods "github.com/minikubelet/minikubelet/static-pods"
@@ -34,10 +35,13 @@ type dirSource struct {
 	gone     map[string]bool         // names shown as terminating after their file is gone
 	changed  chan struct{}
 	versions map[string]int
+	events   map[string][]kubelet.Event // by pod name
 }
 
-func newDirSource(t *testing.T) *dirSource {
-	return &dirSource{dir: t.TempDir(), status: map[string]v1.PodStatus{}, gone: map[string]bool{}, changed: make(chan struct{}), versions: map[string]int{}}
+func newDirSource(t *testing.T) *dirSource { return newDirSourceIn(t.TempDir()) }
+
+func newDirSourceIn(dir string) *dirSource {
+	return &dirSource{dir: dir, status: map[string]v1.PodStatus{}, gone: map[string]bool{}, changed: make(chan struct{}), versions: map[string]int{}, events: map[string][]kubelet.Event{}}
 }
 
 func (d *dirSource) Pods() []kubelet.PodView {
@@ -68,7 +72,7 @@ func (d *dirSource) Pods() []kubelet.PodView {
 				pod.Status = s
 			}
 			pod.ResourceVersion = strconv.Itoa(d.versions[pod.Name])
-			views = append(views, kubelet.PodView{Pod: pod, File: path})
+			views = append(views, kubelet.PodView{Pod: pod, File: path, Events: append([]kubelet.Event(nil), d.events[pod.Name]...)})
 		}
 	}
 	for name := range d.gone {
@@ -78,6 +82,9 @@ func (d *dirSource) Pods() []kubelet.PodView {
 	sort.Slice(views, func(i, j int) bool { return views[i].Pod.Name < views[j].Pod.Name })
 	return views
 }
+
+// SetDeletionGracePeriod is ignored here; graceRecorder records it.
+func (d *dirSource) SetDeletionGracePeriod(types.UID, int64) {}
 
 func (d *dirSource) Changed() <-chan struct{} {
 	d.mu.Lock()
@@ -96,6 +103,15 @@ func (d *dirSource) notify() {
 func (d *dirSource) setStatus(name string, s v1.PodStatus) {
 	d.mu.Lock()
 	d.status[name] = s
+	d.versions[name]++
+	d.mu.Unlock()
+	d.notify()
+}
+
+// addEvent records an event on a pod, as the sync loop does.
+func (d *dirSource) addEvent(name string, e kubelet.Event) {
+	d.mu.Lock()
+	d.events[name] = append(d.events[name], e)
 	d.versions[name]++
 	d.mu.Unlock()
 	d.notify()

@@ -12,19 +12,20 @@ import (
 // unixPrefix marks a --listen address as a unix socket path.
 const unixPrefix = "unix://"
 
-// ListenConfig says where and how the node API listens.
+// ListenConfig says where and how the node API listens, as the operator
+// configured it.
 type ListenConfig struct {
 	// Address is "host:port" for TCP or "unix:///path" for a unix socket.
 	Address string
-	// TLSCertFile and TLSKeyFile, both or neither, serve HTTPS.
+	// TLSCertFile and TLSKeyFile, both or neither, are the operator's
+	// serving certificate; without them the agent generates its own.
 	TLSCertFile, TLSKeyFile string
-	// TokenFile holds the bearer token every request must carry.
-	TokenFile string
 }
 
-// Check refuses an address other machines can reach unless it has both
-// TLS and a token: logs and port-forward must never be anonymous off-box.
-// The error names the flags to add, or the loopback address to use.
+// Check refuses an address other machines can reach unless the operator
+// gave a serving certificate that clients there can verify: the generated
+// one names only this machine's loopback addresses. The error names the
+// flags to add, or the loopback address to use.
 func (c ListenConfig) Check() error {
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return errors.New("--tls-cert-file and --tls-private-key-file go together: give both, or neither")
@@ -39,21 +40,40 @@ func (c ListenConfig) Check() error {
 	if err != nil {
 		return fmt.Errorf("--listen %q: %w (use host:port, e.g. 127.0.0.1:10350, or unix:///path/to.sock)", c.Address, err)
 	}
-	if isLoopback(host) {
+	if isLoopback(host) || c.TLSCertFile != "" {
 		return nil
 	}
-	var missing []string
-	if c.TLSCertFile == "" {
-		missing = append(missing, "--tls-cert-file and --tls-private-key-file")
+	return fmt.Errorf("--listen %s would serve the API to other machines with a certificate they cannot verify: add --tls-cert-file and --tls-private-key-file (a certificate for this machine's names), or listen on 127.0.0.1",
+		c.Address)
+}
+
+// CertificateIPs are the addresses a generated serving certificate must
+// name for clients of this address: loopback always, and the listen
+// address itself when it is one IP.
+func (c ListenConfig) CertificateIPs() []net.IP {
+	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+	host, _, err := net.SplitHostPort(c.Address)
+	if ip := net.ParseIP(host); err == nil && ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+		ips = append(ips, ip)
 	}
-	if c.TokenFile == "" {
-		missing = append(missing, "--token-file")
+	return ips
+}
+
+// ClientURL is the URL a client on this machine reaches the API at,
+// given the address the listener got: a wildcard address is reached
+// through loopback.
+func ClientURL(listener net.Addr) string {
+	if listener.Network() == "unix" {
+		return unixPrefix + listener.String()
 	}
-	if len(missing) > 0 {
-		return fmt.Errorf("--listen %s would expose pod logs and port-forward to other machines without protection: add %s, or listen on 127.0.0.1",
-			c.Address, strings.Join(missing, " and "))
+	host, port, err := net.SplitHostPort(listener.String())
+	if ip := net.ParseIP(host); err == nil && (ip == nil || ip.IsUnspecified()) {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
 	}
-	return nil
+	return "https://" + net.JoinHostPort(host, port)
 }
 
 // isLoopback reports a host only this machine can reach. An empty host
@@ -67,33 +87,27 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Listen checks the configuration and opens the listener: TCP, with TLS
-// when configured, or a unix socket only its owner may use. It returns the
-// URL clients reach it at.
-func Listen(c ListenConfig) (net.Listener, string, error) {
+// Listen checks the configuration and opens the listener: TCP with TLS
+// from creds, or a unix socket only its owner may use. It returns the URL
+// clients on this machine reach it at.
+func Listen(c ListenConfig, creds Credentials) (net.Listener, string, error) {
 	if err := c.Check(); err != nil {
 		return nil, "", err
 	}
 	if path, ok := strings.CutPrefix(c.Address, unixPrefix); ok {
 		return listenUnix(path)
 	}
-	var tlsConfig *tls.Config
-	if c.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(c.TLSCertFile, c.TLSKeyFile)
-		if err != nil {
-			return nil, "", fmt.Errorf("loading --tls-cert-file %s and --tls-private-key-file %s: %w", c.TLSCertFile, c.TLSKeyFile, err)
-		}
-		// HTTP/1.1 only: port-forward's SPDY upgrade does not exist in HTTP/2.
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+	cert, err := tls.LoadX509KeyPair(creds.CertFile, creds.KeyFile)
+	if err != nil {
+		return nil, "", fmt.Errorf("loading the API's serving certificate %s and key %s: %w", creds.CertFile, creds.KeyFile, err)
 	}
+	// HTTP/1.1 only: port-forward's SPDY upgrade does not exist in HTTP/2.
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
 	l, err := net.Listen("tcp", c.Address)
 	if err != nil {
 		return nil, "", fmt.Errorf("listening on %s for the node API: %w (is another minikubelet running? set --listen)", c.Address, err)
 	}
-	if tlsConfig == nil {
-		return l, "http://" + l.Addr().String(), nil
-	}
-	return tls.NewListener(l, tlsConfig), "https://" + l.Addr().String(), nil
+	return tls.NewListener(l, tlsConfig), ClientURL(l.Addr()), nil
 }
 
 // listenUnix opens a unix socket with mode 0600, replacing a stale socket
@@ -119,5 +133,5 @@ func listenUnix(path string) (net.Listener, string, error) {
 		l.Close()
 		return nil, "", fmt.Errorf("restricting unix://%s to its owner: %w", path, err)
 	}
-	return l, unixPrefix + path, nil
+	return l, ClientURL(l.Addr()), nil
 }

@@ -17,10 +17,10 @@ func TestListenCheckRefusesUnprotectedExposure(t *testing.T) {
 		{ListenConfig{Address: "[::1]:10350"}, ""},
 		{ListenConfig{Address: "localhost:10350"}, ""},
 		{ListenConfig{Address: "unix:///run/x.sock"}, ""},
-		{ListenConfig{Address: "0.0.0.0:10350"}, "add --tls-cert-file and --tls-private-key-file and --token-file, or listen on 127.0.0.1"},
-		{ListenConfig{Address: ":10350", TokenFile: "t"}, "add --tls-cert-file and --tls-private-key-file, or"},
-		{ListenConfig{Address: "10.0.0.1:10350", TLSCertFile: "c", TLSKeyFile: "k"}, "add --token-file, or"},
-		{ListenConfig{Address: "0.0.0.0:10350", TLSCertFile: "c", TLSKeyFile: "k", TokenFile: "t"}, ""},
+		{ListenConfig{Address: "0.0.0.0:10350"}, "add --tls-cert-file and --tls-private-key-file (a certificate for this machine's names), or listen on 127.0.0.1"},
+		{ListenConfig{Address: ":10350"}, "add --tls-cert-file and --tls-private-key-file"},
+		{ListenConfig{Address: "10.0.0.1:10350", TLSCertFile: "c", TLSKeyFile: "k"}, ""},
+		{ListenConfig{Address: "0.0.0.0:10350", TLSCertFile: "c", TLSKeyFile: "k"}, ""},
 		{ListenConfig{Address: "127.0.0.1:1", TLSCertFile: "c"}, "go together"},
 		{ListenConfig{Address: "10350"}, "use host:port"},
 		{ListenConfig{Address: "unix://"}, "give the socket's path"},
@@ -35,7 +35,7 @@ func TestListenCheckRefusesUnprotectedExposure(t *testing.T) {
 
 func TestListenUnixSocketIsPrivateAndReplacesStaleOne(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "api.sock")
-	l, url, err := Listen(ListenConfig{Address: "unix://" + path})
+	l, url, err := Listen(ListenConfig{Address: "unix://" + path}, Credentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestListenUnixSocketIsPrivateAndReplacesStaleOne(t *testing.T) {
 	if url != "unix://"+path || info.Mode().Perm() != 0o600 {
 		t.Errorf("url %s, mode %v", url, info.Mode())
 	}
-	if _, _, err := Listen(ListenConfig{Address: "unix://" + path}); err == nil || !strings.Contains(err.Error(), "another process serves") {
+	if _, _, err := Listen(ListenConfig{Address: "unix://" + path}, Credentials{}); err == nil || !strings.Contains(err.Error(), "another process serves") {
 		t.Errorf("second listener on a live socket: %v", err)
 	}
 	l.Close()

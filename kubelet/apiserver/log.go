@@ -87,6 +87,8 @@ func reasonForCode(code int) metav1.StatusReason {
 		return metav1.StatusReasonNotFound
 	case http.StatusServiceUnavailable:
 		return metav1.StatusReasonServiceUnavailable
+	case http.StatusTooManyRequests:
+		return metav1.StatusReasonTooManyRequests
 	}
 	return metav1.StatusReasonInternalError
 }

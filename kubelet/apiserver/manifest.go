@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -86,12 +87,11 @@ func (s *Server) checkManifest(path string, object map[string]any, name string) 
 
 // invalidPod is the 422 for a manifest the decoder refused; its message
 // keeps the decoder's hints, which say how to fix each field.
+// Its size is bounded: the decoder lists at most 101 problems of at most
+// 512 bytes, and the name is shortened.
 func invalidPod(name, path string, ferr *staticpods.FileError) error {
-	prefix := filepath.Base(path) + ": "
-	messages := make([]string, len(ferr.Messages))
-	for i, m := range ferr.Messages {
-		messages[i] = strings.TrimPrefix(m, prefix)
-	}
+	messages := ferr.Problems()
+	name = shortName(name)
 	status := metav1.Status{
 		Status: metav1.StatusFailure, Code: 422, Reason: metav1.StatusReasonInvalid,
 		Message: fmt.Sprintf("Pod %q is invalid: %s", name, strings.Join(messages, "; ")),
@@ -109,11 +109,20 @@ func invalidPod(name, path string, ferr *staticpods.FileError) error {
 
 // writeManifest writes data to path through a hidden temporary file the
 // source ignores, so the source only ever sees the whole file. With
-// replace false it refuses to overwrite an existing file.
+// replace false it refuses to overwrite an existing file. A manifest can
+// hold secrets (env values), so a new file is 0600 and a replaced one
+// keeps its mode and owner.
 func writeManifest(path string, data []byte, replace bool) error {
 	dir := filepath.Dir(path)
 	tmp := filepath.Join(dir, "."+filepath.Base(path)+"."+randomSuffix()+".tmp")
-	if err := writeSynced(tmp, data); err != nil {
+	perms := newManifestPerms
+	if replace {
+		var err error
+		if perms, err = permsOf(path); err != nil {
+			return fmt.Errorf("replacing manifest %s: %w", path, err)
+		}
+	}
+	if err := writeSynced(tmp, data, perms); err != nil {
 		return fmt.Errorf("writing manifest %s: %w", path, err)
 	}
 	defer os.Remove(tmp)
@@ -135,14 +144,50 @@ func writeManifest(path string, data []byte, replace bool) error {
 
 var errManifestExists = errors.New("manifest file exists")
 
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+// filePerms are a file's permission bits and owner.
+type filePerms struct {
+	mode     fs.FileMode
+	uid, gid int
+}
+
+// newManifestPerms are those of a manifest the API creates: readable by
+// its owner, the agent, alone.
+var newManifestPerms = filePerms{mode: 0o600, uid: os.Getuid(), gid: os.Getgid()}
+
+// permsOf reads the permissions of the file at path (through a symlink,
+// as a person sees them); a file gone meanwhile gets newManifestPerms.
+func permsOf(path string) (filePerms, error) {
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return newManifestPerms, nil
+	}
+	if err != nil {
+		return filePerms{}, err
+	}
+	perms := filePerms{mode: info.Mode().Perm(), uid: os.Getuid(), gid: os.Getgid()}
+	if stat, ok := info.Sys().(*syscall.Stat_t); ok {
+		perms.uid, perms.gid = int(stat.Uid), int(stat.Gid)
+	}
+	return perms, nil
+}
+
+// writeSynced creates path 0600, writes and syncs data, then gives the
+// file its owner and mode, so the content is never more readable than
+// intended, whatever the umask.
+func writeSynced(path string, data []byte, perms filePerms) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
+	}
+	if err == nil && (perms.uid != os.Getuid() || perms.gid != os.Getgid()) {
+		err = f.Chown(perms.uid, perms.gid)
+	}
+	if err == nil {
+		err = f.Chmod(perms.mode)
 	}
 	if closeErr := f.Close(); err == nil {
 		err = closeErr
@@ -162,12 +207,12 @@ func randomSuffix() string {
 // podsInFile names the pods a manifest file defines (or tries to, when it
 // is invalid), so a write never touches another pod's file by accident.
 func (s *Server) podsInFile(path string) ([]string, error) {
-	data, err := os.ReadFile(path)
+	data, err := staticpods.ReadManifestFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading manifest %s: %w", path, err)
+		return nil, fmt.Errorf("reading manifest %s: it %w", path, err)
 	}
 	pods, ferr := staticpods.DecodeManifest(path, data, s.cfg.NodeName)
 	var names []string

@@ -1,19 +1,43 @@
 package apiserver
 
 import (
-	"encoding/json"
+	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 
+	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/mergepatch"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
-// patchPod serves PATCH with a JSON merge patch (RFC 7386), the kind
-// `kubectl patch --type merge`, `label` and `annotate` send. The patch applies to the pod as served,
-// without status and server-set metadata; the result replaces the manifest.
+func init() {
+	// A JSON patch's "copy" can double the document at every operation;
+	// bound what copies may add, as the request body is bounded. The
+	// result is then held to staticpods.MaxValues like any pod.
+	jsonpatch.AccumulatedCopySizeLimit = 2 * maxBody
+}
+
+// patchPod serves PATCH with the patch types kubectl sends:
+//   - a strategic merge patch (kubectl apply, edit, and patch by default),
+//     which merges lists by the patch strategies and merge keys of
+//     k8s.io/api's Pod (containers by name, ports by containerPort, ...);
+//   - a JSON merge patch (RFC 7386: label, annotate, patch --type merge);
+//   - a JSON patch (RFC 6902: patch --type json);
+//   - a server-side apply (apply --server-side), served by applyPod.
+//
+// The patch applies to the pod as served, without status and server-set
+// metadata; the result replaces the manifest.
 func (s *Server) patchPod(w http.ResponseWriter, r *http.Request) {
+	kind := patchType(r)
+	if kind == types.ApplyYAMLPatchType || kind == types.ApplyCBORPatchType {
+		s.applyPod(w, r)
+		return
+	}
 	current, err := s.lookup(r.PathValue("namespace"), r.PathValue("name"))
 	if err != nil {
 		writeError(w, s.log, err)
@@ -24,12 +48,12 @@ func (s *Server) patchPod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	original, err := json.Marshal(current.Pod)
+	original, err := servedObjectJSON(current.Pod)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	patched, err := applyPatch(r.Header.Get("Content-Type"), original, patch)
+	patched, err := applyPatch(kind, original, patch)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -43,47 +67,60 @@ func (s *Server) patchPod(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, object)
 }
 
-// applyPatch applies a patch of the given content type to a JSON object.
-func applyPatch(contentType string, original, patch []byte) ([]byte, error) {
-	kind, _, _ := mime.ParseMediaType(contentType)
-	switch types.PatchType(kind) {
-	case types.MergePatchType:
-		var target, delta any
-		if err := json.Unmarshal(original, &target); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(patch, &delta); err != nil {
-			return nil, apierrors.NewBadRequest("the merge patch is not JSON: " + err.Error())
-		}
-		return json.Marshal(mergePatch(target, delta))
-	default:
-		// Strategic merge patches (kubectl apply, edit) need the pod's
-		// OpenAPI schema, which pulls a large dependency tree into the agent.
-		return nil, &apierrors.StatusError{ErrStatus: metav1.Status{
-			Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType, Reason: metav1.StatusReasonUnsupportedMediaType,
-			Message: "patch type " + kind + " is not supported: this node API takes application/merge-patch+json " +
-				"(kubectl patch --type merge); to replace a pod use `minikubelet apply -f`",
-		}}
-	}
+// patchType is the request's patch type, its media type without
+// parameters.
+func patchType(r *http.Request) types.PatchType {
+	kind, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return types.PatchType(kind)
 }
 
-// mergePatch applies an RFC 7386 merge patch: objects merge key by key, a
-// null deletes the key, anything else replaces the target.
-func mergePatch(target, patch any) any {
-	delta, ok := patch.(map[string]any)
-	if !ok {
-		return patch
-	}
-	base, ok := target.(map[string]any)
-	if !ok {
-		base = map[string]any{}
-	}
-	for key, value := range delta {
-		if value == nil {
-			delete(base, key)
-			continue
+// applyPatch applies a patch of the given type to a pod's JSON.
+func applyPatch(kind types.PatchType, original, patch []byte) ([]byte, error) {
+	switch kind {
+	case types.StrategicMergePatchType:
+		patched, err := strategicpatch.StrategicMergePatch(original, patch, &v1.Pod{})
+		if err != nil {
+			return nil, patchError("strategic merge patch", err)
 		}
-		base[key] = mergePatch(base[key], value)
+		return patched, nil
+	case types.MergePatchType:
+		patched, err := jsonpatch.MergePatch(original, patch)
+		if err != nil {
+			return nil, patchError("merge patch", err)
+		}
+		return patched, nil
+	case types.JSONPatchType:
+		operations, err := jsonpatch.DecodePatch(patch)
+		if err != nil {
+			return nil, apierrors.NewBadRequest("the JSON patch is not a list of operations: " + err.Error())
+		}
+		patched, err := operations.Apply(original)
+		if err != nil {
+			return nil, patchError("JSON patch", err)
+		}
+		return patched, nil
 	}
-	return base
+	return nil, &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType, Reason: metav1.StatusReasonUnsupportedMediaType,
+		Message: fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: "+
+			"%s, %s, %s, %s", types.JSONPatchType, types.MergePatchType, types.StrategicMergePatchType, types.ApplyYAMLPatchType),
+	}}
+}
+
+// patchError is a 400 for a patch that is not well formed and a 422 for
+// one that does not apply to the pod, as the API server answers.
+func patchError(what string, err error) error {
+	for _, malformed := range []error{
+		mergepatch.ErrBadJSONDoc, mergepatch.ErrBadPatchFormatForPrimitiveList, mergepatch.ErrBadPatchFormatForRetainKeys,
+		mergepatch.ErrBadPatchFormatForSetElementOrderList, mergepatch.ErrUnsupportedStrategicMergePatchFormat,
+		jsonpatch.ErrBadJSONDoc, jsonpatch.ErrBadJSONPatch,
+	} {
+		if errors.Is(err, malformed) {
+			return apierrors.NewBadRequest("the " + what + " is not well formed: " + err.Error())
+		}
+	}
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusUnprocessableEntity, Reason: metav1.StatusReasonInvalid,
+		Message: "the " + what + " does not apply to the pod: " + err.Error(),
+	}}
 }

@@ -2,7 +2,9 @@ package apiserver
 
 import (
 	"errors"
+	"k8s.io/apimachinery/pkg/types"
 	"log/slog"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -10,19 +12,22 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet"
 )
 
-// PodSource is what the API reads from the sync loop; *kubelet.Kubelet
-// implements it.
-type PodSource interface {
+// PodState is what the API reads from and tells the sync loop;
+// *kubelet.Kubelet implements it.
+type PodState interface {
 	// Pods returns every pod the agent knows, sorted by namespace and name.
 	Pods() []kubelet.PodView
 	// Changed is closed at the next change of any pod.
 	Changed() <-chan struct{}
+	// SetDeletionGracePeriod makes the pod's next deletion use seconds
+	// instead of its spec's grace period.
+	SetDeletionGracePeriod(uid types.UID, seconds int64)
 }
 
 // Config holds the API's parts. New fills in defaults.
 type Config struct {
 	// Pods is the sync loop's state; required.
-	Pods PodSource
+	Pods PodState
 	// ManifestDir is where created pods are written; required.
 	ManifestDir string
 	// NodeName is this node, stamped on pods and events; required.
@@ -33,6 +38,11 @@ type Config struct {
 	Logs http.Handler
 	// Version is the agent's own version, shown by /version.
 	Version string
+	// Node describes this node for /api/v1/nodes.
+	Node NodeInfo
+	// Usage, when set, serves the metrics API (metrics.k8s.io/v1beta1,
+	// kubectl top) from the runtime's stats.
+	Usage UsageSource
 	// CreateWait bounds how long create and replace wait for the sync loop
 	// to pick up the written manifest before answering; 0 means 3 seconds.
 	CreateWait time.Duration
@@ -45,6 +55,8 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	store *store
+	// started is when the API was made: the node's creation time.
+	started time.Time
 }
 
 // New checks the configuration and returns the API.
@@ -70,12 +82,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Version = "devel"
 	}
 	r := renderer{nodeName: cfg.NodeName}
-	return &Server{cfg: cfg, log: cfg.Logger, store: newStore(cfg.Pods, cfg.Now, r.render)}, nil
+	return &Server{cfg: cfg, log: cfg.Logger, store: newStore(cfg.Pods, cfg.Now, r.render), started: cfg.Now()}, nil
 }
 
 // Routes returns the API's handlers by Go 1.22 ServeMux pattern, to mount
-// beside the agent's other routes. Port-forward is not among them: its
-// handler (kubelet/portforward) serves the pods/portforward route itself.
+// beside the agent's other routes. Port-forward, exec and attach are not
+// among them: their handlers (kubelet/portforward, kubelet/streaming)
+// serve those subresources themselves.
 func (s *Server) Routes() map[string]http.Handler {
 	const pods = "/api/v1/namespaces/{namespace}/pods"
 	const pod = pods + "/{name}"
@@ -100,8 +113,14 @@ func (s *Server) Routes() map[string]http.Handler {
 		"DELETE " + pod:       s.deletePod,
 		"GET " + pod + "/log": s.podLog,
 
-		"GET /api/v1/events":                        s.listEvents,
-		"GET /api/v1/namespaces/{namespace}/events": s.listEvents,
+		"GET /api/v1/events":                               s.listEvents,
+		"GET /api/v1/nodes":                                s.listNodes,
+		"GET /api/v1/nodes/{name}":                         s.getNode,
+		"GET /api/v1/namespaces/{namespace}/events":        s.listEvents,
+		"GET /api/v1/namespaces/{namespace}/events/{name}": s.getEvent,
+	}
+	if s.cfg.Usage != nil {
+		maps.Copy(routes, s.metricsRoutes())
 	}
 	out := make(map[string]http.Handler, len(routes))
 	for pattern, h := range routes {

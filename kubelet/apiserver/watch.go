@@ -24,11 +24,19 @@ type watchStream struct {
 }
 
 func (ws *watchStream) send(kind watch.EventType, obj runtime.Object) error {
-	if pod, ok := obj.(*v1.Pod); ok && ws.table != "" {
-		table := newTable(ws.table, podColumns)
-		table.ResourceVersion = pod.ResourceVersion
-		table.Rows = []metav1.TableRow{podRow(pod, ws.s.cfg.Now(), rowObject(ws.table, ws.include, pod, &pod.ObjectMeta))}
-		obj = table
+	if ws.table != "" {
+		switch o := obj.(type) {
+		case *v1.Pod:
+			table := newTable(ws.table, podColumns)
+			table.ResourceVersion = o.ResourceVersion
+			table.Rows = []metav1.TableRow{podRow(o, ws.s.cfg.Now(), rowObject(ws.table, ws.include, o, &o.ObjectMeta))}
+			obj = table
+		case *v1.Event:
+			table := newTable(ws.table, eventColumns)
+			table.ResourceVersion = o.ResourceVersion
+			table.Rows = []metav1.TableRow{eventRow(o, ws.s.cfg.Now(), rowObject(ws.table, ws.include, o, &o.ObjectMeta))}
+			obj = table
+		}
 	}
 	if err := ws.enc.Encode(metav1.WatchEvent{Type: string(kind), Object: runtime.RawExtension{Object: obj}}); err != nil {
 		return err
@@ -36,32 +44,42 @@ func (ws *watchStream) send(kind watch.EventType, obj runtime.Object) error {
 	return http.NewResponseController(ws.w).Flush()
 }
 
-// watchPods streams pod changes until the client leaves, the watch times
-// out or the agent stops. A watch from resourceVersion "" or "0" (or with
-// sendInitialEvents) starts with the current pods as ADDED events; one from
-// a list's resourceVersion continues right after that list.
-func (s *Server) watchPods(w http.ResponseWriter, r *http.Request, q listQuery) {
+// openWatch checks a watch request, answers its headers and returns the
+// stream to send on and where it starts: initial says the current objects
+// come first as ADDED; otherwise the watch continues after from. It has
+// written the error when ok is false.
+func (s *Server) openWatch(w http.ResponseWriter, r *http.Request, q listQuery) (ws *watchStream, initial bool, from uint64, ok bool) {
 	policy, err := includeObject(r)
 	if err != nil {
 		writeError(w, s.log, err)
-		return
+		return nil, false, 0, false
 	}
-	initial := q.resourceVersion == "" || q.resourceVersion == "0" || q.sendInitialEvents
-	var from uint64
+	initial = q.resourceVersion == "" || q.resourceVersion == "0" || q.sendInitialEvents
 	if !initial {
 		if from, err = strconv.ParseUint(q.resourceVersion, 10, 64); err != nil {
 			writeError(w, s.log, apierrors.NewBadRequest("resourceVersion="+q.resourceVersion+": give a resourceVersion from a list or an object"))
-			return
+			return nil, false, 0, false
 		}
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), q.timeout)
-	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	// Send the headers now: a client waits for them before it reads events,
 	// and a watch from a list's version may have none to send for a while.
 	_ = http.NewResponseController(w).Flush()
-	ws := &watchStream{w: w, enc: json.NewEncoder(w), table: tableVersion(r), include: policy, s: s}
+	return &watchStream{w: w, enc: json.NewEncoder(w), table: tableVersion(r), include: policy, s: s}, initial, from, true
+}
+
+// watchPods streams pod changes until the client leaves, the watch times
+// out or the agent stops. A watch from resourceVersion "" or "0" (or with
+// sendInitialEvents) starts with the current pods as ADDED events; one from
+// a list's resourceVersion continues right after that list.
+func (s *Server) watchPods(w http.ResponseWriter, r *http.Request, q listQuery) {
+	ws, initial, from, ok := s.openWatch(w, r, q)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), q.timeout)
+	defer cancel()
 	snap := s.store.sync()
 	if initial {
 		from = snap.Version
@@ -73,9 +91,7 @@ func (s *Server) watchPods(w http.ResponseWriter, r *http.Request, q listQuery) 
 	for {
 		events, ok := s.store.eventsSince(from)
 		if !ok {
-			gone := apierrors.NewResourceExpired("too old resource version: " + strconv.FormatUint(from, 10)).Status()
-			gone.TypeMeta = metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}
-			_ = ws.send(watch.Error, &gone)
+			ws.sendGone(from)
 			return
 		}
 		for _, ev := range events {
@@ -108,19 +124,29 @@ func (s *Server) sendInitial(ws *watchStream, q listQuery, snap snapshot) error 
 	if !q.sendInitialEvents {
 		return nil
 	}
-	bookmark := &v1.Pod{
-		TypeMeta: metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"},
-		ObjectMeta: metav1.ObjectMeta{
-			ResourceVersion: strconv.FormatUint(snap.Version, 10),
-			Annotations:     map[string]string{metav1.InitialEventsAnnotationKey: "true"},
-		},
-	}
+	return ws.sendBookmark(&v1.Pod{TypeMeta: metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}}, snap.Version)
+}
+
+// sendBookmark ends a watch-list's initial events with a bookmark of
+// the given kind, which carries only the version and the annotation that
+// says the initial events are done.
+func (ws *watchStream) sendBookmark(obj metav1.Object, version uint64) error {
+	obj.SetResourceVersion(strconv.FormatUint(version, 10))
+	obj.SetAnnotations(map[string]string{metav1.InitialEventsAnnotationKey: "true"})
 	// A bookmark is never a table row: it carries only a version.
 	table := ws.table
 	ws.table = ""
-	err := ws.send(watch.Bookmark, bookmark)
+	err := ws.send(watch.Bookmark, obj.(runtime.Object))
 	ws.table = table
 	return err
+}
+
+// sendGone ends a watch from a version the history no longer holds with
+// the 410 the client answers by listing again.
+func (ws *watchStream) sendGone(from uint64) {
+	gone := apierrors.NewResourceExpired("too old resource version: " + strconv.FormatUint(from, 10)).Status()
+	gone.TypeMeta = metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}
+	_ = ws.send(watch.Error, &gone)
 }
 
 // translate turns a store event into what this watch shows: a pod that

@@ -10,18 +10,21 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
+
+	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
 
-// maxBody bounds a request body, as the manifest source bounds files.
-const maxBody = 10 << 20
+// maxBody bounds a request body as the manifest source bounds one pod:
+// no cluster stores a larger object.
+const maxBody = staticpods.MaxPodBytes
 
 // createPod serves POST /api/v1/namespaces/{ns}/pods: the pod is checked
 // as a manifest and written as <namespace>_<name>.yaml, so the directory
@@ -67,40 +70,6 @@ func (s *Server) replacePod(w http.ResponseWriter, r *http.Request) {
 	s.update(w, r, object)
 }
 
-// update writes object over the existing pod's manifest.
-func (s *Server) update(w http.ResponseWriter, r *http.Request, object map[string]any) {
-	ns, name := r.PathValue("namespace"), r.PathValue("name")
-	if _, err := s.bindName(object, ns, name); err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	current, err := s.lookup(ns, name)
-	if err == nil {
-		err = s.checkOwnFile(current.View.File, ns, name)
-	}
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	checked, err := s.checkManifest(current.View.File, object, name)
-	if err != nil {
-		writeError(w, s.log, err)
-		return
-	}
-	if checked.Pod.UID == current.Pod.UID && !current.View.Stale {
-		writeJSON(w, http.StatusOK, current.Pod) // same spec: nothing to do
-		return
-	}
-	if !isDryRun(r) {
-		if err := writeManifest(checked.Path, checked.YAML, true); err != nil {
-			writeError(w, s.log, err)
-			return
-		}
-	}
-	s.log.Info("pod replaced through the API", "pod", ns+"/"+name, "manifest", checked.Path, "dryRun", isDryRun(r))
-	writeJSON(w, http.StatusOK, s.written(r.Context(), checked, isDryRun(r)))
-}
-
 // deletePod serves DELETE: the manifest that defines the pod is removed,
 // whichever file it is, and the sync loop stops the pod.
 func (s *Server) deletePod(w http.ResponseWriter, r *http.Request) {
@@ -121,8 +90,9 @@ func (s *Server) deletePod(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.checkOwnFile(current.View.File, ns, name)
 	}
+	grace := requestedGrace(opts)
 	if err == nil && !isDryRun(r) {
-		s.setDeletionGrace(current.Pod, opts.GracePeriodSeconds)
+		s.setDeletionGrace(current.Pod, grace)
 		if err = os.Remove(current.View.File); err != nil && !errors.Is(err, os.ErrNotExist) {
 			err = fmt.Errorf("removing manifest %s: %w", current.View.File, err)
 		} else {
@@ -137,20 +107,16 @@ func (s *Server) deletePod(w http.ResponseWriter, r *http.Request) {
 	pod := current.Pod.DeepCopy()
 	now := metav1.NewTime(s.cfg.Now())
 	pod.DeletionTimestamp = &now
+	pod.DeletionGracePeriodSeconds = new(deletionGracePeriod(pod, grace))
 	writeJSON(w, http.StatusOK, pod)
-}
-
-// graceSetter is the sync loop's per-deletion grace period override.
-type graceSetter interface {
-	SetDeletionGracePeriod(uid types.UID, seconds int64)
 }
 
 // setDeletionGrace hands a delete's gracePeriodSeconds to the sync loop
 // before the manifest goes, so the pod is stopped with that grace period
 // instead of its spec's.
 func (s *Server) setDeletionGrace(pod *v1.Pod, seconds *int64) {
-	if setter, ok := s.cfg.Pods.(graceSetter); ok && seconds != nil {
-		setter.SetDeletionGracePeriod(pod.UID, *seconds)
+	if seconds != nil {
+		s.cfg.Pods.SetDeletionGracePeriod(pod.UID, *seconds)
 	}
 }
 
@@ -174,7 +140,13 @@ func readPodObject(r *http.Request) (map[string]any, error) {
 	return object, nil
 }
 
+// decodeObject decodes a pod object, once it is known to hold at most
+// staticpods.MaxValues values (YAML aliases and merge patches can make it
+// far larger than the body was).
 func decodeObject(data []byte) (map[string]any, error) {
+	if staticpods.CheckValueCount(data) != nil {
+		return nil, tooManyValues()
+	}
 	decoder := json.NewDecoder(bytes.NewReader(data))
 	decoder.UseNumber()
 	var object map[string]any
@@ -184,22 +156,54 @@ func decodeObject(data []byte) (map[string]any, error) {
 	return object, nil
 }
 
+// readBody reads a request body of at most maxBody bytes, holding at most
+// staticpods.MaxValues values, checked before anything decodes it: a body
+// of "[1,1,1,…]" costs a JSON decoder hundreds of bytes per byte.
 func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > maxBody {
+		return nil, bodyOverLimit()
+	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, apierrors.NewBadRequest("reading the request body: " + err.Error())
 	}
 	if len(data) > maxBody {
-		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("the body is over %d bytes", maxBody))
+		return nil, bodyOverLimit()
+	}
+	if staticpods.CheckComplexity(data) != nil {
+		return nil, tooManyValues()
 	}
 	return data, nil
 }
 
+func bodyOverLimit() error {
+	return bodyTooLarge(fmt.Sprintf("the request body is over the %s (%d bytes) limit on a pod; a cluster stores no larger object",
+		staticpods.MaxPodSize, maxBody))
+}
+
+func tooManyValues() error {
+	return bodyTooLarge(fmt.Sprintf("the request body holds more values than any pod needs: a pod may hold at most %d "+
+		"(field names, values and list items)", staticpods.MaxValues))
+}
+
+// bodyTooLarge is a 413 Status whose message says what is too large.
+func bodyTooLarge(message string) error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusRequestEntityTooLarge,
+		Reason: metav1.StatusReasonRequestEntityTooLarge, Message: message,
+	}}
+}
+
+// readDeleteOptions reads DeleteOptions from the body or, when the body is
+// empty, from the query string, as the API server does.
 func readDeleteOptions(r *http.Request) (metav1.DeleteOptions, error) {
 	var opts metav1.DeleteOptions
 	data, err := readBody(r)
-	if err != nil || len(bytes.TrimSpace(data)) == 0 {
+	if err != nil {
 		return opts, err
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return deleteOptionsFromQuery(r.URL.Query())
 	}
 	if err := json.Unmarshal(data, &opts); err != nil {
 		return opts, apierrors.NewBadRequest("the body is not DeleteOptions: " + err.Error())
@@ -219,7 +223,7 @@ func (s *Server) bindName(object map[string]any, namespace, want string) (string
 	if ns, _ := meta["namespace"].(string); ns == "" {
 		meta["namespace"] = namespace
 	} else if ns != namespace {
-		return "", apierrors.NewBadRequest(fmt.Sprintf("the namespace of the pod (%s) does not match the namespace of the request (%s)", ns, namespace))
+		return "", apierrors.NewBadRequest(fmt.Sprintf("the namespace of the pod (%s) does not match the namespace of the request (%s)", shortName(ns), namespace))
 	}
 	name, _ := meta["name"].(string)
 	if prefix, _ := meta["generateName"].(string); name == "" && prefix != "" && want == "" {
@@ -231,9 +235,19 @@ func (s *Server) bindName(object map[string]any, namespace, want string) (string
 	case name == "":
 		return "", fieldError("", field.Required(field.NewPath("metadata", "name"), "name or generateName is required"))
 	case want != "" && name != want:
-		return "", apierrors.NewBadRequest(fmt.Sprintf("the name of the pod (%s) does not match the name in the URL (%s)", name, want))
+		return "", apierrors.NewBadRequest(fmt.Sprintf("the name of the pod (%s) does not match the name in the URL (%s)", shortName(name), want))
 	}
 	return name, nil
+}
+
+// shortName bounds a name from a request body quoted in an answer: a
+// body may hold a "name" of megabytes, refused later as too long.
+func shortName(name string) string {
+	const limit = 253 // the longest valid pod name
+	if len(name) <= limit {
+		return name
+	}
+	return strings.ToValidUTF8(name[:limit], "") + "…"
 }
 
 func isDryRun(r *http.Request) bool {
@@ -245,12 +259,12 @@ func isDryRun(r *http.Request) bool {
 	return false
 }
 
-// written is the answer to a write: the pod as the sync loop shows it once
-// it has read the new manifest, or, if that takes longer than CreateWait
-// (or nothing was written), the pod as decoded from it.
+// written is the answer to a create: the pod as the sync loop shows it
+// once it has read the new manifest, or, if that takes longer than
+// CreateWait (or nothing was written), the pod as decoded from it.
 func (s *Server) written(ctx context.Context, checked checkedManifest, dryRun bool) *v1.Pod {
 	if !dryRun {
-		if p := s.await(ctx, checked.Pod.Namespace, checked.Pod.Name, checked.Pod.UID); p != nil {
+		if p := s.await(ctx, checked.Pod); p != nil {
 			return p.Pod
 		}
 	}
@@ -261,14 +275,15 @@ func (s *Server) written(ctx context.Context, checked checkedManifest, dryRun bo
 	return pod
 }
 
-// await waits until the store serves the pod with that UID.
-func (s *Server) await(ctx context.Context, namespace, name string, uid types.UID) *servedPod {
+// await waits until the store serves the pod want: the same UID, labels
+// and annotations.
+func (s *Server) await(ctx context.Context, want *v1.Pod) *servedPod {
 	timer := time.NewTimer(s.cfg.CreateWait)
 	defer timer.Stop()
 	for {
 		snap := s.store.sync()
 		for _, p := range snap.Pods {
-			if p.Pod.Namespace == namespace && p.Pod.Name == name && p.Pod.UID == uid {
+			if p.Pod.Namespace == want.Namespace && p.Pod.Name == want.Name && p.Pod.UID == want.UID && sameUserMetadata(p.Pod, want) {
 				return p
 			}
 		}

@@ -27,6 +27,8 @@ type agentClient struct {
 	token     string
 	// display names the agent in messages as the user gave it.
 	display string
+	// unixSocket is set when the agent is reached at a unix socket.
+	unixSocket bool
 }
 
 // newAgentClient parses --server: "http(s)://host:port", a bare
@@ -48,6 +50,7 @@ func newAgentClient(server, token string, tlsConfig *tls.Config) (*agentClient, 
 		}
 		transport.Proxy = nil
 		client.base = &url.URL{Scheme: "http", Host: "localhost"}
+		client.unixSocket = true
 		return client, nil
 	}
 	if !strings.Contains(server, "://") {

@@ -10,8 +10,9 @@
 //   - The client side, Start and Run, listens on local ports and forwards
 //     each connection either through that tunnel (one SPDY connection per
 //     session, one stream pair per connection, the Kubernetes
-//     portforward.k8s.io protocol) or, when the pod IP is routable from
-//     here, straight to podIP:port, which is several times faster. As
+//     portforward.k8s.io protocol) or, when the agent is on this host
+//     (see locality.go) and the pod IP answers, straight to podIP:port,
+//     which is several times faster. As
 //     root on Linux it goes further: an eBPF cgroup/connect4 program
 //     rewrites local connect() calls to its 127.0.0.1 ports into
 //     connections to the pod IP, so those bytes never pass through the

@@ -19,6 +19,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 	"k8s.io/klog/v2"
 	"k8s.io/streaming/pkg/httpstream"
+
+	"github.com/minikubelet/minikubelet/kubelet/streamproxy"
 )
 
 // Routes of the port-forward API, in Go 1.22 ServeMux syntax without a
@@ -102,7 +104,7 @@ func NewHandler(cfg HandlerConfig) (http.Handler, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.StreamingBase == nil {
-		cfg.StreamingBase = &url.URL{Scheme: "http", Host: "127.0.0.1"}
+		cfg.StreamingBase = streamproxy.DefaultBase()
 	}
 	cfg.CallTimeout = orDefault(cfg.CallTimeout, 10*time.Second)
 	cfg.DialTimeout = orDefault(cfg.DialTimeout, 10*time.Second)
@@ -202,15 +204,15 @@ func (h *handler) streamingURL(ctx context.Context, sandboxID string, ports []in
 	if err != nil {
 		return nil, fmt.Errorf("asking the runtime to port-forward into sandbox %s: %w", sandboxID, err)
 	}
-	return resolveStreamingURL(resp.GetUrl(), h.cfg.StreamingBase)
+	return streamproxy.ResolveURL(resp.GetUrl(), h.cfg.StreamingBase)
 }
 
 // proxy hands the upgraded connection to the runtime's streaming server
 // and keeps it until one side closes or the pod goes away.
 func (h *handler) proxy(w http.ResponseWriter, r *http.Request, sandbox Sandbox, location *url.URL, log *slog.Logger) {
 	started := time.Now()
-	tracker := &hijackTracker{ResponseWriter: w}
-	stopOnShutdown := context.AfterFunc(r.Context(), func() { tracker.cut("the agent is stopping") })
+	tracker := streamproxy.NewTracker(w, 0)
+	stopOnShutdown := context.AfterFunc(r.Context(), func() { tracker.Cut("the agent is stopping") })
 	defer stopOnShutdown()
 	watchCtx, stopWatch := context.WithCancel(r.Context())
 	defer stopWatch()
@@ -221,15 +223,15 @@ func (h *handler) proxy(w http.ResponseWriter, r *http.Request, sandbox Sandbox,
 	// lines are structured like the rest of the agent's.
 	r = r.WithContext(klog.NewContext(r.Context(), logr.FromSlogHandler(log.Handler())))
 	upstream.ServeHTTP(tracker, r)
-	if tracker.hijacked() {
-		log.Info("port-forward tunnel closed", "sandbox", sandbox.ID, "duration", time.Since(started).Round(time.Millisecond), "reason", tracker.reason())
+	if tracker.Hijacked() {
+		log.Info("port-forward tunnel closed", "sandbox", sandbox.ID, "duration", time.Since(started).Round(time.Millisecond), "reason", tracker.Reason())
 	}
 }
 
 // watchPod cuts the tunnel once the pod is deleted or gets a new sandbox:
 // runtimes keep a streaming connection open after its sandbox is gone, so
 // without this the client would never learn that its pod went away.
-func (h *handler) watchPod(ctx context.Context, ns, pod, sandboxID string, tracker *hijackTracker) {
+func (h *handler) watchPod(ctx context.Context, ns, pod, sandboxID string, tracker *streamproxy.Tracker) {
 	ticker := time.NewTicker(h.cfg.PodCheckInterval)
 	defer ticker.Stop()
 	for {
@@ -241,10 +243,10 @@ func (h *handler) watchPod(ctx context.Context, ns, pod, sandboxID string, track
 		current, err := h.cfg.Pods.PodSandbox(ctx, ns, pod)
 		switch {
 		case errors.Is(err, ErrNotFound):
-			tracker.cut(fmt.Sprintf("pod %s/%s was deleted", ns, pod))
+			tracker.Cut(fmt.Sprintf("pod %s/%s was deleted", ns, pod))
 			return
 		case err == nil && current.ID != sandboxID:
-			tracker.cut(fmt.Sprintf("pod %s/%s got a new sandbox", ns, pod))
+			tracker.Cut(fmt.Sprintf("pod %s/%s got a new sandbox", ns, pod))
 			return
 		}
 	}

@@ -219,30 +219,6 @@ func TestDialTunnelMarksAMissingPod(t *testing.T) {
 	}
 }
 
-func TestResolveStreamingURL(t *testing.T) {
-	base := &url.URL{Scheme: "http", Host: "127.0.0.1"}
-	tests := map[string]string{
-		"http://127.0.0.1:3456/portforward/tok": "http://127.0.0.1:3456/portforward/tok",
-		"http://:3456/portforward/tok":          "http://127.0.0.1:3456/portforward/tok",
-		"http://0.0.0.0:3456/portforward/tok":   "http://127.0.0.1:3456/portforward/tok",
-		"http://[::]:3456/portforward/tok":      "http://127.0.0.1:3456/portforward/tok",
-		"/portforward/tok":                      "http://127.0.0.1/portforward/tok",
-		"127.0.0.1:3456/portforward/tok":        "http://127.0.0.1:3456/portforward/tok",
-		"https://node:10250/portforward/tok":    "https://node:10250/portforward/tok",
-	}
-	for raw, want := range tests {
-		got, err := resolveStreamingURL(raw, base)
-		if err != nil || got.String() != want {
-			t.Errorf("resolveStreamingURL(%q) = %v, %v; want %s", raw, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "ftp://x/y"} {
-		if _, err := resolveStreamingURL(bad, base); err == nil {
-			t.Errorf("resolveStreamingURL(%q) succeeded", bad)
-		}
-	}
-}
-
 func TestRequestedPortsResolvesNames(t *testing.T) {
 	declared := []v1.ContainerPort{{Name: "http", ContainerPort: 8080}, {Name: "dns", ContainerPort: 53, Protocol: v1.ProtocolUDP}}
 	ports, query, err := requestedPorts(url.Values{"port": {"http,9090"}, "other": {"x"}}, declared)

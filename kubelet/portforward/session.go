@@ -116,14 +116,20 @@ func Start(ctx context.Context, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	session, err := start(ctx, opts, agent)
+	path, err := choosePath(ctx, opts, agent)
+	if err != nil {
+		agent.close()
+		return nil, err
+	}
+	opts.Direct = path.mode
+	session, err := start(ctx, opts, agent, path)
 	if err != nil {
 		agent.close()
 	}
 	return session, err
 }
 
-func start(ctx context.Context, opts Options, agent *agentClient) (*Session, error) {
+func start(ctx context.Context, opts Options, agent *agentClient, path pathChoice) (*Session, error) {
 	specs := make([]PortSpec, 0, len(opts.Ports))
 	for _, text := range opts.Ports {
 		spec, err := ParsePortSpec(text)
@@ -144,9 +150,31 @@ func start(ctx context.Context, opts Options, agent *agentClient) (*Session, err
 		return nil, err
 	}
 	if opts.Direct == DirectNever && hasUDP(forwards) {
+		if !path.serverLocal {
+			return nil, fmt.Errorf("UDP is forwarded straight to the pod IP, which is only done when --server is this node, and %s; the runtime's tunnel carries TCP only", path.why)
+		}
 		return nil, errors.New("UDP is forwarded straight to the pod IP, which --direct=never forbids; the runtime's tunnel carries TCP only")
 	}
 	return startSession(ctx, opts, agent, pod, forwards)
+}
+
+// pathChoice is the session's path mode and why it was chosen.
+type pathChoice struct {
+	mode        DirectMode
+	serverLocal bool
+	why         string
+}
+
+// choosePath decides, once per session, whether connections may go
+// straight to the pod IP: only when the server is this host.
+func choosePath(ctx context.Context, opts Options, agent *agentClient) (pathChoice, error) {
+	local, why := serverIsThisHost(lookupServerFacts(ctx, agent))
+	mode, err := effectiveDirectMode(opts.Direct, local, why)
+	if err != nil {
+		return pathChoice{}, err
+	}
+	opts.Logger.Debug("port-forward path chosen", "mode", mode, "asked", opts.Direct, "serverIsThisHost", local, "why", why)
+	return pathChoice{mode: mode, serverLocal: local, why: why}, nil
 }
 
 func hasUDP(forwards []forwarding) bool {

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -24,16 +25,16 @@ type Config struct {
 	Pods   PodLister
 	Routes map[string]http.Handler
 	// Healthy, when set, explains why the agent is not healthy.
-	Healthy func() error
+	Healthy func(context.Context) error
 	Logger  *slog.Logger
 }
 
 // New returns the API's handler.
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if cfg.Healthy != nil {
-			if err := cfg.Healthy(); err != nil {
+			if err := cfg.Healthy(r.Context()); err != nil {
 				http.Error(w, err.Error(), http.StatusServiceUnavailable)
 				return
 			}
