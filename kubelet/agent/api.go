@@ -3,15 +3,15 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
-	"sync"
-	"time"
+	"os"
+	"path/filepath"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
@@ -22,55 +22,74 @@ import (
 )
 
 // apiHandler assembles the agent's HTTP API from every part's routes:
-// the node API (kubectl's pod verbs), port-forward, logs and metrics,
-// behind the bearer token when one is configured.
-func apiHandler(opts Options, kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.Registry, ownLabels map[string]string, ready *readiness, log *slog.Logger) (http.Handler, error) {
+// the node API (kubectl's pod verbs), port-forward, exec and attach,
+// logs and metrics, all behind the bearer token but /healthz. follow keeps
+// the node API in step with the sync loop (apiserver.Server.Follow).
+func apiHandler(opts Options, token string, kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.Registry, ownLabels map[string]string, ready *readiness, log *slog.Logger) (handler http.Handler, follow func(context.Context) error, err error) {
 	metricHandlers, err := metrics.NewHandlers(metrics.HandlerConfig{
 		Gatherer: registry, Runtime: runtime, Images: runtime, PodSelector: ownLabels, Logger: log.With("component", "metrics"),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	logHandler, err := logs.NewHandler(logs.HandlerConfig{Locator: logLocator{kl}, Logger: log.With("component", "logs")})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	routes := metricHandlers.Routes()
 	routes["GET /containerLogs/"] = logHandler
 	nodeAPI, err := apiserver.New(apiserver.Config{
 		Pods: kl, ManifestDir: opts.ManifestDir, NodeName: opts.NodeName, Logs: logHandler,
-		Logger: log.With("component", "apiserver"),
+		Node:  nodeInfo(runtime.RuntimeName(), runtime.RuntimeVersion(), ready.check),
+		Usage: metricHandlers, Logger: log.With("component", "apiserver"),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	maps.Copy(routes, nodeAPI.Routes())
 	forwarder, err := portforward.NewHandler(portforward.HandlerConfig{
 		Pods: sandboxLocator{kl}, Runtime: runtime, Logger: log.With("component", "portforward"),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, pattern := range portforward.Patterns() {
 		routes[pattern] = forwarder
 	}
-	handler := server.New(server.Config{
-		Pods: kl, Routes: routes, Logger: log,
-		Healthy: func() error { return ready.check(context.Background()) },
-	})
-	if opts.TokenFile == "" {
-		return handler, nil
-	}
-	token, err := apiserver.ReadTokenFile(opts.TokenFile)
+	execAttach, err := streamingRoutes(kl, runtime, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return apiserver.RequireToken(handler, token, log.With("component", "apiserver"))
+	maps.Copy(routes, execAttach)
+	mux := server.New(server.Config{
+		Pods: kl, Routes: routes, Logger: log,
+		Healthy: ready.check,
+	})
+	handler, err = apiserver.RequireToken(mux, token, log.With("component", "apiserver"))
+	return handler, nodeAPI.Follow, err
 }
 
 // APIListen is where and how the options say the API listens.
 func (o Options) APIListen() apiserver.ListenConfig {
-	return apiserver.ListenConfig{Address: o.Listen, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile, TokenFile: o.TokenFile}
+	return apiserver.ListenConfig{Address: o.Listen, TLSCertFile: o.TLSCertFile, TLSKeyFile: o.TLSKeyFile}
+}
+
+// apiCredentials returns the API's token and serving certificate: the
+// operator's files, or ones generated under the root directory.
+func apiCredentials(opts Options) (apiserver.Credentials, error) {
+	if err := os.MkdirAll(opts.RootDir, 0o755); err != nil {
+		return apiserver.Credentials{}, fmt.Errorf("creating --root-dir %s: %w", opts.RootDir, err)
+	}
+	return apiserver.EnsureCredentials(apiserver.CredentialsConfig{
+		RootDir: opts.RootDir, TokenFile: opts.TokenFile, TLSCertFile: opts.TLSCertFile, TLSKeyFile: opts.TLSKeyFile,
+		Host: opts.NodeName, IPs: opts.APIListen().CertificateIPs(),
+	})
+}
+
+// AdminKubeconfigPath is where the agent writes the kubeconfig that
+// reaches its API as administrator.
+func (o Options) AdminKubeconfigPath() string {
+	return filepath.Join(o.RootDir, apiserver.AdminKubeconfigName)
 }
 
 // sandboxLocator adapts the sync loop's lookups to the port-forward handler.
@@ -108,29 +127,4 @@ func (l logLocator) LocateContainer(_ context.Context, namespace, pod, container
 		Name: found.Name, ContainerID: found.ContainerID, LogPath: found.LogPath,
 		PreviousLogPath: found.PreviousLogPath, Running: found.Running, Containers: found.Containers,
 	}, nil
-}
-
-// readiness remembers the runtime's NetworkReady for a few seconds, so
-// starting many pods costs one CRI Status call, not one per pod.
-type readiness struct {
-	runtime cni.StatusReader
-
-	mu      sync.Mutex
-	checked time.Time
-	err     error
-}
-
-func newReadiness(runtime cni.StatusReader) *readiness { return &readiness{runtime: runtime} }
-
-const readinessTTL = 5 * time.Second
-
-func (r *readiness) check(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !r.checked.IsZero() && time.Since(r.checked) < readinessTTL && r.err == nil {
-		return nil
-	}
-	r.err = cni.CheckNetworkReady(ctx, r.runtime, 5*time.Second)
-	r.checked = time.Now()
-	return r.err
 }

@@ -31,8 +31,8 @@ type capabilityRuntime interface {
 // (containerd 1.6 has neither RuntimeConfig nor events, CRI-O streams
 // events only with enable_pod_events), and the log line says which apply.
 type capabilities struct {
-	// cgroupDriver is "cgroupfs", "systemd", or "unknown" when the runtime
-	// does not answer RuntimeConfig (containerd before 1.7).
+	// cgroupDriver is "cgroupfs", "systemd", or assumedCgroupfs when the
+	// runtime does not answer RuntimeConfig (containerd before 1.7).
 	cgroupDriver string
 	// conditions maps RuntimeReady/NetworkReady to their status.
 	conditions map[string]bool
@@ -43,6 +43,9 @@ type capabilities struct {
 }
 
 // detectCgroupDriver asks the runtime for its cgroup driver.
+// assumedCgroupfs is the driver said for a runtime that cannot tell.
+const assumedCgroupfs = "cgroupfs (assumed: the runtime has no RuntimeConfig)"
+
 func detectCgroupDriver(ctx context.Context, rt capabilityRuntime) (string, error) {
 	resp, err := rt.RuntimeConfig(ctx)
 	switch {
@@ -51,8 +54,9 @@ func detectCgroupDriver(ctx context.Context, rt capabilityRuntime) (string, erro
 	case errors.Is(err, context.Canceled):
 		return "", err
 	default:
-		// containerd 1.6 has no RuntimeConfig; it is also the cgroupfs case.
-		return "unknown", nil
+		// containerd 1.6 has no RuntimeConfig; it places pods with cgroupfs
+		// unless told SystemdCgroup, which the agent's checks assume.
+		return assumedCgroupfs, nil
 	}
 }
 

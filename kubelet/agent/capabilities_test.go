@@ -56,7 +56,7 @@ func TestDetectCgroupDriver(t *testing.T) {
 	}{
 		{"CRI-O or containerd 2 on cgroupfs", &capRuntime{driver: runtimeapi.CgroupDriver_CGROUPFS}, "cgroupfs"},
 		{"systemd", &capRuntime{driver: runtimeapi.CgroupDriver_SYSTEMD}, "systemd"},
-		{"containerd 1.6 has no RuntimeConfig", &capRuntime{noConfig: true}, "unknown"},
+		{"containerd 1.6 has no RuntimeConfig", &capRuntime{noConfig: true}, "cgroupfs (assumed: the runtime has no RuntimeConfig)"},
 	} {
 		got, err := detectCgroupDriver(context.Background(), tc.rt)
 		if err != nil || got != tc.want {
@@ -71,7 +71,7 @@ func TestCheckCgroupParent(t *testing.T) {
 		wantErr        bool
 	}{
 		{"cgroupfs", "/minikubelet", false},
-		{"unknown", "/minikubelet", false},
+		{assumedCgroupfs, "/minikubelet", false},
 		{"systemd", "minikubelet.slice", false},
 		{"systemd", "", false},
 		{"systemd", "/minikubelet", true},

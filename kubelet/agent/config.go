@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
 
 // LoadConfigFile reads a YAML (or JSON) config file, the `--config` of
@@ -22,34 +23,73 @@ import (
 // invalid value is an error that names the file and the field; all of a
 // file's problems are reported at once.
 func LoadConfigFile(path string, base Options) (Options, error) {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
-		return base, fmt.Errorf("reading the config file: %w", err)
+		return base, fmt.Errorf("reading the config file %s: %w", path, err)
 	}
-	opts, decodeErr := decodeConfig(data, base)
-	all := append(splitJoined(decodeErr), splitJoined(opts.validate(false))...)
-	if len(all) > 0 {
-		return base, fmt.Errorf("config file %s: %w", path, problemList(all))
+	opts, err := parseConfig(data, base)
+	if err != nil {
+		return base, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return opts, nil
+}
+
+// parseConfig applies a config file's content on top of base and
+// validates the result; its error lists every problem, within bounds.
+func parseConfig(data []byte, base Options) (Options, error) {
+	if staticpods.CheckComplexity(data) != nil {
+		return base, errors.New("it holds more list items, fields or lines than a config file ever needs")
+	}
+	opts, problems := decodeConfig(data, base)
+	for _, err := range splitJoined(opts.validate(false)) {
+		problems.add(func() error { return err })
+	}
+	if len(problems.list) > 0 {
+		return base, problems
 	}
 	return opts, nil
 }
 
 // problemList is several independent problems, shown one per line under
-// the file they belong to.
-type problemList []error
-
-func (p problemList) Error() string {
-	if len(p) == 1 {
-		return p[0].Error()
-	}
-	lines := make([]string, 0, len(p))
-	for _, err := range p {
-		lines = append(lines, "\n  - "+err.Error())
-	}
-	return fmt.Sprintf("%d problems:%s", len(p), strings.Join(lines, ""))
+// the file they belong to: at most maxConfigProblems lines of at most
+// maxConfigLine bytes, then how many more there are.
+type problemList struct {
+	list    []error
+	omitted int // problems counted but not formatted
 }
 
-func (p problemList) Unwrap() []error { return p }
+const (
+	maxConfigProblems = 100
+	maxConfigLine     = 512
+)
+
+// add keeps a problem while fewer than maxConfigProblems are kept; past
+// that it only counts, without calling describe.
+func (p *problemList) add(describe func() error) {
+	if len(p.list) >= maxConfigProblems {
+		p.omitted++
+		return
+	}
+	p.list = append(p.list, describe())
+}
+
+func (p problemList) Error() string {
+	if len(p.list) == 1 && p.omitted == 0 {
+		return staticpods.Shorten(p.list[0].Error(), maxConfigLine)
+	}
+	shown := p.list[:min(len(p.list), maxConfigProblems)]
+	lines := make([]string, 0, len(shown)+1)
+	for _, err := range shown {
+		lines = append(lines, "\n  - "+staticpods.Shorten(err.Error(), maxConfigLine))
+	}
+	total := len(p.list) + p.omitted
+	if more := total - len(shown); more > 0 {
+		lines = append(lines, fmt.Sprintf("\n  - …and %d more", more))
+	}
+	return fmt.Sprintf("%d problems:%s", total, strings.Join(lines, ""))
+}
+
+func (p problemList) Unwrap() []error { return p.list }
 
 // splitJoined undoes errors.Join; nil gives nothing.
 func splitJoined(err error) []error {
@@ -63,10 +103,12 @@ func splitJoined(err error) []error {
 }
 
 // decodeConfig applies the fields set in data to base.
-func decodeConfig(data []byte, base Options) (Options, error) {
+func decodeConfig(data []byte, base Options) (Options, problemList) {
+	var problems problemList
 	fields, err := configFields(data)
 	if err != nil {
-		return base, err
+		problems.list = append(problems.list, err)
+		return base, problems
 	}
 	opts := base
 	target := reflect.ValueOf(&opts).Elem()
@@ -76,18 +118,17 @@ func decodeConfig(data []byte, base Options) (Options, error) {
 		keys = append(keys, key)
 	}
 	slices.Sort(keys)
-	var problems []error
 	for _, key := range keys {
 		index, ok := known[key]
 		if !ok {
-			problems = append(problems, unknownFieldError(key, known))
+			problems.add(func() error { return unknownFieldError(key, known) })
 			continue
 		}
 		if err := setOption(target.Field(index), fields[key]); err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", key, err))
+			problems.add(func() error { return fmt.Errorf("%s: %w", key, err) })
 		}
 	}
-	return opts, errors.Join(problems...)
+	return opts, problems
 }
 
 // configFields turns the file into its top-level fields, refusing
@@ -134,11 +175,11 @@ func setOption(field reflect.Value, raw json.RawMessage) error {
 	if field.Type() == durationType {
 		var text string
 		if err := json.Unmarshal(raw, &text); err != nil {
-			return fmt.Errorf("want a duration such as 1s or 500ms, got %s", raw)
+			return fmt.Errorf("want a duration such as 1s or 500ms, got %s", staticpods.Shorten(string(raw), maxQuoted))
 		}
 		d, err := time.ParseDuration(text)
 		if err != nil {
-			return fmt.Errorf("%q is not a duration: use a number with a unit, such as 1s or 500ms", text)
+			return fmt.Errorf("%q is not a duration: use a number with a unit, such as 1s or 500ms", staticpods.Shorten(text, maxQuoted))
 		}
 		field.SetInt(int64(d))
 		return nil
@@ -160,7 +201,7 @@ func setFromStrings(field reflect.Value, setter stringSetter, raw json.RawMessag
 	if err := json.Unmarshal(raw, &values); err != nil {
 		var single string
 		if err := json.Unmarshal(raw, &single); err != nil {
-			return fmt.Errorf("want a string or a list of strings, got %s", raw)
+			return fmt.Errorf("want a string or a list of strings, got %s", staticpods.Shorten(string(raw), maxQuoted))
 		}
 		values = []string{single}
 	}
@@ -200,15 +241,20 @@ func describeType(typ reflect.Type) string {
 // unknownFieldError names the field and, when one is close, the field the
 // user probably meant (also for a flag name written as a field).
 func unknownFieldError(key string, known map[string]int) error {
-	best, bestDistance := "", 4
+	if len(key) > maxQuoted {
+		// No option is named anything this long: comparing would only cost time.
+		return fmt.Errorf("unknown field %q; the fields are the run flags in camelCase, see `minikubelet run --help`", staticpods.Shorten(key, maxQuoted))
+	}
+	names := make([]string, 0, len(known))
+	best := ""
 	for name := range known {
 		if normalizeName(name) == normalizeName(key) {
-			best, bestDistance = name, 0
-			break
+			best = name
 		}
-		if d := editDistance(strings.ToLower(key), strings.ToLower(name)); d < bestDistance || (d == bestDistance && name < best) {
-			best, bestDistance = name, d
-		}
+		names = append(names, name)
+	}
+	if best == "" {
+		best = staticpods.ClosestName(key, names)
 	}
 	if best != "" {
 		return fmt.Errorf("unknown field %q (did you mean %q?)", key, best)
@@ -220,25 +266,4 @@ func unknownFieldError(key string, known map[string]int) error {
 // "manifest_dir" and "ManifestDir" all match manifestDir.
 func normalizeName(name string) string {
 	return strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(name))
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -42,7 +42,7 @@ func (o Options) validate(checkExposure bool) error {
 		// Refused here, not only by apiserver.Listen, so a config file
 		// exposing the API is an error of the file, found before starting.
 		if err := o.APIListen().Check(); err != nil {
-			problems = append(problems, fmt.Errorf("listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: %w", err))
+			problems = append(problems, fmt.Errorf("listen, tlsCertFile, tlsPrivateKeyFile: %w", err))
 		}
 	}
 	defaults := DefaultOptions()

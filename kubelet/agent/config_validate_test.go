@@ -74,18 +74,18 @@ func TestValidateRefusesAnUnprotectedExposedAPI(t *testing.T) {
 		edit func(*Options)
 		want []string // empty: accepted
 	}{
-		{"loopback without TLS", func(o *Options) { o.Listen = "127.0.0.1:10350" }, nil},
-		{"unix socket without TLS", func(o *Options) { o.Listen = "unix:///run/mk.sock" }, nil},
-		{"all interfaces, TLS and token", func(o *Options) {
+		{"loopback, generated certificate", func(o *Options) { o.Listen = "127.0.0.1:10350" }, nil},
+		{"unix socket", func(o *Options) { o.Listen = "unix:///run/mk.sock" }, nil},
+		{"all interfaces, own certificate and token", func(o *Options) {
 			o.Listen, o.TLSCertFile, o.TLSKeyFile, o.TokenFile = "0.0.0.0:10350", "/etc/mk/tls.crt", "/etc/mk/tls.key", "/etc/mk/token"
 		}, nil},
-		{"all interfaces, nothing", func(o *Options) { o.Listen = ":10350" }, []string{
-			"listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: --listen :10350 would expose pod logs and port-forward",
-			"add --tls-cert-file and --tls-private-key-file and --token-file, or listen on 127.0.0.1",
-		}},
-		{"TLS but no token", func(o *Options) {
+		{"one address, own certificate, generated token", func(o *Options) {
 			o.Listen, o.TLSCertFile, o.TLSKeyFile = "192.168.1.5:10350", "/etc/mk/tls.crt", "/etc/mk/tls.key"
-		}, []string{"add --token-file, or listen on 127.0.0.1"}},
+		}, nil},
+		{"all interfaces, generated certificate", func(o *Options) { o.Listen = ":10350" }, []string{
+			"listen, tlsCertFile, tlsPrivateKeyFile: --listen :10350 would serve the API to other machines with a certificate they cannot verify",
+			"add --tls-cert-file and --tls-private-key-file (a certificate for this machine's names), or listen on 127.0.0.1",
+		}},
 		{"certificate without key", func(o *Options) { o.TLSCertFile = "/etc/mk/tls.crt" }, []string{
 			"tlsCertFile (--tls-cert-file): goes with tlsPrivateKeyFile (--tls-private-key-file): give both, or neither",
 		}},
@@ -113,22 +113,23 @@ func TestValidateReportsABadListenOnce(t *testing.T) {
 		"lone key exposed": func(o *Options) { o.Listen, o.TLSKeyFile = "0.0.0.0:1", "/k" },
 	} {
 		err := validateErr(edit)
-		if err == nil || strings.Count(err.Error(), "\n")+1 != 1 || strings.Contains(err.Error(), "would expose") {
+		if err == nil || strings.Count(err.Error(), "\n")+1 != 1 || strings.Contains(err.Error(), "would serve") {
 			t.Errorf("%s: want exactly one problem, got:\n%v", name, err)
 		}
 	}
 }
 
-// A config file may expose the API when the command line brings TLS and a
-// token, so the file alone loads; the merged options are what Run refuses.
+// A config file may expose the API when the command line brings a
+// certificate, so the file alone loads; the merged options are what Run
+// refuses.
 func TestExposedAPIIsCheckedOnTheMergedOptions(t *testing.T) {
 	path := writeConfig(t, "listen: 0.0.0.0:10350\n")
 	opts, err := LoadConfigFile(path, DefaultOptions())
 	if err != nil {
 		t.Fatalf("a file exposing the API was refused before flags could protect it: %v", err)
 	}
-	if err := opts.Validate(); err == nil || !strings.Contains(err.Error(), "listen, tlsCertFile, tlsPrivateKeyFile, tokenFile: --listen 0.0.0.0:10350 would expose") {
-		t.Fatalf("merged options without TLS and token: got %v", err)
+	if err := opts.Validate(); err == nil || !strings.Contains(err.Error(), "listen, tlsCertFile, tlsPrivateKeyFile: --listen 0.0.0.0:10350 would serve") {
+		t.Fatalf("merged options without a certificate: got %v", err)
 	}
 }
 

@@ -58,7 +58,7 @@ type Options struct {
 	ContainerLogMonitorInterval time.Duration `json:"containerLogMonitorInterval"`
 
 	// Managed runtime: the containerd the agent starts itself when no CRI
-	// runtime answers (see managed.go).
+	// runtime answers (see runtime.go and package cri/managed).
 	ManagedRuntime     string   `json:"managedRuntime"`
 	RunDir             string   `json:"runDir"`
 	StopRuntimeOnExit  bool     `json:"stopRuntimeOnExit"`

@@ -19,6 +19,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 	"github.com/minikubelet/minikubelet/metrics"
 	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
@@ -27,6 +28,9 @@ import (
 // left running when it returns, like the kubelet's.
 func Run(ctx context.Context, opts Options) error {
 	if err := opts.Validate(); err != nil {
+		return err
+	}
+	if err := checkManifestDir(opts.ManifestDir); err != nil {
 		return err
 	}
 	log, err := newLogger(opts)
@@ -53,7 +57,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	defer managed.release()
+	defer managed.Release()
 	defer runtime.Close(context.Background())
 	log.Info("runtime ready", "endpoint", runtime.Endpoint(), "runtime", runtime.RuntimeName(), "version", runtime.RuntimeVersion(), "managed", managed != nil)
 	cgroupDriver, err := detectCgroupDriver(ctx, runtime)
@@ -65,6 +69,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return runtime.WatchAvailability(ctx) })
 	g.Go(func() error {
 		logCapabilities(log, runtime, probeCapabilities(ctx, runtime, cgroupDriver), opts.RelistPeriod)
 		return nil
@@ -72,10 +77,12 @@ func Run(ctx context.Context, opts Options) error {
 	g.Go(func() error { return managed.Supervise(ctx) })
 	networkReady := newReadiness(runtime)
 	if opts.ManageNetwork {
-		network, err := startNetwork(ctx, opts, runtime, m, log)
+		network, lock, err := startNetwork(ctx, opts, runtime, m, log)
 		if err != nil {
 			return err
 		}
+		defer lock.Release()
+		networkReady.plugins = network.PluginsReady
 		g.Go(func() error { return network.Run(ctx) })
 	}
 
@@ -87,17 +94,20 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	kl, err := kubelet.New(kubelet.Config{
-		Runtime: runtime, Images: runtime, RuntimeName: runtime.RuntimeName(),
+		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
 		NodeName: opts.NodeName, RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod,
-		NetworkReady: networkReady.check, Metrics: m, Exec: runtime, Registerer: registry,
-		Logger: log.With("component", "kubelet"),
+		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
+		Metrics: m, Exec: runtime, Registerer: registry,
+		Sources: []kubelet.PodSource{fileSource{source: source, metrics: m}},
+		Logger:  log.With("component", "kubelet"),
 	})
 	if err != nil {
 		return err
 	}
 	m.SetPodCounter(kl)
-	ownLabels := map[string]string{kubelet.ManagedByLabel: kubelet.ManagedByValue, kubelet.NodeLabel: opts.NodeName}
+	disk := newDiskSpace(opts, kl, m.SetDiskFull, log.With("component", "disk"))
+	ownLabels := translate.ManagedSelector(opts.NodeName)
 	rotator, err := logs.NewRotator(logs.RotatorConfig{
 		Runtime: runtime, MaxSize: logMaxSize.Value(), MaxFiles: opts.ContainerLogMaxFiles,
 		Interval: opts.ContainerLogMonitorInterval,
@@ -106,24 +116,32 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	handler, err := apiHandler(opts, kl, runtime, registry, ownLabels, networkReady, log)
+	creds, err := apiCredentials(opts)
 	if err != nil {
 		return err
 	}
-	listener, apiURL, err := apiserver.Listen(opts.APIListen())
+	handler, followPods, err := apiHandler(opts, creds.Token, kl, runtime, registry, ownLabels, networkReady, log)
 	if err != nil {
+		return err
+	}
+	listener, apiURL, err := apiserver.Listen(opts.APIListen(), creds)
+	if err != nil {
+		return err
+	}
+	if err := apiserver.WriteAdminKubeconfig(opts.AdminKubeconfigPath(), apiURL, opts.NodeName, creds); err != nil {
+		listener.Close()
 		return err
 	}
 	// Requests (log follows, port-forward tunnels) live in the agent's
 	// context, so stopping the agent closes them.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
-	log.Info("API listening", "address", apiURL)
+	log.Info("API listening", "address", apiURL, "kubeconfig", opts.AdminKubeconfigPath())
 
-	g.Go(func() error { return source.Run(ctx) })
 	g.Go(func() error { return kl.Run(ctx) })
-	g.Go(func() error { feedDesired(ctx, source, kl, m); return nil })
+	g.Go(func() error { return followPods(ctx) })
 	g.Go(func() error { return rotator.Run(ctx) })
+	g.Go(func() error { return disk.run(ctx) })
 	g.Go(func() error { return serveHTTP(ctx, srv, listener, log) })
 	err = g.Wait()
 	log.Info("agent stopped; pods keep running")
@@ -133,45 +151,28 @@ func Run(ctx context.Context, opts Options) error {
 // startNetwork writes and checks the pod network configuration before any
 // pod is started, so a missing plugin is one clear error at start rather
 // than a failure deep inside RunPodSandbox.
-func startNetwork(ctx context.Context, opts Options, runtime *cri.Client, m *metrics.Kubelet, log *slog.Logger) (*cni.Manager, error) {
-	network, err := cni.New(cni.Config{
+func startNetwork(ctx context.Context, opts Options, runtime *cri.Client, m *metrics.Kubelet, log *slog.Logger) (*cni.Manager, *cni.NetworkLock, error) {
+	cfg := cni.Config{
 		PodCIDR: opts.PodCIDR, ClusterCIDR: opts.ClusterCIDR, BridgeName: opts.BridgeName,
 		ConfDir: opts.CNIConfDir, BinDirs: opts.CNIBinDirs, CacheDir: opts.CNICacheDir, DataDir: opts.CNIDataDir,
 		Peers: opts.Peers, CheckInterval: opts.CNICheckInterval, LeakGrace: opts.CNILeakGrace,
 		Logger: log.With("component", "cni"), OnRepair: m.RepairedCNIConfig,
 		OnLeakReleased: func() { m.ReleasedLeakedAddresses(1) },
-	}, runtime)
+	}
+	network, err := cni.New(cfg, runtime)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	lock, err := lockNetwork(cfg, opts, runtime.Endpoint())
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := network.Setup(ctx); err != nil {
-		return nil, err
+		lock.Release()
+		return nil, nil, err
 	}
 	log.Info("pod network configured", "conflist", network.ConfPath(), "podCIDR", opts.PodCIDR)
-	return network, nil
-}
-
-// feedDesired hands every manifest snapshot to the sync loop.
-func feedDesired(ctx context.Context, source *staticpods.Source, kl *kubelet.Kubelet, m *metrics.Kubelet) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case snap := <-source.Updates():
-			pods := make([]kubelet.DesiredPod, 0, len(snap.Pods))
-			for _, p := range snap.Pods {
-				pods = append(pods, kubelet.DesiredPod{Pod: p.Pod, File: p.File, Stale: p.Stale})
-			}
-			errs := make([]kubelet.ManifestError, 0, len(snap.Errors))
-			files := make([]string, 0, len(snap.Errors))
-			for _, e := range snap.Errors {
-				errs = append(errs, kubelet.ManifestError{File: e.File, Messages: e.Messages, Pods: e.Pods})
-				files = append(files, e.File)
-			}
-			kl.SetDesired(pods, errs)
-			m.SetManifestErrors(files)
-		}
-	}
+	return network, lock, nil
 }
 
 func serveHTTP(ctx context.Context, srv *http.Server, l net.Listener, log *slog.Logger) error {
