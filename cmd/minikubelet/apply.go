@@ -1,19 +1,14 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
-
 	"github.com/spf13/cobra"
-	v1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/rest"
+
+	"github.com/minikubelet/minikubelet/kubelet/apiclient"
 )
 
 func newApplyCommand() *cobra.Command {
 	var api apiFlags
-	var files []string
+	var opts apiclient.ManifestOptions
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|-",
 		Short: "Create pods, or replace the spec of those that exist",
@@ -24,47 +19,11 @@ left alone ("unchanged").`,
 		Example: `  minikubelet apply -f web.yaml`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return forEachManifestPod(cmd, &api, files, func(ctx context.Context, client *rest.RESTClient, doc manifestPod) error {
-				outcome, err := applyPod(ctx, client, doc)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "pod/%s %s\n", doc.Name, outcome)
-				return nil
-			})
+			opts.Stdin, opts.Stdout = cmd.InOrStdin(), cmd.OutOrStdout()
+			return apiclient.Apply(cmd.Context(), api.conn, opts)
 		},
 	}
 	api.bind(cmd.Flags())
-	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file, or - for standard input (repeatable)")
+	bindManifestFiles(cmd, &opts.Files)
 	return cmd
-}
-
-// applyPod creates the pod or replaces it, and says which happened.
-func applyPod(ctx context.Context, client *rest.RESTClient, doc manifestPod) (string, error) {
-	_, err := createPod(ctx, client, doc)
-	if err == nil {
-		return "created", nil
-	}
-	if !apierrors.IsAlreadyExists(err) {
-		return "", err
-	}
-	before, err := getPod(ctx, client, doc.Namespace, doc.Name)
-	if err != nil {
-		return "", err
-	}
-	raw, err := doRaw(client.Put().Namespace(doc.Namespace).Resource("pods").Name(doc.Name).
-		SetHeader("Content-Type", "application/json").Body(doc.JSON).Do(ctx))
-	if err != nil {
-		return "", err
-	}
-	var after v1.Pod
-	if err := json.Unmarshal(raw, &after); err != nil {
-		return "", fmt.Errorf("decoding the replaced pod: %w", err)
-	}
-	// A static pod's UID is the hash of its spec: the same UID means the
-	// server found nothing to change.
-	if after.UID == before.UID {
-		return "unchanged", nil
-	}
-	return "configured", nil
 }

@@ -7,13 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/minikubelet/minikubelet/kubelet/apiclient"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
 )
 
 // logsFlags are the flags of `minikubelet logs`, kubectl's where they exist.
 type logsFlags struct {
-	server        string
-	namespace     string
+	api           apiFlags
 	container     string
 	allContainers bool
 	prefix        bool
@@ -38,16 +38,15 @@ The container may be omitted when the pod has only one.`,
   minikubelet logs --previous --since 5m -n kube-system etcd`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts, err := flags.fetchOptions(args[0])
+			fetch, err := flags.fetchOptions(args[0])
 			if err != nil {
 				return err
 			}
-			return logs.Fetch(cmd.Context(), flags.server, opts, cmd.OutOrStdout())
+			return apiclient.Logs(cmd.Context(), flags.api.conn, apiclient.LogsOptions{Fetch: fetch, Stdout: cmd.OutOrStdout()})
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&flags.server, "server", "http://127.0.0.1:10350", "URL of the minikubelet HTTP API")
-	f.StringVarP(&flags.namespace, "namespace", "n", "default", "namespace of the pod")
+	flags.api.bind(f)
 	f.StringVarP(&flags.container, "container", "c", "", "container to print (optional when the pod has one)")
 	f.BoolVar(&flags.allContainers, "all-containers", false, "print the logs of every container in the pod")
 	f.BoolVar(&flags.prefix, "prefix", false, "prefix each line with [pod/POD/CONTAINER]")
@@ -62,10 +61,10 @@ The container may be omitted when the pod has only one.`,
 }
 
 // fetchOptions turns the flags into a request, rejecting combinations
-// that have no meaning with the flag names the user typed.
+// that have no meaning with the flag names the user typed. The namespace
+// is the connection's, set by apiclient.Logs.
 func (fl logsFlags) fetchOptions(pod string) (logs.FetchOptions, error) {
 	opts := logs.FetchOptions{
-		Namespace:     fl.namespace,
 		Pod:           pod,
 		Container:     fl.container,
 		AllContainers: fl.allContainers,

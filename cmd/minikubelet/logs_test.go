@@ -110,7 +110,7 @@ func TestLogsCommandExplainsUnreachableServer(t *testing.T) {
 }
 
 func TestLogsCommandSendsSinceAsSeconds(t *testing.T) {
-	fl := logsFlags{tail: -1, since: 90 * time.Second, namespace: "default"}
+	fl := logsFlags{tail: -1, since: 90 * time.Second}
 	opts, err := fl.fetchOptions("web")
 	if err != nil || opts.Options.Since != 90*time.Second || opts.Options.Tail {
 		t.Errorf("fetchOptions = %+v, %v", opts, err)

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/minikubelet/minikubelet/kubelet/apiclient"
 	"github.com/minikubelet/minikubelet/kubelet/portforward"
 )
 
@@ -35,9 +33,13 @@ A port is [LOCAL:]REMOTE: 8080 forwards local 8080 to the pod's 8080,
 printed. REMOTE may be a container port's name. Append /udp to forward
 UDP, or give --udp to forward every port over UDP as well as TCP.
 
-TCP connections go straight to the pod IP when it answers there (--direct
-auto), which is several times faster, and otherwise through the runtime's
-tunnel, which reaches ports bound to the pod's localhost only. As root,
+When --server is this host (a unix socket, a loopback address or one of
+this host's addresses), TCP connections go straight to the pod IP when it
+answers there (--direct auto), which is several times faster, and
+otherwise through the runtime's tunnel, which reaches ports bound to the
+pod's localhost only. Against another node's agent every connection goes
+through its tunnel: a pod IP dialled from here may be a different pod, or
+no pod, here. --log-level debug says which path was chosen and why. As root,
 connections to 127.0.0.1 ports that the pod IP serves are redirected in the
 kernel, so they run at the speed of a direct connection. UDP always
 goes to the pod IP. A failing connection is reported and the session goes
@@ -54,14 +56,10 @@ on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
 			if opts.Logger, err = cliLogger(cmd, flags.logLevel); err != nil {
 				return err
 			}
-			if opts.TLSConfig, err = agentTLSConfig(api.caFile, api.insecure); err != nil {
-				return err
-			}
-			opts.Server, opts.Namespace, opts.Token = api.server, api.namespace, api.token
 			opts.Pod = strings.TrimPrefix(strings.TrimPrefix(args[0], "pods/"), "pod/")
 			opts.Ports = args[1:]
 			opts.Out = cmd.OutOrStdout()
-			return portforward.Run(cmd.Context(), opts)
+			return apiclient.PortForward(cmd.Context(), api.conn, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -69,7 +67,7 @@ on; it ends on Ctrl-C or when the pod is deleted or replaced.`,
 	f.StringSliceVar(&opts.Addresses, "address", opts.Addresses, "local addresses to listen on, comma-separated; localhost means 127.0.0.1 and ::1")
 	f.BoolVar(&opts.UDP, "udp", false, "forward every port over UDP too (straight to the pod IP)")
 	f.BoolVar(&opts.KernelRedirect, "kernel-redirect", true, "as root on Linux, redirect local connections to 127.0.0.1 ports straight to the pod IP in the kernel (eBPF connect hook), so data bypasses this process")
-	f.StringVar(&flags.direct, "direct", string(portforward.DirectAuto), "TCP path: auto (pod IP, else the runtime tunnel), always (pod IP only) or never (runtime tunnel only, as kubectl)")
+	f.StringVar(&flags.direct, "direct", string(portforward.DirectAuto), "TCP path when --server is this host: auto (pod IP, else the runtime tunnel), always (pod IP only) or never (runtime tunnel only, as kubectl); another node's pods are always reached through its tunnel")
 	f.StringVar(&flags.logLevel, "log-level", "info", "diagnostics on stderr: debug, info, warn or error")
 	return cmd
 }
@@ -81,24 +79,4 @@ func cliLogger(cmd *cobra.Command, levelName string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", levelName)
 	}
 	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})), nil
-}
-
-// agentTLSConfig checks an https agent with --certificate-authority, or
-// not at all with --insecure-skip-tls-verify; nil uses the system's roots.
-func agentTLSConfig(caFile string, insecure bool) (*tls.Config, error) {
-	if caFile == "" && !insecure {
-		return nil, nil
-	}
-	config := &tls.Config{InsecureSkipVerify: insecure} // only when asked for by flag
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("--certificate-authority: %w", err)
-		}
-		config.RootCAs = x509.NewCertPool()
-		if !config.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--certificate-authority %s holds no PEM certificate", caFile)
-		}
-	}
-	return config, nil
 }

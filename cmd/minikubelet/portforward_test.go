@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,20 +96,5 @@ func TestPortForwardCommandForwardsAndStopsOnCancel(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("port-forward did not stop within 5s of cancel")
-	}
-}
-
-func TestAgentTLSConfigNamesABadCAFile(t *testing.T) {
-	if config, err := agentTLSConfig("", false); config != nil || err != nil {
-		t.Fatalf("no TLS flags = %v, %v; want the system's defaults (nil)", config, err)
-	}
-	notPEM := t.TempDir() + "/ca.txt"
-	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for file, mentioned := range map[string]string{notPEM: "no PEM certificate", "/nonexistent/ca.pem": "--certificate-authority"} {
-		if _, err := agentTLSConfig(file, false); err == nil || !strings.Contains(err.Error(), mentioned) {
-			t.Errorf("agentTLSConfig(%s) = %v; want an error mentioning %q", file, err, mentioned)
-		}
 	}
 }
