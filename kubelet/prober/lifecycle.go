@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ func (m *Manager) RunLifecycleHandler(ctx context.Context, pod *v1.Pod, podIP, c
 		}
 		return answer, nil
 	case h.Sleep != nil:
-		if !sleep(ctx, time.Duration(h.Sleep.Seconds)*time.Second) {
+		if !sleep(ctx, sleepActionDuration(h.Sleep.Seconds)) {
 			err := fmt.Errorf("%s.sleep: the container was stopped before the %ds sleep ended", field, h.Sleep.Seconds)
 			return fmt.Sprintf("Sleep lifecycle hook (%d) for Container %q in Pod %q failed - error: %v",
 				h.Sleep.Seconds, container.Name, podName(pod), err), err
@@ -109,4 +110,12 @@ func timeLeft(ctx context.Context) time.Duration {
 
 func podName(pod *v1.Pod) string {
 	return pod.Namespace + "/" + pod.Name
+}
+
+// sleepActionDuration is a sleep action's duration. Seconds past what a
+// Duration holds saturate instead of wrapping negative (which would end
+// the sleep at once); the grace period's deadline ends it long before.
+func sleepActionDuration(seconds int64) time.Duration {
+	const maxSeconds = int64(math.MaxInt64 / int64(time.Second))
+	return time.Duration(min(max(seconds, 0), maxSeconds)) * time.Second
 }
