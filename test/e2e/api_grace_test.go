@@ -28,7 +28,7 @@ spec:
 `, name, agent.Env.KubiaImage))
 	agent.WaitPod(name, 60*time.Second, "Running", framework.Running)
 
-	kubectl := kubectlFor(t, agent.URL(""))
+	kubectl := kubectlFor(t, agent)
 	began := time.Now()
 	kubectl.must("delete", "pod", name, "--grace-period=3", "--wait=false")
 	deadline := began.Add(20 * time.Second)

@@ -40,14 +40,22 @@ type cli struct {
 	binary string
 	// extra goes after the arguments: the connection flags.
 	extra []string
+	// env is added to the client's environment.
+	env []string
 }
 
-func kubectlFor(t *testing.T, server string, extra ...string) cli {
-	return cli{t: t, binary: kubectl.Binary(t), extra: append([]string{"--server", server, "--cache-dir", t.TempDir()}, extra...)}
+// kubectlFor runs the real kubectl against the agent as its administrator.
+func kubectlFor(t *testing.T, agent *framework.Agent) cli {
+	return kubectlWith(t, agent.ClientArgs()...)
+}
+
+// kubectlWith runs the real kubectl with the given connection flags.
+func kubectlWith(t *testing.T, connection ...string) cli {
+	return cli{t: t, binary: kubectl.Binary(t), extra: append([]string{"--cache-dir", t.TempDir()}, connection...)}
 }
 
 func ownCLIFor(t *testing.T, agent *framework.Agent) cli {
-	return cli{t: t, binary: agent.Binary, extra: []string{"--server", agent.URL("")}}
+	return cli{t: t, binary: agent.Binary, extra: agent.ClientArgs()}
 }
 
 // run runs the client with stdin and returns stdout, stderr and the error.
@@ -55,6 +63,7 @@ func (c cli) run(stdin string, args ...string) (string, string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.binary, append(args, c.extra...)...)
+	cmd.Env = append(os.Environ(), c.env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -274,7 +283,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 func TestNodeAPIWithRealKubectl(t *testing.T) {
 	agent := framework.StartAgent(t)
-	k := kubectlFor(t, agent.URL(""))
+	k := kubectlFor(t, agent)
 	if out := k.must("version"); !regexp.MustCompile(`Server Version: v1\.\d+\.\d+\+minikubelet`).MatchString(out) {
 		t.Errorf("kubectl version:\n%s", out)
 	}
@@ -308,13 +317,27 @@ func TestNodeAPIApplyReplacesTheManifest(t *testing.T) {
 	}
 	os.WriteFile(file, []byte(strings.Replace(manifest, "app: "+name, "app: "+name+"\n    tier: front", 1)), 0o644)
 	if out := own.must("apply", "-f", file); strings.TrimSpace(out) != "pod/"+name+" configured" {
-		t.Errorf("changed apply printed %q", out)
+		t.Errorf("apply of a label printed %q", out)
 	}
-	again := agent.WaitPod(name, 90*time.Second, "Running with the new label", func(p *v1.Pod) bool {
+	labelled := agent.WaitPod(name, 30*time.Second, "Running with the new label", func(p *v1.Pod) bool {
 		return framework.Running(p) && p.Labels["tier"] == "front"
 	})
+	if labelled.UID != first.UID {
+		t.Errorf("a label change replaced the pod: UID %s → %s", first.UID, labelled.UID)
+	}
+	os.WriteFile(file, []byte(withEnv(strings.Replace(manifest, "app: "+name, "app: "+name+"\n    tier: front", 1), "TIER", "front")), 0o644)
+	if out, _, err := own.run("", "diff", "-f", file); exitCode(err) != 1 || !strings.Contains(out, "+    - name: TIER") {
+		t.Errorf("diff of a spec change = exit %d, want 1 with the env:\n%s", exitCode(err), out)
+	}
+	if out := own.must("apply", "-f", file); strings.TrimSpace(out) != "pod/"+name+" configured" {
+		t.Errorf("changed apply printed %q", out)
+	}
+	again := agent.WaitPod(name, 90*time.Second, "Running with the new env", hasEnv("TIER", "front"))
 	if again.UID == first.UID {
 		t.Errorf("the pod kept UID %s after a spec change", again.UID)
+	}
+	if out, _, err := own.run("", "diff", "-f", file); err != nil || out != "" {
+		t.Errorf("diff after apply = %v, want exit 0 and nothing:\n%s", err, out)
 	}
 	own.must("delete", "-f", file)
 }
@@ -325,7 +348,7 @@ func TestNodeAPIRefusesUnprotectedExposure(t *testing.T) {
 	ctx := framework.Context(t, time.Minute)
 	out, err := exec.CommandContext(ctx, binary, "run", "--runtime-endpoint", env.RuntimeEndpoint,
 		"--manifest-dir", t.TempDir(), "--listen", "0.0.0.0:"+apiFreePort(t)).CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "--listen 0.0.0.0:") || !strings.Contains(string(out), "--tls-cert-file") || !strings.Contains(string(out), "--token-file") {
+	if err == nil || !strings.Contains(string(out), "--listen 0.0.0.0:") || !strings.Contains(string(out), "--tls-cert-file") {
 		t.Errorf("an unprotected 0.0.0.0 listener: err %v, said:\n%s", err, out)
 	}
 }
@@ -339,7 +362,7 @@ func TestNodeAPIOffBoxNeedsTokenOverTLS(t *testing.T) {
 	agent := framework.NewAgent(t, "--tls-cert-file", certFile, "--tls-private-key-file", keyFile, "--token-file", tokenFile)
 	port := apiFreePort(t)
 	agent.Listen = "0.0.0.0:" + port
-	agent.Start() // its plain-HTTP probe gets TLS's 400, which is an answer
+	agent.Start() // probes /healthz with the kubeconfig the agent wrote for its own certificate
 	server := "https://127.0.0.1:" + port
 	if ip := nonLoopbackIP(); ip != "" {
 		server = "https://" + net.JoinHostPort(ip, port) // reach it the way another machine would
@@ -361,11 +384,11 @@ func TestNodeAPIOffBoxNeedsTokenOverTLS(t *testing.T) {
 			t.Errorf("GET %s without a token = %s, want 401", path, resp.Status)
 		}
 	}
-	wrongToken := kubectlFor(t, server, "--certificate-authority", certFile, "--token", "wrong")
+	wrongToken := kubectlWith(t, "--server", server, "--certificate-authority", certFile, "--token", "wrong")
 	if errOut := wrongToken.fails("get", "pods"); !strings.Contains(errOut, "You must be logged in to the server") {
 		t.Errorf("kubectl with a wrong token said:\n%s", errOut)
 	}
-	withToken := kubectlFor(t, server, "--certificate-authority", certFile, "--token", token)
+	withToken := kubectlWith(t, "--server", server, "--certificate-authority", certFile, "--token", token)
 	if _, errOut, err := withToken.run("", "get", "pods"); err != nil || !strings.Contains(errOut, "No resources found") {
 		t.Errorf("kubectl with the token: %v\n%s", err, errOut)
 	}

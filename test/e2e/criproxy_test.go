@@ -21,8 +21,10 @@ import (
 const getContainerEventsMethod = "/runtime.v1.RuntimeService/GetContainerEvents"
 
 // rawCodec passes gRPC messages through as bytes, so the proxy needs no
-// knowledge of the CRI types. It names itself "proto" to match what the
-// client and the runtime put on the wire.
+// knowledge of the CRI types. It has no name, so the proxy's calls carry
+// content-type "application/grpc" as real clients' do: CRI-O serves gRPC
+// and HTTP on one socket and hands a connection to gRPC only if its first
+// request says exactly that ("application/grpc+proto" gets it reset).
 type rawCodec struct{}
 
 func (rawCodec) Marshal(v any) ([]byte, error) { return *v.(*[]byte), nil }
@@ -30,7 +32,7 @@ func (rawCodec) Unmarshal(data []byte, v any) error {
 	*v.(*[]byte) = append([]byte(nil), data...)
 	return nil
 }
-func (rawCodec) Name() string { return "proto" }
+func (rawCodec) Name() string { return "" }
 
 // startNoEventsProxy serves a socket that forwards every CRI call to
 // upstream ("unix:///path") unchanged, except GetContainerEvents, which it

@@ -34,7 +34,7 @@ func logsCLI(t *testing.T, agent *framework.Agent, timeout time.Duration, args .
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, agent.Binary, append([]string{"logs", "--server", agent.URL("")}, args...)...)
+	cmd := exec.CommandContext(ctx, agent.Binary, append(append([]string{"logs"}, agent.ClientArgs()...), args...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
@@ -118,11 +118,11 @@ spec:
 		t.Errorf("--tail 2 = %q, want the last two lines of %q", got, app)
 	}
 	waitLogs(t, agent, "line 3\n", name, "-c", "side")
-	sideURL := agent.URL("/containerLogs/default/" + name + "/side?stream=")
-	if body, err := framework.HTTPGet(framework.Context(t, 10*time.Second), sideURL+"stderr"); err != nil || body != kubiaLines(1, 3) {
+	sidePath := "/containerLogs/default/" + name + "/side?stream="
+	if body, err := agent.GetBody(framework.Context(t, 10*time.Second), sidePath+"stderr"); err != nil || body != kubiaLines(1, 3) {
 		t.Errorf("side's stderr = %q, %v; want line 1..3", body, err)
 	}
-	if body, err := framework.HTTPGet(framework.Context(t, 10*time.Second), sideURL+"stdout"); err != nil || body != "listening on 127.0.0.1:9091 (http)\n" {
+	if body, err := agent.GetBody(framework.Context(t, 10*time.Second), sidePath+"stdout"); err != nil || body != "listening on 127.0.0.1:9091 (http)\n" {
 		t.Errorf("side's stdout = %q, %v", body, err)
 	}
 	stamped := mustLogs(t, agent, name, "-c", "app", "--timestamps", "--tail", "1")
@@ -134,7 +134,7 @@ spec:
 	if !strings.Contains(all, "[pod/"+name+"/app] line 5\n") || !strings.Contains(all, "[pod/"+name+"/side] line 3") {
 		t.Errorf("--all-containers --prefix =\n%s", all)
 	}
-	body, err := framework.HTTPGet(framework.Context(t, 10*time.Second), agent.URL("/containerLogs/default/"+name+"/app?tailLines=1"))
+	body, err := agent.GetBody(framework.Context(t, 10*time.Second), "/containerLogs/default/"+name+"/app?tailLines=1")
 	if err != nil || body != "line 5\n" {
 		t.Errorf("GET /containerLogs/.../app?tailLines=1 = %q, %v", body, err)
 	}
@@ -174,7 +174,7 @@ func TestLogsPreviousShowsTheCrashedInstance(t *testing.T) {
 			t.Errorf("logs --previous = %q, want it to hold %q", previous, want)
 		}
 	}
-	stderr, err := framework.HTTPGet(framework.Context(t, 10*time.Second), agent.URL("/containerLogs/default/"+name+"/kubia?previous=true&stream=stderr"))
+	stderr, err := agent.GetBody(framework.Context(t, 10*time.Second), "/containerLogs/default/"+name+"/kubia?previous=true&stream=stderr")
 	if err != nil || stderr != kubiaLines(1, 2) {
 		t.Errorf("previous stderr = %q, %v; want line 1..2 with the partial last line whole", stderr, err)
 	}
@@ -198,8 +198,10 @@ func TestLogsRotationKeepsFollowersWhole(t *testing.T) {
 	dir := filepath.Join(agent.PodLogDir, "default_"+name+"_*", "kubia")
 	gz, _ := filepath.Glob(filepath.Join(dir, "0.log.*.gz"))
 	plain, _ := filepath.Glob(filepath.Join(dir, "0.log.*[0-9]"))
-	if len(gz) < 2 || len(plain) != 1 {
-		t.Errorf("rotated files: %d compressed %v and %d plain %v; want several compressed and the newest plain", len(gz), gz, len(plain), plain)
+	// The newest stays plain while the runtime may write it; once the
+	// container has exited the rotator compresses it too.
+	if len(gz) < 2 || len(plain) > 1 {
+		t.Errorf("rotated files: %d compressed %v and %d plain %v; want several compressed and at most the newest plain", len(gz), gz, len(plain), plain)
 	}
 	checkNumbered(t, "logs after rotation", mustLogs(t, agent, name), 1, lines)
 	// The last line is kubia's "exiting with code 0".

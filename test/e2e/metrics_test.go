@@ -20,7 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 	"github.com/minikubelet/minikubelet/metrics"
 	"github.com/minikubelet/minikubelet/test/e2e/framework"
 )
@@ -53,7 +53,7 @@ func TestPrometheusReadsRuntimeStats(t *testing.T) {
 		Gatherer:    prometheus.NewRegistry(),
 		Runtime:     runtime,
 		Images:      runtime,
-		PodSelector: map[string]string{kubelet.NodeLabel: agent.NodeName},
+		PodSelector: map[string]string{translate.NodeLabel: agent.NodeName},
 		Logger:      framework.TestLogger(t),
 	})
 	if err != nil {
@@ -64,7 +64,7 @@ func TestPrometheusReadsRuntimeStats(t *testing.T) {
 	server := httptest.NewServer(mux)
 	t.Cleanup(server.Close)
 
-	prom := startPrometheus(t, strings.TrimPrefix(server.URL, "http://"))
+	prom := startPrometheus(t, strings.TrimPrefix(server.URL, "http://"), nil)
 	ctx := framework.Context(t, 90*time.Second)
 	pod := fmt.Sprintf(`pod=%q, namespace="default"`, name)
 
@@ -87,7 +87,7 @@ func TestPrometheusReadsRuntimeStats(t *testing.T) {
 // three metrics paths.
 func TestPrometheusScrapesAgent(t *testing.T) {
 	agent := framework.StartAgent(t)
-	if resp, err := http.Get(agent.URL("/metrics/resource")); err != nil || resp.StatusCode != http.StatusOK {
+	if resp, err := agent.Get(context.Background(), "/metrics/resource"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("the agent does not serve /metrics/resource (HTTP %v, %v): main must mount metrics.Handlers.Routes() in the API server", statusOf(resp), err)
 	}
 	good := framework.UniqueName("metrics")
@@ -97,13 +97,13 @@ func TestPrometheusScrapesAgent(t *testing.T) {
 	bad := framework.UniqueName("nopull")
 	agent.WriteManifest(bad+".yaml", metricsPod(bad, agent.Env.Registry+"/minikubelet/does-not-exist:"+framework.RandomHex(4)))
 
-	prom := startPrometheus(t, agent.Listen)
+	prom := startPrometheus(t, agent.Listen, agentScrapeAuth(agent))
 	ctx := framework.Context(t, 90*time.Second)
 
 	prom.waitValue(ctx, t, `sum(kubelet_runtime_operations_errors_total{operation_type="pull_image"})`,
 		"failed image pulls counted", func(v float64) bool { return v >= 1 })
 	readySandboxes := func() float64 {
-		out := framework.Crictl(t, "pods", "--quiet", "--state", "ready", "--label", kubelet.NodeLabel+"="+agent.NodeName)
+		out := framework.Crictl(t, "pods", "--quiet", "--state", "ready", "--label", translate.NodeLabel+"="+agent.NodeName)
 		return float64(len(strings.Fields(out)))
 	}
 	prom.waitValue(ctx, t, `kubelet_running_pods{metrics_path="/metrics"}`,
@@ -127,10 +127,23 @@ type promServer struct {
 	log string
 }
 
+// promAuth is how Prometheus authenticates to an agent, as
+// examples/prometheus.yml does: HTTPS checked against the agent's
+// certificate, and its token as a bearer credential.
+type promAuth struct {
+	caFile, tokenFile string
+}
+
+// agentScrapeAuth reads the agent's generated credentials from its root.
+func agentScrapeAuth(agent *framework.Agent) *promAuth {
+	return &promAuth{caFile: filepath.Join(agent.RootDir, "pki/minikubelet.crt"), tokenFile: filepath.Join(agent.RootDir, "token")}
+}
+
 // startPrometheus runs Debian's prometheus on a free loopback port,
 // scraping target's three metrics paths every second with the labels of
-// examples/prometheus.yml, and stops it when the test ends.
-func startPrometheus(t *testing.T, target string) *promServer {
+// examples/prometheus.yml (and auth, when not nil), and stops it when the
+// test ends.
+func startPrometheus(t *testing.T, target string, auth *promAuth) *promServer {
 	t.Helper()
 	binary, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -142,6 +155,9 @@ func startPrometheus(t *testing.T, target string) *promServer {
 	for job, path := range map[string]string{"minikubelet": "/metrics", "resource": "/metrics/resource", "cadvisor": "/metrics/cadvisor"} {
 		fmt.Fprintf(&config, "- job_name: %s\n  metrics_path: %s\n  static_configs: [{targets: [%q]}]\n", job, path, target)
 		config.WriteString("  relabel_configs:\n  - {source_labels: [__metrics_path__], target_label: metrics_path}\n")
+		if auth != nil {
+			fmt.Fprintf(&config, "  scheme: https\n  tls_config: {ca_file: %q}\n  authorization: {credentials_file: %q}\n", auth.caFile, auth.tokenFile)
+		}
 	}
 	configFile := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(configFile, []byte(config.String()), 0o644); err != nil {

@@ -31,6 +31,13 @@ import (
 // TestNetworkRuntimeRunsPodsOnOurConflist: the runtime gives pods addresses
 // from the conflist the manager writes, and keeps doing so after the file is
 // deleted, because the manager puts it back.
+//
+// A runtime reloads its conf dir on its own schedule after the file is back,
+// and nothing in CRI says when it has: CRI-O's NetworkReady stays true once
+// its plugin was first ready, even with the conf dir empty. So the sandbox
+// made after the repair, like the agent's after a failed attempt, is tried
+// again while the runtime answers that it has no CNI config loaded (and
+// only then).
 func TestNetworkRuntimeRunsPodsOnOurConflist(t *testing.T) {
 	env := netRequireRoot(t)
 	runtime := framework.DialRuntime(t, env)
@@ -65,7 +72,38 @@ func TestNetworkRuntimeRunsPodsOnOurConflist(t *testing.T) {
 		t.Fatal(err)
 	}
 	netWaitFor(t, "the deleted conflist to be rewritten", func() bool { return netFileEquals(manager.ConfPath(), manager.Conflist()) })
-	netCheckPodIP(t, ctx, runtime, podCIDR)
+	netCheckPodIPOnceReloaded(t, ctx, runtime, podCIDR)
+}
+
+// netCheckPodIPOnceReloaded is netCheckPodIP for a sandbox made right after
+// the conflist came back: while the runtime says it has no CNI config
+// loaded yet, it tries again, for up to 10 s; any other error fails.
+func netCheckPodIPOnceReloaded(t *testing.T, ctx context.Context, runtime *cri.Client, podCIDR *net.IPNet) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for tries := 1; ; tries++ {
+		id, err := netTryRunSandbox(t, ctx, runtime)
+		if err == nil {
+			t.Logf("the runtime ran a sandbox on the rewritten conflist at try %d", tries)
+			netCheckSandboxIP(t, ctx, runtime, id, podCIDR)
+			return
+		}
+		if !runtimeHasNoCNIConfig(err) || time.Now().After(deadline) {
+			t.Fatalf("RunPodSandbox after the conflist was rewritten (try %d): %v", tries, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// runtimeHasNoCNIConfig tells the runtimes' answers for "no CNI config
+// loaded" from other failures: CRI-O's, containerd's.
+func runtimeHasNoCNIConfig(err error) bool {
+	for _, says := range []string{"no CNI configuration file in", "cni plugin not initialized", "cni config uninitialized"} {
+		if strings.Contains(err.Error(), says) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestNetworkReleasesLeakedAddresses: addresses whose sandbox is gone from
@@ -305,7 +343,11 @@ func netRequireRoot(t *testing.T) *framework.Env {
 // from podCIDR.
 func netCheckPodIP(t *testing.T, ctx context.Context, runtime *cri.Client, podCIDR *net.IPNet) {
 	t.Helper()
-	id := netRunSandbox(t, ctx, runtime)
+	netCheckSandboxIP(t, ctx, runtime, netRunSandbox(t, ctx, runtime), podCIDR)
+}
+
+func netCheckSandboxIP(t *testing.T, ctx context.Context, runtime *cri.Client, id string, podCIDR *net.IPNet) {
+	t.Helper()
 	status, err := runtime.PodSandboxStatus(ctx, id, false)
 	if err != nil {
 		t.Fatal(err)
@@ -319,6 +361,16 @@ func netCheckPodIP(t *testing.T, ctx context.Context, runtime *cri.Client, podCI
 // netRunSandbox starts a pause-only sandbox, removed when the test ends.
 func netRunSandbox(t *testing.T, ctx context.Context, runtime *cri.Client) string {
 	t.Helper()
+	id, err := netTryRunSandbox(t, ctx, runtime)
+	if err != nil {
+		t.Fatalf("RunPodSandbox: %v", err)
+	}
+	return id
+}
+
+// netTryRunSandbox is netRunSandbox that returns the runtime's error.
+func netTryRunSandbox(t *testing.T, ctx context.Context, runtime *cri.Client) (string, error) {
+	t.Helper()
 	name := framework.UniqueName("e2e-net")
 	id, err := runtime.RunPodSandbox(ctx, &runtimeapi.PodSandboxConfig{
 		Metadata:     &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "e2e-network", Uid: framework.RandomHex(16)},
@@ -331,7 +383,7 @@ func netRunSandbox(t *testing.T, ctx context.Context, runtime *cri.Client) strin
 		}},
 	}, "")
 	if err != nil {
-		t.Fatalf("RunPodSandbox: %v", err)
+		return "", err
 	}
 	framework.Cleanup(t, "remove sandbox "+id, func(ctx context.Context) error {
 		if err := runtime.StopPodSandbox(ctx, id); err != nil {
@@ -339,7 +391,7 @@ func netRunSandbox(t *testing.T, ctx context.Context, runtime *cri.Client) strin
 		}
 		return runtime.RemovePodSandbox(ctx, id)
 	})
-	return id
+	return id, nil
 }
 
 // netAttach runs CNI ADD for containerID in a new netns, as the runtime

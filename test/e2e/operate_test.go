@@ -54,7 +54,7 @@ func binaryWithPauseImage(t *testing.T) string {
 			return
 		}
 		for _, args := range [][]string{
-			{"generate", "./kubelet/agent"},
+			{"generate", "./cri/managed"},
 			{"build", "-tags", "minikubelet_pause", "-o", pauseBinary, "./cmd/minikubelet"},
 		} {
 			cmd := exec.Command("go", args...)

@@ -52,6 +52,12 @@ func startKubiaPod(t testing.TB) (*framework.Agent, *v1.Pod) {
 	name := framework.UniqueName("pf")
 	agent.WriteManifest(name+".yaml", pfKubiaManifest(name, agent.Env.KubiaImage))
 	pod := agent.WaitPod(name, 90*time.Second, "Running", framework.Running)
+	// Running comes a moment before kubia listens; a session started in
+	// that moment rightly keeps 8080 on the tunnel (its probe of the pod
+	// IP is refused), which the kernel-redirect subtest would misread.
+	if _, err := framework.HTTPGet(framework.Context(t, 30*time.Second), "http://"+net.JoinHostPort(pod.Status.PodIP, "8080")+"/"); err != nil {
+		t.Fatalf("pod %s does not answer on its IP: %v", name, err)
+	}
 	return agent, pod
 }
 
@@ -70,8 +76,15 @@ var pfForwardingLine = regexp.MustCompile(`^Forwarding from (127\.0\.0\.1:\d+|\[
 // "5353/udp"), prefixed with "v6:" for those on ::1.
 func startPortForward(t testing.TB, agent *framework.Agent, sockets int, args ...string) *pfSession {
 	t.Helper()
-	full := append([]string{"port-forward", "--server", agent.URL("")}, args...)
-	s := &pfSession{cmd: exec.Command(agent.Binary, full...), local: map[string]string{}, stderr: &pfBuffer{}, exited: make(chan error, 1)}
+	return startPortForwardCLI(t, agent.Binary, agent.ClientArgs(), sockets, args...)
+}
+
+// startPortForwardCLI is startPortForward with the CLI binary and its
+// connection flags given.
+func startPortForwardCLI(t testing.TB, binary string, connection []string, sockets int, args ...string) *pfSession {
+	t.Helper()
+	full := append(append([]string{"port-forward"}, connection...), args...)
+	s := &pfSession{cmd: exec.Command(binary, full...), local: map[string]string{}, stderr: &pfBuffer{}, exited: make(chan error, 1)}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -276,7 +277,7 @@ func probePodReady(ready bool) func(*v1.Pod) bool {
 // get events` would.
 func probePodEvents(t *testing.T, agent *framework.Agent, pod string) []v1.Event {
 	t.Helper()
-	resp, err := http.Get(agent.URL("/api/v1/namespaces/default/events"))
+	resp, err := agent.Get(context.Background(), "/api/v1/namespaces/default/events")
 	if err != nil {
 		t.Fatalf("listing events: %v", err)
 	}

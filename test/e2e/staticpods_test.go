@@ -172,6 +172,7 @@ func TestEditReplacesPodAndDeleteRemovesIt(t *testing.T) {
 	if _, err := os.Stat(logDir); !os.IsNotExist(err) {
 		t.Fatalf("pod log directory %s left behind (err=%v)", logDir, err)
 	}
+	agent.CheckInventory(t, 10*time.Second)
 }
 
 func TestCrashingContainerBacksOffAndPoliciesApply(t *testing.T) {
@@ -241,6 +242,7 @@ func TestAgentKilledAndRestartedAdoptsPods(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	agent.CheckInventory(t, 20*time.Second)
 }
 
 func TestBrokenManifestIsReportedAndOthersUnaffected(t *testing.T) {

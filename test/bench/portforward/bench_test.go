@@ -54,7 +54,7 @@ func BenchmarkPortForward(b *testing.B) {
 	pod := agent.WaitPod(name, 90*time.Second, "Running", framework.Running)
 	minikubelet := func(extra ...string) func(b *testing.B) string {
 		return func(b *testing.B) string {
-			args := append([]string{"port-forward", "--server", agent.URL(""), "--address", "127.0.0.1", "--log-level", "warn"}, extra...)
+			args := append(append([]string{"port-forward"}, agent.ClientArgs()...), append([]string{"--address", "127.0.0.1", "--log-level", "warn"}, extra...)...)
 			return "http://" + startForwarder(b, agent.Binary, append(args, pod.Name, ":8080")...)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,10 +30,14 @@ type Agent struct {
 	PodLogDir   string
 	Listen      string
 	LogFile     string
-	ExtraArgs   []string
+	// CgroupParent is the agent's own cgroup parent, so the inventory
+	// sees exactly its pod cgroups and teardown can check none is left.
+	CgroupParent string
+	ExtraArgs    []string
 
-	cmd  *exec.Cmd
-	done chan struct{}
+	cmd    *exec.Cmd
+	done   chan struct{}
+	access adminAccess
 }
 
 var (
@@ -91,6 +94,7 @@ func NewAgent(t testing.TB, extraArgs ...string) *Agent {
 		LogFile:     filepath.Join(base, "agent.log"),
 		ExtraArgs:   extraArgs,
 	}
+	a.CgroupParent = "/minikubelet-e2e/" + a.NodeName
 	if err := os.MkdirAll(a.ManifestDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -108,21 +112,19 @@ func StartAgent(t testing.TB, extraArgs ...string) *Agent {
 // Start runs the agent and waits until its API answers.
 func (a *Agent) Start() {
 	a.t.Helper()
+	a.Launch()
+	a.WaitAPI(30 * time.Second)
+}
+
+// Launch runs the agent without waiting for its API, for tests of what it
+// does before it serves (e.g. while its runtime is absent).
+func (a *Agent) Launch() {
+	a.t.Helper()
 	logFile, err := os.OpenFile(a.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	args := append([]string{"run",
-		"--runtime-endpoint", a.Env.RuntimeEndpoint,
-		"--manifest-dir", a.ManifestDir,
-		"--root-dir", a.RootDir,
-		"--pod-log-dir", a.PodLogDir,
-		"--node-name", a.NodeName,
-		"--listen", a.Listen,
-		"--cni-conf-dir", a.Env.CNIConfDir,
-		"--cni-bin-dir", a.Env.CNIBinDir,
-	}, append(a.Env.NetworkArgs(), a.ExtraArgs...)...)
-	a.cmd = exec.Command(a.Binary, args...)
+	a.cmd = exec.Command(a.Binary, a.runArgs()...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	if err := a.cmd.Start(); err != nil {
 		a.t.Fatalf("starting minikubelet: %v", err)
@@ -133,9 +135,15 @@ func (a *Agent) Start() {
 		logFile.Close()
 		close(done)
 	}(a.cmd, a.done)
-	deadline := time.Now().Add(30 * time.Second)
+}
+
+// WaitAPI waits until the launched agent's API answers, failing the test
+// with its log if it exits first or timeout passes.
+func (a *Agent) WaitAPI(timeout time.Duration) {
+	a.t.Helper()
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(a.URL("/healthz")); err == nil {
+		if resp, err := a.Get(context.Background(), "/healthz"); err == nil {
 			resp.Body.Close()
 			return
 		}
@@ -145,11 +153,56 @@ func (a *Agent) Start() {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	a.t.Fatalf("minikubelet API did not answer within 30s:\n%s", a.Logs())
+	a.t.Fatalf("minikubelet API did not answer within %s:\n%s", timeout, a.Logs())
 }
 
-// URL is the agent's API URL for path.
-func (a *Agent) URL(path string) string { return "http://" + a.Listen + path }
+// Exited reports whether the launched agent has exited.
+func (a *Agent) Exited() bool {
+	if a.done == nil {
+		return false
+	}
+	select {
+	case <-a.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// runArgs are the agent's command line: its own directories and node,
+// the test bed's runtime and network, then ExtraArgs, which may override.
+func (a *Agent) runArgs() []string {
+	return append([]string{"run",
+		"--runtime-endpoint", a.Env.RuntimeEndpoint,
+		"--manifest-dir", a.ManifestDir,
+		"--root-dir", a.RootDir,
+		"--pod-log-dir", a.PodLogDir,
+		"--node-name", a.NodeName,
+		"--listen", a.Listen,
+		"--cni-conf-dir", a.Env.CNIConfDir,
+		"--cni-bin-dir", a.Env.CNIBinDir,
+		"--cgroup-parent", a.CgroupParent,
+	}, append(a.Env.NetworkArgs(), a.ExtraArgs...)...)
+}
+
+// PID is the running agent's process id, or 0 when it is not running,
+// for tests that read its /proc entries (memory, open files).
+func (a *Agent) PID() int {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return 0
+	}
+	return a.cmd.Process.Pid
+}
+
+// URL is the agent's API URL for path; an agent listening on every
+// address is reached through loopback, which its certificate names.
+func (a *Agent) URL(path string) string {
+	host, port, err := net.SplitHostPort(a.Listen)
+	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsUnspecified() {
+		return "https://" + net.JoinHostPort("127.0.0.1", port) + path
+	}
+	return "https://" + a.Listen + path
+}
 
 // Logs returns what the agent has logged so far.
 func (a *Agent) Logs() string {
@@ -196,7 +249,7 @@ func (a *Agent) RemoveManifest(name string) {
 
 // Pods lists the agent's pods through its kubelet-style /pods endpoint.
 func (a *Agent) Pods() ([]v1.Pod, error) {
-	resp, err := http.Get(a.URL("/pods"))
+	resp, err := a.Get(context.Background(), "/pods")
 	if err != nil {
 		return nil, err
 	}
@@ -266,16 +319,21 @@ func (a *Agent) teardown(ctx context.Context) error {
 	var left string
 	for ctx.Err() == nil {
 		out, _, err := a.Env.runCrictl("pods", "-q", "--label", selector)
-		if left = strings.TrimSpace(out); err == nil && left == "" {
+		// The agent removes a pod's files and cgroup after its sandbox:
+		// stopped in between, it would leave them to its next start.
+		pods, podsErr := a.Pods()
+		if left = strings.TrimSpace(out); err == nil && left == "" && podsErr == nil && len(pods) == 0 {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	a.Signal(syscall.SIGTERM)
+	err := removeCgroupParent(a.CgroupParent)
 	if left != "" {
-		return fmt.Errorf("node %s still has sandboxes after teardown: %s\nagent log:\n%s", a.NodeName, left, tail(a.Logs(), 40))
+		err = fmt.Errorf("node %s still has sandboxes after teardown: %s\nagent log:\n%s", a.NodeName, left, tail(a.Logs(), 40))
 	}
-	return nil
+	a.keepLogIfFailed(err)
+	return err
 }
 
 func freeLoopbackAddr(t testing.TB) string {
@@ -299,4 +357,24 @@ func tail(s string, lines int) string {
 // tests that expect it to fail.
 func (e *Env) RunCrictl(args ...string) (stdout, stderr string, err error) {
 	return e.runCrictl(args...)
+}
+
+// keepLogIfFailed copies the log of a failed test's agent (or one whose
+// teardown failed) out of the
+// test's temporary directory, which is removed, into
+// $TMPDIR/minikubelet-e2e-logs, and says where: the test's output holds
+// only the tail.
+func (a *Agent) keepLogIfFailed(teardownErr error) {
+	if !a.t.Failed() && teardownErr == nil {
+		return
+	}
+	data, err := os.ReadFile(a.LogFile)
+	if err != nil {
+		return
+	}
+	dir := filepath.Join(os.TempDir(), "minikubelet-e2e-logs")
+	name := strings.NewReplacer("/", "_", " ", "_").Replace(a.t.Name()) + "-" + a.NodeName + ".log"
+	if err := os.MkdirAll(dir, 0o755); err == nil && os.WriteFile(filepath.Join(dir, name), data, 0o644) == nil {
+		a.t.Logf("the agent's whole log: %s", filepath.Join(dir, name))
+	}
 }

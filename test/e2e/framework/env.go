@@ -78,6 +78,10 @@ type Env struct {
 	// runtimes and agents release entries of their network they do not own.
 	CNICacheDir string
 	CNIDataDir  string
+
+	// privateNode marks a private node's Env (Node.Env): its runtime is
+	// the node's, which the test bed's scripts do not control.
+	privateNode bool
 }
 
 // NetworkArgs are the agent flags that keep a minikubelet on this runtime's

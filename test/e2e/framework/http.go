@@ -23,12 +23,17 @@ const (
 // returns the body. A pod's server takes a moment to listen after its
 // container starts; the error after giving up says what the last try saw.
 func HTTPGet(ctx context.Context, url string) (string, error) {
+	return httpGetWith(ctx, http.DefaultClient, url)
+}
+
+// httpGetWith is HTTPGet with base's transport (and so its credentials).
+func httpGetWith(ctx context.Context, base *http.Client, url string) (string, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultHTTPWait)
 		defer cancel()
 	}
-	client := &http.Client{Timeout: httpAttemptTimeout}
+	client := &http.Client{Transport: base.Transport, Timeout: httpAttemptTimeout}
 	defer client.CloseIdleConnections()
 	var lastErr error
 	for attempts := 1; ; attempts++ {

@@ -60,19 +60,45 @@ func (ns *Netns) ForwardLoopback(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &forwarder{ns: ns, listener: listener, conns: map[net.Conn]bool{}}
+	ns.startForwarder(t, listener, listener.Addr().String())
+	return listener.Addr().String()
+}
+
+// Relay listens inside the namespace on listen (host:port, port 0 for a
+// free one) and, until the test ends, connects every client to target
+// inside the namespace, as a proxy in front of a server there would. It
+// returns the address it listens on.
+func (ns *Netns) Relay(t testing.TB, listen, target string) string {
+	t.Helper()
+	var listener net.Listener
+	if err := ns.Do(func() error {
+		var err error
+		listener, err = net.Listen("tcp", listen)
+		return err
+	}); err != nil {
+		t.Fatalf("listening on %s in netns %s: %v", listen, ns.Name, err)
+	}
+	ns.startForwarder(t, listener, target)
+	return listener.Addr().String()
+}
+
+// startForwarder connects every client of listener to target inside the
+// namespace until the test ends.
+func (ns *Netns) startForwarder(t testing.TB, listener net.Listener, target string) {
+	t.Helper()
+	f := &forwarder{ns: ns, listener: listener, target: target, conns: map[net.Conn]bool{}}
 	f.wg.Add(1)
 	go f.serve()
-	Cleanup(t, "stop forwarding "+listener.Addr().String()+" into "+ns.Name, func(context.Context) error {
+	Cleanup(t, "stop forwarding "+listener.Addr().String()+" to "+target+" in "+ns.Name, func(context.Context) error {
 		f.close()
 		return nil
 	})
-	return listener.Addr().String()
 }
 
 type forwarder struct {
 	ns       *Netns
 	listener net.Listener
+	target   string // inside ns
 	wg       sync.WaitGroup
 
 	mu     sync.Mutex
@@ -97,7 +123,7 @@ func (f *forwarder) serve() {
 func (f *forwarder) relay(client net.Conn) {
 	defer f.wg.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	server, err := f.ns.DialTCP(ctx, f.listener.Addr().String())
+	server, err := f.ns.DialTCP(ctx, f.target)
 	cancel()
 	if err != nil {
 		client.Close()

@@ -18,6 +18,10 @@ import (
 type NodeConfig struct {
 	// PodCIDR is the node's pod address range, e.g. 10.61.1.0/24.
 	PodCIDR string
+	// CNIBinDir, when set, is where the node's containerd and its agents
+	// find the CNI plugins, instead of the test bed's: a test that takes
+	// a plugin away must not take it from every runtime on the machine.
+	CNIBinDir string
 }
 
 // Node is a private "machine" for tests that must crash the runtime or run
@@ -40,6 +44,7 @@ type Node struct {
 	Socket     string
 	CNIConfDir string
 	CNIDataDir string
+	CNIBinDir  string
 	LogFile    string
 
 	containerd *exec.Cmd
@@ -65,7 +70,11 @@ func StartNode(t testing.TB, cfg NodeConfig) *Node {
 		Socket:     filepath.Join(dir, "containerd.sock"),
 		CNIConfDir: filepath.Join(dir, "net.d"),
 		CNIDataDir: filepath.Join(dir, "cni-data"),
+		CNIBinDir:  cfg.CNIBinDir,
 		LogFile:    filepath.Join(dir, "containerd.log"),
+	}
+	if n.CNIBinDir == "" {
+		n.CNIBinDir = env.CNIBinDir
 	}
 	Cleanup(t, "remove node directory "+dir, func(context.Context) error { return os.RemoveAll(dir) })
 	n.Netns = NewNetns(t, "mkn-")
@@ -89,6 +98,7 @@ func (n *Node) Env() *Env {
 	env := *LoadEnv(n.t)
 	env.RuntimeEndpoint = n.Endpoint()
 	env.CNIConfDir = n.CNIConfDir
+	env.CNIBinDir = n.CNIBinDir
 	env.PodCIDR = n.PodCIDR
 	env.BridgeName = n.BridgeName
 	// The node's containerd keeps libcni's cache where the host does, not
@@ -96,6 +106,7 @@ func (n *Node) Env() *Env {
 	env.CNICacheDir, env.CNIDataDir = "", n.CNIDataDir
 	env.RuntimeLog = n.LogFile
 	env.Runtime = "containerd"
+	env.privateNode = true
 	env.TestbedRoot = n.Dir
 	return &env
 }

@@ -2,9 +2,9 @@ package framework
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,7 +31,7 @@ func WaitUntil(t testing.TB, timeout time.Duration, what string, cond func() boo
 // Metric reads one sample without labels, such as
 // minikubelet_cni_config_repairs_total, from the agent's /metrics.
 func (a *Agent) Metric(name string) (float64, error) {
-	resp, err := http.Get(a.URL("/metrics"))
+	resp, err := a.Get(context.Background(), "/metrics")
 	if err != nil {
 		return 0, fmt.Errorf("scraping the agent: %w", err)
 	}

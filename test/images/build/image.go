@@ -26,12 +26,15 @@ type imageSpec struct {
 	repository string   // path under the registry, e.g. minikubelet/kubia
 	tags       []string // every tag that must point at the image
 	ports      []string // exposed ports, e.g. 8080/tcp
+	// links are more names of the binary at the image root, for tools it
+	// runs by the name it is called with (kubia's tar for kubectl cp).
+	links []string
 }
 
 // testImages are the images the test bed provides to e2e tests.
 var testImages = []imageSpec{
 	{pkg: "./test/images/pause", binary: "pause", repository: "minikubelet/pause", tags: []string{"3.10"}},
-	{pkg: "./test/images/kubia", binary: "kubia", repository: "minikubelet/kubia", tags: []string{"1.0", "latest"}, ports: []string{"8080/tcp"}},
+	{pkg: "./test/images/kubia", binary: "kubia", repository: "minikubelet/kubia", tags: []string{"1.0", "latest"}, ports: []string{"8080/tcp"}, links: []string{"tar", "test"}},
 }
 
 // Minimal account files, so runAsUser/runAsGroup by number map to names and
@@ -44,7 +47,7 @@ const (
 // buildImage packs binary into a one-layer linux/amd64 OCI image whose
 // entrypoint is the binary.
 func buildImage(spec imageSpec, binary []byte) (v1.Image, error) {
-	layerTar, err := layerTarball(spec.binary, binary)
+	layerTar, err := layerTarball(spec.binary, binary, spec.links...)
 	if err != nil {
 		return nil, fmt.Errorf("pack layer of %s: %w", spec.repository, err)
 	}
@@ -89,9 +92,10 @@ func configFile(spec imageSpec) *v1.ConfigFile {
 	}
 }
 
-// layerTarball returns the layer's tar stream: the binary at the root, a
-// world-writable /tmp (the app writes marker files there) and /etc accounts.
-func layerTarball(binaryName string, binary []byte) ([]byte, error) {
+// layerTarball returns the layer's tar stream: the binary at the root with
+// its links beside it, a world-writable /tmp (the app writes marker files
+// there) and /etc accounts.
+func layerTarball(binaryName string, binary []byte, links ...string) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	entries := []struct {
@@ -103,6 +107,12 @@ func layerTarball(binaryName string, binary []byte) ([]byte, error) {
 		{tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644}, []byte(etcPasswd)},
 		{tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777}, nil},
 		{tar.Header{Name: binaryName, Typeflag: tar.TypeReg, Mode: 0o755}, binary},
+	}
+	for _, link := range links {
+		entries = append(entries, struct {
+			header  tar.Header
+			content []byte
+		}{tar.Header{Name: link, Typeflag: tar.TypeSymlink, Linkname: binaryName, Mode: 0o777}, nil})
 	}
 	for _, entry := range entries {
 		header := entry.header

@@ -3,10 +3,13 @@
 // With no subcommand it serves HTTP on :8080 and answers every request with
 // "You've hit <hostname>", logging one line per request; flags or KUBIA_*
 // environment variables switch on behaviours the tests need (log lines,
-// exit codes, ignoring SIGTERM, memory hogging, failing probes, more ports).
+// exit codes, ignoring SIGTERM, memory hogging, a steady CPU load, failing
+// probes, more ports).
 // The image has no shell, so the same binary also carries the small tools
-// tests run with crictl exec or exec probes: kubia get, check, write, cat,
-// rm, id and sleep. Run kubia -help for the full text.
+// tests run with crictl exec, kubectl exec or exec probes: kubia get,
+// check, write, cat, rm, id, sleep, repl, and the tar and test that
+// kubectl cp runs (linked as /tar and /test). Run kubia -help for the full
+// text.
 package main
 
 import (
@@ -17,6 +20,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -30,8 +35,18 @@ Usage:
   kubia write FILE TEXT...   write TEXT (words joined by spaces) to FILE, creating its directory
   kubia cat FILE...          print the files
   kubia rm FILE...           remove the files (exit 1 if one is missing)
+  kubia ln -s [-f] TARGET LINK  make LINK a symbolic link to TARGET (-f: replace a file, link or empty dir)
   kubia id                   print uid, gid, groups, capability sets, no_new_privs, seccomp mode
   kubia sleep DURATION       sleep (Go duration like 1.5s, plain seconds, or "infinity")
+  kubia tar cf - PATH... | -xmf - [-C DIR]
+                             the tar kubectl cp runs (also as /tar); flags c, x, f -, m, v, C,
+                             --no-same-owner, --no-same-permissions
+  kubia test -d|-f|-e PATH   exit 0 if PATH is a directory, a file, exists (also as /test)
+  kubia repl                 answer lines: "size" prints the terminal's ROWSxCOLS, "exit N"
+                             exits N, others are echoed; prints "resized ROWSxCOLS" on SIGWINCH
+  kubia relink [-every D] TARGET LINK...
+                             make each LINK a symlink to TARGET, replacing what is there;
+                             with -every, again every D until killed (tests racing the agent)
 
 Endpoints: / answers "You've hit <hostname>"; /healthz and /ready answer
 200 "ok", or 500 while their switch file exists; /bytes?n=N answers N bytes
@@ -42,6 +57,9 @@ wins over its variable):
 `
 
 func main() {
+	if name := filepath.Base(os.Args[0]); slices.Contains(multiCall, name) {
+		os.Exit(tools[name](os.Args[1:], os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -35,6 +35,7 @@ type options struct {
 	ignoreSigterm bool
 	sigtermFile   string
 	allocMiB      int
+	busyMillis    int
 	unhealthyFile string
 	unreadyFile   string
 }
@@ -65,6 +66,7 @@ func newFlagSet(o *options, usageOut io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.ignoreSigterm, "ignore-sigterm", false, "log SIGTERM and keep running (the runtime must SIGKILL)")
 	fs.StringVar(&o.sigtermFile, "sigterm-file", "", "write this marker `file` when SIGTERM arrives")
 	fs.IntVar(&o.allocMiB, "alloc-mib", 0, "allocate and touch `N` MiB of memory at start and hold it (OOM tests)")
+	fs.IntVar(&o.busyMillis, "busy-millicores", 0, "keep about `N` millicores of CPU busy while serving (top tests)")
 	fs.StringVar(&o.unhealthyFile, "unhealthy-file", defaultUnhealthyFile, "/healthz answers 500 while this `file` exists")
 	fs.StringVar(&o.unreadyFile, "unready-file", defaultUnreadyFile, "/ready answers 500 while this `file` exists")
 	return fs
@@ -114,6 +116,8 @@ func validateOptions(o options) error {
 		return fmt.Errorf("-log-lines (KUBIA_LOG_LINES) is %d: give 0 or more lines", o.logLines)
 	case o.allocMiB < 0:
 		return fmt.Errorf("-alloc-mib (KUBIA_ALLOC_MIB) is %d: give 0 or more MiB", o.allocMiB)
+	case o.busyMillis < 0:
+		return fmt.Errorf("-busy-millicores (KUBIA_BUSY_MILLICORES) is %d: give 0 or more millicores", o.busyMillis)
 	case o.exitCode < 0 || o.exitCode > 255:
 		return fmt.Errorf("-exit-code (KUBIA_EXIT_CODE) is %d: give a code from 0 to 255", o.exitCode)
 	case o.logInterval < 0 || o.exitAfter < 0:

@@ -50,6 +50,10 @@ func (s *server) run(ctx context.Context, signals <-chan os.Signal) int {
 		fmt.Fprintf(s.stdout, "allocated %d MiB\n", s.opts.allocMiB)
 	}
 	defer runtime.KeepAlive(memory)
+	if s.opts.busyMillis > 0 {
+		burn(ctx, s.opts.busyMillis)
+		fmt.Fprintf(s.stdout, "keeping %d millicores busy\n", s.opts.busyMillis)
+	}
 
 	closeListeners, err := s.listen(ctx)
 	if err != nil {

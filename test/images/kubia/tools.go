@@ -25,10 +25,24 @@ var tools = map[string]tool{
 	"write": writeTool,
 	"cat":   catTool,
 	"rm":    rmTool,
+	"ln":    lnTool,
 	"id":    idTool,
 	"sleep": sleepTool,
 	"help":  helpTool,
+
+	// relink races the agent: tests keep a link in place while it works.
+	"relink": relinkTool,
+
+	// What exec and cp tests run: kubectl cp runs tar and test by those
+	// names (the image links /tar and /test to kubia; see multiCall).
+	"tar":  tarTool,
+	"test": testTool,
+	"repl": replTool,
 }
+
+// multiCall are the tools run by their own name through a link to the
+// binary, as busybox does.
+var multiCall = []string{"tar", "test"}
 
 func usageError(stderr io.Writer, format string, args ...any) int {
 	fmt.Fprintf(stderr, "kubia: "+format+"\n", args...)
@@ -132,6 +146,32 @@ func rmTool(args []string, _, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// lnTool makes symbolic links only, as "ln -s" does; -s is required so a
+// manifest reads like the shell command it stands for. Tests use it to
+// plant links in volumes and log directories.
+func lnTool(args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kubia ln", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	symbolic := fs.Bool("s", false, "make a symbolic link (required)")
+	force := fs.Bool("f", false, "remove LINK first (a file, a link or an empty directory)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if !*symbolic || fs.NArg() != 2 {
+		return usageError(stderr, "usage: kubia ln -s [-f] TARGET LINK")
+	}
+	target, link := fs.Arg(0), fs.Arg(1)
+	if *force {
+		if err := os.Remove(link); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return failure(stderr, fmt.Errorf("ln: %w", err))
+		}
+	}
+	if err := os.Symlink(target, link); err != nil {
+		return failure(stderr, fmt.Errorf("ln: %w", err))
+	}
+	return 0
 }
 
 func idTool(args []string, stdout, stderr io.Writer) int {

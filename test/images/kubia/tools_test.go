@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -40,6 +41,35 @@ func TestWriteCatCheckRm(t *testing.T) {
 	}
 	if code, _, stderr := runKubia("cat", file); code != 1 || !strings.Contains(stderr, file) {
 		t.Fatalf("cat of a missing file = %d %q, want 1 naming the file", code, stderr)
+	}
+}
+
+func TestLnMakesAndReplacesSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "conf")
+	if code, _, stderr := runKubia("ln", "-s", "/", link); code != 0 {
+		t.Fatalf("ln -s = %d: %s", code, stderr)
+	}
+	if target, err := os.Readlink(link); err != nil || target != "/" {
+		t.Fatalf("link points to %q, %v; want /", target, err)
+	}
+	if code, _, stderr := runKubia("ln", "-s", "/etc", link); code != 1 || !strings.Contains(stderr, "exists") {
+		t.Fatalf("ln -s over an existing link = %d %q, want 1 saying it exists", code, stderr)
+	}
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(link, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runKubia("ln", "-s", "-f", "/etc", link); code != 0 {
+		t.Fatalf("ln -s -f over an empty directory = %d: %s", code, stderr)
+	}
+	if target, err := os.Readlink(link); err != nil || target != "/etc" {
+		t.Fatalf("link points to %q, %v; want /etc", target, err)
+	}
+	if code, _, _ := runKubia("ln", "/etc", link); code != 2 {
+		t.Fatalf("ln without -s = %d, want the usage error 2", code)
 	}
 }
 
