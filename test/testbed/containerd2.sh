@@ -15,65 +15,16 @@ CD2_SHIM_DIR=$RUN_DIR/cd2-shims
 # render_containerd2_config prints the config in containerd 2's native
 # format (version 3), whose CRI sections differ from 1.6's version 2.
 render_containerd2_config() {
-	cat <<-TOML
-		# Written by test/testbed/up.sh containerd2; edits are overwritten.
-		# Format version 3 (2.0's); 2.4 migrates it to 4 in memory at start.
-		version = 3
-		root = '$RT_ROOT/root'
-		state = '$RT_RUN/state'
-
-		[grpc]
-		  address = '$RT_SOCKET'
-
-		[ttrpc]
-		  address = '$RT_SOCKET.ttrpc'
-
-		[plugins]
-		  [plugins.'io.containerd.internal.v1.opt']
-		    path = '$RT_ROOT/opt'
-
-		  # NRI's default socket is shared by every containerd on the host.
-		  [plugins.'io.containerd.nri.v1.nri']
-		    disable = true
-
-		  [plugins.'io.containerd.shim.v1.manager']
-		    socket_dir = '$CD2_SHIM_DIR'
-
-		  [plugins.'io.containerd.grpc.v1.cri']
-		    stream_server_address = '127.0.0.1'
-		    stream_server_port = '0'
-
-		  [plugins.'io.containerd.cri.v1.images']
-		    snapshotter = 'overlayfs'
-
-		    [plugins.'io.containerd.cri.v1.images'.pinned_images]
-		      sandbox = '$PAUSE_IMAGE'
-
-		    [plugins.'io.containerd.cri.v1.images'.registry]
-		      config_path = '$TESTBED_ROOT/certs.d'
-
-		  [plugins.'io.containerd.cri.v1.runtime']
-		    # Processes here lack CAP_SYS_RESOURCE: a negative oom_score_adj makes
-		    # runc fail with "can't get final child's PID from pipe: EOF".
-		    restrict_oom_score_adj = true
-		    netns_mounts_under_state_dir = true
-
-		    [plugins.'io.containerd.cri.v1.runtime'.containerd]
-		      default_runtime_name = 'runc'
-
-		      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
-		        runtime_type = 'io.containerd.runc.v2'
-		        runtime_path = '$CD2_BIN/containerd-shim-runc-v2'
-
-		        [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
-		          Root = '$RT_RUN/runc'
-		          SystemdCgroup = false
-
-		    [plugins.'io.containerd.cri.v1.runtime'.cni]
-		      bin_dirs = ['$CNI_BIN_DIR']
-		      conf_dir = '$RT_CNI_CONF_DIR'
-		      max_conf_num = 1
-	TOML
+	containerd_config --format 3 \
+		--comment "Written by test/testbed/up.sh containerd2; edits are overwritten." \
+		--root "$RT_ROOT/root" --state "$RT_RUN/state" \
+		--grpc-address "$RT_SOCKET" --opt-dir "$RT_ROOT/opt" \
+		--disable-nri --shim-socket-dir "$CD2_SHIM_DIR" \
+		--stream-server-address 127.0.0.1 --stream-server-port 0 \
+		--sandbox-image "$PAUSE_IMAGE" --registry-config-dir "$TESTBED_ROOT/certs.d" \
+		--restrict-oom-score-adj --netns-under-state \
+		--runc-root "$RT_RUN/runc" --shim-runtime-path "$CD2_BIN/containerd-shim-runc-v2" \
+		--cni-bin-dir "$CNI_BIN_DIR" --cni-conf-dir "$RT_CNI_CONF_DIR"
 }
 
 up_containerd2() {
@@ -81,6 +32,13 @@ up_containerd2() {
 	"$TESTBED_DIR/build.sh" containerd2
 	mkdir -p "$RT_ROOT" "$RT_RUN" "$RT_CNI_CONF_DIR" "$(dirname "$RT_SOCKET")"
 	write_if_changed "$RT_CONFIG" render_containerd2_config && RT_CONFIG_CHANGED=true
+	start_containerd2_daemon
+}
+
+# start_containerd2_daemon starts containerd 2.4 from the config up.sh
+# wrote, unless it answers; runtime.sh calls it to bring the daemon back
+# after a test stopped or killed it.
+start_containerd2_daemon() {
 	# The shim finds containerd's own binaries (and runc) on its PATH.
 	own_cni_state_prefix
 	start_daemon "containerd $CONTAINERD2_VERSION" "${OWN_CNI_STATE[@]}" env PATH="$CD2_BIN:$PATH" \

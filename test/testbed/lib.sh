@@ -146,13 +146,52 @@ select_runtime() {
 # not know as leaked — CRI-O runs CNI DEL on them at start, the agent after a
 # grace period — so side by side on one libcni cache (which no runtime lets
 # one move) each would tear down the other runtimes' pods. The agent is
-# pointed at the same directory with --cni-cache-dir. The host's mounts are
-# private here, so the runtime's own mounts (rootfs, netns) stay inside its
-# namespace and go with it.
+# pointed at the same directory with --cni-cache-dir. The namespace is a
+# slave of the host's: mounts the agent makes on the host (memory emptyDirs,
+# subPath bind mounts) reach the runtime, as on a host where both share one
+# namespace, while the runtime's own (rootfs, netns, the bind above) stay
+# inside.
+#
+# The namespace is pinned to a file under RUN_DIR/mntns (a private mount,
+# as `ip netns` keeps its pins), so it outlives the runtime: one killed and
+# started again (the chaos suite) enters the same namespace and finds its
+# sandboxes' network namespaces and root filesystems still mounted, as a
+# runtime restarted on a host does. In a namespace made fresh at each start
+# they were bare files, and CRI-O dropped every sandbox it had ("could not
+# restore sandbox: unknown FS magic").
 own_cni_state_prefix() {
 	mkdir -p "$RT_CNI_STATE" /var/lib/cni
-	OWN_CNI_STATE=(unshare --mount --propagation private --
-		/bin/sh -c 'mount --bind "$0" /var/lib/cni && exec "$@"' "$RT_CNI_STATE")
+	local pins=$RUN_DIR/mntns
+	local pin=$pins/$RT_NAME
+	if ! nsenter --mount="$pin" true 2>/dev/null; then
+		mkdir -p "$pins"
+		mountpoint -q "$pins" || mount --bind "$pins" "$pins"
+		mount --make-private "$pins"
+		touch "$pin"
+		unshare --mount="$pin" --propagation slave -- mount --bind "$RT_CNI_STATE" /var/lib/cni
+	fi
+	OWN_CNI_STATE=(nsenter --mount="$pin" --)
+}
+
+# share_root_mounts makes / a shared mount, as systemd does at boot on
+# every host it runs: without it, a mount made on the host never reaches a
+# runtime in its own (slave) namespace. Machines without systemd (this
+# project's VMs) start with / private.
+share_root_mounts() {
+	if [[ $(findmnt -no PROPAGATION /) == private ]]; then
+		mount --make-rshared /
+		step "made / a shared mount (as systemd does), so the agent's mounts reach runtimes in their own namespace"
+	fi
+}
+
+# containerd_config ARGS... prints a containerd config.toml from the renderer
+# the agent's managed containerd and the e2e framework's nodes use
+# (cri/containerdconfig, through the hidden `minikubelet containerd-config`),
+# so the test bed runs on what the product writes. go run builds it from
+# this checkout, cached after the first time: a bin/minikubelet built
+# earlier could render an older config than the code under test.
+containerd_config() {
+	(cd "$TESTBED_DIR/../.." && go run ./cmd/minikubelet containerd-config "$@")
 }
 
 # crictl_tb runs crictl against the test bed's containerd only, whatever
@@ -177,16 +216,30 @@ runtime_answers() {
 }
 
 # write_if_changed FILE RENDER writes RENDER's output to FILE atomically and
-# reports (exit 0) whether the content changed.
+# reports (exit 0) whether the settings in it changed, which needs a restart
+# of the runtime reading it: new comments alone rewrite the file without one.
+# Callers test its status, which turns set -e off inside: a failed RENDER
+# must stop here, not write an empty file.
 write_if_changed() {
-	local file=$1 render=$2 rendered
-	rendered=$("$render")
-	if [[ -f $file && $(<"$file") == "$rendered" ]]; then
-		return 1
+	local file=$1 render=$2 rendered old=""
+	rendered=$("$render") || die "could not render $file (see above)"
+	if [[ -f $file ]]; then
+		old=$(<"$file")
+		[[ $old != "$rendered" ]] || return 1
 	fi
 	printf '%s\n' "$rendered" >"$file.tmp"
 	mv "$file.tmp" "$file"
+	if [[ -n $old && $(settings_of <<<"$old") == "$(settings_of <<<"$rendered")" ]]; then
+		step "rewrote $file (comments only: no restart needed)"
+		return 1
+	fi
 	step "wrote $file"
+}
+
+# settings_of prints a config read from stdin without its comment lines
+# (TOML's #; the JSON files have none): what the runtime acts on.
+settings_of() {
+	grep -v '^[[:space:]]*#' || true
 }
 
 # start_daemon NAME CMD... runs CMD as the selected runtime's daemon unless
@@ -205,7 +258,8 @@ start_daemon() {
 	elif runtime_answers; then
 		die "a $name not started by up.sh serves $RT_SOCKET; stop it and rerun"
 	fi
-	rm -f "$RT_SOCKET"
+	# A killed runtime leaves its sockets; containerd refuses to start on them.
+	rm -f "$RT_SOCKET" "$RT_SOCKET.ttrpc"
 	step "starting $name (log $RT_LOG)"
 	# 9>&- : the daemon must not inherit (and so hold forever) the up.sh lock.
 	setsid "$@" >>"$RT_LOG" 2>&1 </dev/null 9>&- &

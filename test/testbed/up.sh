@@ -134,68 +134,20 @@ write_cni_conflist() {
 
 # render_containerd_config prints the containerd 1.6 config the test bed owns.
 render_containerd_config() {
-	cat <<-TOML
-		# Written by test/testbed/up.sh; edits are overwritten.
-		version = 2
-		root = "$TESTBED_ROOT/containerd"
-		state = "$RUN_DIR/containerd-state"
-		# Snapshotters this machine cannot use only add errors to the log.
-		disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
-
-		[grpc]
-		  address = "$CONTAINERD_SOCKET"
-
-		[ttrpc]
-		  address = "$CONTAINERD_SOCKET.ttrpc"
-
-		[plugins."io.containerd.internal.v1.opt"]
-		  path = "$TESTBED_ROOT/opt"
-
-		[plugins."io.containerd.grpc.v1.cri"]
-		  sandbox_image = "$PAUSE_IMAGE"
-		  # Processes here lack CAP_SYS_RESOURCE: a negative oom_score_adj makes
-		  # runc fail with "can't get final child's PID from pipe: EOF".
-		  restrict_oom_score_adj = true
-		  # Keeps pod network namespaces under our state dir, not /run/netns.
-		  netns_mounts_under_state_dir = true
-
-		  [plugins."io.containerd.grpc.v1.cri".containerd]
-		    default_runtime_name = "runc"
-		    snapshotter = "overlayfs"
-
-		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-		      runtime_type = "io.containerd.runc.v2"
-
-		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-		        # Our own runc root, so down.sh can find leftovers of this runtime only.
-		        Root = "$RUN_DIR/runc"
-		        SystemdCgroup = false
-
-		  [plugins."io.containerd.grpc.v1.cri".cni]
-		    bin_dir = "$CNI_BIN_DIR"
-		    conf_dir = "$CNI_CONF_DIR"
-		    max_conf_num = 1
-
-		  [plugins."io.containerd.grpc.v1.cri".registry]
-		    config_path = "$TESTBED_ROOT/certs.d"
-	TOML
-}
-
-# write_containerd_config reports (exit 0) whether the config changed.
-write_containerd_config() {
-	local rendered
-	rendered=$(render_containerd_config)
-	if [[ -f $CONTAINERD_CONFIG && $(<"$CONTAINERD_CONFIG") == "$rendered" ]]; then
-		return 1
-	fi
-	printf '%s\n' "$rendered" >"$CONTAINERD_CONFIG.tmp"
-	mv "$CONTAINERD_CONFIG.tmp" "$CONTAINERD_CONFIG"
-	step "wrote containerd config $CONTAINERD_CONFIG"
+	containerd_config --format 2 \
+		--comment "Written by test/testbed/up.sh; edits are overwritten." \
+		--root "$TESTBED_ROOT/containerd" --state "$RUN_DIR/containerd-state" \
+		--grpc-address "$CONTAINERD_SOCKET" --opt-dir "$TESTBED_ROOT/opt" \
+		--disable-unused-snapshotters --sandbox-image "$PAUSE_IMAGE" \
+		--restrict-oom-score-adj --netns-under-state \
+		--runc-root "$RUN_DIR/runc" \
+		--cni-bin-dir "$CNI_BIN_DIR" --cni-conf-dir "$CNI_CONF_DIR" \
+		--registry-config-dir "$TESTBED_ROOT/certs.d"
 }
 
 start_containerd() {
 	local config_changed=false pid
-	write_containerd_config && config_changed=true
+	write_if_changed "$CONTAINERD_CONFIG" render_containerd_config && config_changed=true
 	if containerd_answers && ! $config_changed; then
 		step "containerd answering on $CONTAINERD_SOCKET"
 		return
@@ -294,6 +246,7 @@ main() {
 	push_images
 	write_registry_hosts
 	write_cni_conflist
+	share_root_mounts
 	case $runtime in
 	containerd) start_containerd ;;
 	containerd2)
