@@ -22,22 +22,33 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Extra arguments: make e2e E2E_FLAGS='-run TestSmoke', make run RUN_ARGS='--log-level debug'.
 E2E_FLAGS ?=
 RUN_ARGS  ?=
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME  ?= 20s
+# How many pod lifecycles `make soak` churns (the test reads SOAK_LIFECYCLES;
+# SOAK_PARALLEL, SOAK_SAMPLE_EVERY and SOAK_KINDS pass through too), and its
+# timeout: 30 minutes plus 3 s a lifecycle, past the slowest rate seen on a
+# busy 2-core machine.
+SOAK_LIFECYCLES ?= 1000
+SOAK_TIMEOUT    ?= $(shell echo $$(( 1800 + $(SOAK_LIFECYCLES) * 3 )))s
 
-.PHONY: help build test test-unit e2e e2e-matrix bench lint run install uninstall clean testbed-up testbed-down
+.PHONY: help build test test-unit fuzz e2e e2e-matrix chaos soak bench lint run install uninstall clean testbed-up testbed-down
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-13s %s\n", $$1, $$2 }'
 
 # The pause image the managed containerd needs is built into the binary
-# (kubelet/agent/managed_pause_gen.go).
+# (cri/managed/pause_gen.go).
 build: ## build bin/minikubelet, with the pause image its managed containerd needs
-	$(GO) generate ./kubelet/agent
+	$(GO) generate ./cri/managed
 	$(GO) build -tags minikubelet_pause -o $(BIN) ./cmd/minikubelet
 
 test: testbed-up test-unit e2e ## bring the test bed up, then unit and end-to-end tests
 
 test-unit: ## unit tests: no root, no runtime
 	$(GO) test ./...
+
+fuzz: ## run each Go fuzz target for FUZZTIME (default 20s), one after another; no root, no runtime
+	FUZZTIME=$(FUZZTIME) GO=$(GO) test/fuzz/run.sh
 
 # Only the e2e package: the framework's own unit tests run in test-unit, not
 # once more per runtime (and one package streams -v output as it goes).
@@ -55,6 +66,16 @@ e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O 
 	done; \
 	echo "e2e-matrix:$$summary"; \
 	if [ -n "$$failed" ]; then echo "e2e-matrix: failed on:$$failed"; exit 1; fi
+
+# The chaos cases kill and stop the test bed's RUNTIME itself: run them
+# where no other test uses that runtime. They judge convergence, leaks and
+# restarts; the table of figures they print at the end is for reading.
+chaos: testbed-up build ## fault cases on the real RUNTIME (agent or runtime killed, CNI plugin gone, disk full, manifest dir swapped); prints a table of figures
+	MINIKUBELET_CHAOS=1 MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -timeout 45m -v -run 'TestChaos' $(E2E_FLAGS) ./test/e2e/
+
+soak: testbed-up build ## churn SOAK_LIFECYCLES pod lifecycles (1000, about 15 min; 20000 for a long run) and check nothing grows or leaks
+	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) SOAK_LIFECYCLES=$(SOAK_LIFECYCLES) \
+		$(GO) test -tags e2e -count=1 -run TestSoak -timeout $(SOAK_TIMEOUT) -v ./test/soak/
 
 bench: testbed-up build ## benchmarks on the real runtime; they print figures, they do not judge them
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...

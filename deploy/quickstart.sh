@@ -54,24 +54,33 @@ runtime_flags() {
 
 print_next_steps() {
 	cat <<-TEXT
-		make run: starting the agent; in another terminal, once "pod running" shows:
-		  curl -s localhost:10350/pods
+		make run: starting the agent; in another terminal, as root, once "pod running" shows:
+		  ./bin/minikubelet get pods          # reads the agent's /var/lib/minikubelet/admin.kubeconfig
 		  ./bin/minikubelet logs kubia-manual
 		  ./bin/minikubelet port-forward kubia-manual 8080:8080   # then: curl localhost:8080
 		  CONTAINER_RUNTIME_ENDPOINT=$MANAGED_ENDPOINT crictl pods
-		  curl -s localhost:10350/metrics
+		  kubectl --kubeconfig /var/lib/minikubelet/admin.kubeconfig get --raw /metrics
 		make run: Ctrl-C stops the agent; the pod and its containerd keep running.
 	TEXT
 }
 
-main() {
-	(($# >= 1)) || die "usage: $0 BINARY [minikubelet run flags...]"
-	local binary=$1
-	shift
-	require_root
-	install_packages
+# install_dependencies installs what make run needs and the machine lacks.
+install_dependencies() {
+	install_packages "${PACKAGES[@]}"
 	require_go
 	install_crictl
+}
+
+main() {
+	(($# >= 1)) || die "usage: $0 BINARY [minikubelet run flags...] | $0 --dependencies-only"
+	require_root
+	if [[ $1 == --dependencies-only ]]; then
+		install_dependencies
+		return
+	fi
+	local binary=$1
+	shift
+	install_dependencies
 	mkdir -p "$TESTBED_ROOT/registry" "$RUN_DIR" "$LOG_DIR"
 	# up.sh may run at the same time (make test); it takes the same lock.
 	exec 9>"$RUN_DIR/up.lock"

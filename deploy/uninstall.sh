@@ -18,6 +18,7 @@ die() {
 ROOT_DIR=/var/lib/minikubelet
 RUN_DIR=/run/minikubelet
 MANAGED_CONFIG=$ROOT_DIR/containerd/config.toml
+INSTALLED_CONFIG=${INSTALLED_CONFIG:-/etc/minikubelet/config.yaml}
 MANAGED_ENDPOINT=unix://$RUN_DIR/containerd.sock
 
 # managed_pid prints the pid of the containerd started with our config.
@@ -69,7 +70,12 @@ stop_managed_runtime() {
 remove_masquerade_chains() {
 	local bridge binary chain rule
 	local -a words
-	bridge=$(sed -n 's/^bridgeName:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9._-]*\).*/\1/p' /etc/minikubelet/config.yaml 2>/dev/null | tail -n 1)
+	# No config file (make run uses deploy/config.yaml) means the default
+	# bridge; under pipefail a failing sed would end the script here.
+	bridge=
+	if [[ -f $INSTALLED_CONFIG ]]; then
+		bridge=$(sed -n 's/^bridgeName:[[:space:]]*["'\'']\{0,1\}\([A-Za-z0-9._-]*\).*/\1/p' "$INSTALLED_CONFIG" | tail -n 1)
+	fi
 	bridge=${bridge:-mkbr0}
 	for binary in iptables ip6tables; do
 		command -v "$binary" >/dev/null || continue
