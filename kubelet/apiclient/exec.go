@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
@@ -147,6 +148,12 @@ func allContainerNames(pod *v1.Pod) string {
 // streamsFor is what a session carries: stdin only with -i, stderr only
 // without a terminal (a terminal merges it into stdout).
 func streamsFor(stdin, tty bool, in io.Reader, out, errOut io.Writer) remotecommand.StreamOptions {
+	if out == errOut && out != nil {
+		// client-go copies stdout and stderr in two goroutines; one
+		// writer for both (a bytes.Buffer, say) must take them in turn.
+		shared := &lockedWriter{w: out}
+		out, errOut = shared, shared
+	}
 	opts := remotecommand.StreamOptions{Stdout: out, Tty: tty}
 	if stdin {
 		opts.Stdin = in
@@ -217,4 +224,16 @@ func (c *Client) executor(rawURL string, protocol Protocol) (remotecommand.Execu
 	return remotecommand.NewFallbackExecutor(websocket, spdy, func(err error) bool {
 		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
 	})
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
