@@ -54,6 +54,10 @@ type Config struct {
 	// prober_probe_total.
 	Exec       prober.Runtime
 	Registerer prometheus.Registerer
+	// MaxPods is how many pods may run at once (the kubelet's maxPods);
+	// more wait, Pending with reason OutOfpods, until a slot frees.
+	// Zero means DefaultMaxPods.
+	MaxPods int
 	// Sources supply the desired pods; Run runs them.
 	Sources []PodSource
 	Logger  *slog.Logger
@@ -91,6 +95,9 @@ type Kubelet struct {
 	started time.Time
 	// nodeConditions show on every pod (node_conditions.go).
 	nodeConditions []v1.PodCondition
+	// removed are pods finishDeletion saw gone from the runtime that the
+	// last relist may still show: admission counts no slot for them.
+	removed map[types.UID]bool
 }
 
 // orphanScanEvery is how many relists pass between scans for pod files
@@ -121,6 +128,12 @@ func New(cfg Config) (*Kubelet, error) {
 	if cfg.ResolvConf == "" {
 		cfg.ResolvConf = "/etc/resolv.conf"
 	}
+	if cfg.MaxPods < 0 {
+		return nil, fmt.Errorf("kubelet: maxPods %d is negative", cfg.MaxPods)
+	}
+	if cfg.MaxPods == 0 {
+		cfg.MaxPods = DefaultMaxPods
+	}
 	if cfg.RelistPeriod == 0 {
 		cfg.RelistPeriod = time.Second
 	}
@@ -143,6 +156,7 @@ func New(cfg Config) (*Kubelet, error) {
 		pullBackoff:  newBackoff(10*time.Second, 5*time.Minute, cfg.Now),
 		startRetry:   newBackoff(time.Second, 30*time.Second, cfg.Now),
 		pods:         map[types.UID]*podRecord{},
+		removed:      map[types.UID]bool{},
 		sources:      newSourceSets(sourceNames(cfg.Sources)),
 		changed:      make(chan struct{}),
 
@@ -266,7 +280,13 @@ func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
 		}
 	}
 	k.mu.Lock()
+	if present != nil && len(k.removed) > 0 {
+		k.forgetRemovedLocked(present)
+	}
 	var wake []types.UID
+	if present != nil && k.relists == 1 {
+		wake = k.unadmittedLocked() // they waited for this relist to count slots
+	}
 	if k.desiredSeen {
 		for _, uid := range present {
 			if _, ok := k.pods[uid]; !ok {

@@ -14,24 +14,47 @@ import (
 
 func startKubelet(t *testing.T, rt *fakeRuntime) *Kubelet {
 	t.Helper()
+	return startKubeletWith(t, rt, nil)
+}
+
+// startKubeletWith is startKubelet with the Config changed by edit.
+func startKubeletWith(t *testing.T, rt *fakeRuntime, edit func(*Config)) *Kubelet {
+	t.Helper()
+	k, stop := runKubelet(t, rt, edit)
+	t.Cleanup(stop)
+	return k
+}
+
+// runKubelet starts a Kubelet over rt, its Config changed by edit (if not
+// nil), and returns it with a stop function that waits for it to end.
+func runKubelet(t *testing.T, rt *fakeRuntime, edit func(*Config)) (*Kubelet, func()) {
+	t.Helper()
 	dir := t.TempDir()
-	k, err := New(Config{Runtime: rt, Images: rt, RuntimeName: "fake", RootDir: dir + "/root", PodLogDir: dir + "/logs",
-		ResolvConf: dir + "/none", RelistPeriod: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	cfg := Config{Runtime: rt, Images: rt, RuntimeName: "fake", RootDir: dir + "/root", PodLogDir: dir + "/logs",
+		ResolvConf: dir + "/none", RelistPeriod: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
+	if edit != nil {
+		edit(&cfg)
+	}
+	k, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- k.Run(ctx) }()
-	t.Cleanup(func() {
+	stopped := false
+	return k, func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
 			t.Error("kubelet did not stop within 5s of its context ending")
 		}
-	})
-	return k
+	}
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {

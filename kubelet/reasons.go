@@ -16,6 +16,9 @@ const (
 	ReasonOOMKilled         = "OOMKilled"
 	ReasonNetworkNotReady   = "NetworkNotReady"
 	ReasonManifestError     = "ManifestError"
+	// ReasonOutOfPods is the kubelet's reason, and event, for a pod
+	// that does not fit under maxPods.
+	ReasonOutOfPods = "OutOfpods"
 )
 
 // Event reasons, as the kubelet records them.

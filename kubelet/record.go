@@ -43,6 +43,10 @@ type podRecord struct {
 	// fresh marks a pod that came from the manifests and has not been
 	// synced yet.
 	fresh bool
+	// admitted says the pod holds one of the node's maxPods slots (see
+	// admit.go); outOfPods, while it waits for one, says why.
+	admitted  bool
+	outOfPods string
 	// version is the agent-wide change counter when this pod last changed;
 	// it becomes the pod's resourceVersion for API watchers.
 	version uint64

@@ -11,13 +11,15 @@ import (
 )
 
 // recordStatus recomputes a pod's status from what was observed and what
-// the plan held back, and records the pod-start latency once.
-func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, plan *podActions) {
+// the plan held back, and records the pod-start latency once. It reports
+// whether the pod has just finished (Succeeded or Failed), which frees
+// its maxPods slot.
+func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, plan *podActions) (finished bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	rec, ok := k.pods[uid]
 	if !ok || pod == nil {
-		return
+		return false
 	}
 	waiting := map[string]waitingState{}
 	for name, w := range rec.waiting {
@@ -31,6 +33,7 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
 	if !equality.Semantic.DeepEqual(status, rec.status) {
+		finished = isFinished(status.Phase) && !isFinished(rec.status.Phase)
 		rec.status = status
 		k.bump(rec)
 	}
@@ -47,7 +50,10 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 		k.cfg.Metrics.StartedPod()
 		k.log.Info("pod running", "pod", podRef(pod, uid), "ips", rec.status.PodIPs, "took", k.cfg.Now().Sub(rec.firstSeen).Round(time.Millisecond))
 	}
+	return finished
 }
+
+func isFinished(phase v1.PodPhase) bool { return phase == v1.PodSucceeded || phase == v1.PodFailed }
 
 func allContainersRunning(s v1.PodStatus) bool {
 	if len(s.ContainerStatuses) == 0 {

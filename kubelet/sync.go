@@ -34,7 +34,15 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		k.mu.Unlock()
 		return 0, true
 	}
-	pod, lastPod, fresh := rec.desired, rec.lastPod, rec.fresh
+	pod, lastPod := rec.desired, rec.lastPod
+	if pod != nil {
+		// A pod beyond maxPods gets nothing, not even a runtime call.
+		if retry, admitted := k.admitLocked(rec, pod); !admitted {
+			k.mu.Unlock()
+			return retry, false
+		}
+	}
+	fresh := rec.fresh
 	rec.fresh = false
 	k.mu.Unlock()
 
@@ -75,7 +83,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		}
 		return retryAfterError, false
 	}
-	k.recordStatus(uid, pod, obs, &plan)
+	if finished := k.recordStatus(uid, pod, obs, &plan); finished {
+		k.wakeWaitingForSlot()
+	}
 	switch {
 	case res.changed:
 		return resyncAfterAction, false
@@ -151,10 +161,12 @@ func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1
 		return resyncAfterAction, false // wanted again meanwhile
 	}
 	delete(k.pods, uid)
+	k.removed[uid] = true
 	k.probes.RemovePod(uid)
 	k.bump(nil)
 	k.mu.Unlock()
 	k.crashBackoff.ResetPrefix(string(uid) + "/")
 	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
+	k.wakeWaitingForSlot()
 	return 0, true
 }

@@ -40,7 +40,7 @@ func apiHandler(opts Options, token string, kl *kubelet.Kubelet, runtime *cri.Cl
 	routes["GET /containerLogs/"] = logHandler
 	nodeAPI, err := apiserver.New(apiserver.Config{
 		Pods: kl, ManifestDir: opts.ManifestDir, NodeName: opts.NodeName, Logs: logHandler,
-		Node:  nodeInfo(runtime.RuntimeName(), runtime.RuntimeVersion(), ready.check),
+		Node:  nodeInfo(runtime.RuntimeName(), runtime.RuntimeVersion(), opts.MaxPods, ready.check),
 		Usage: metricHandlers, Logger: log.With("component", "apiserver"),
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/minikubelet/minikubelet/cni"
+	"github.com/minikubelet/minikubelet/kubelet"
 )
 
 // Validate checks the options, from flags or a config file, before anything
@@ -48,6 +49,7 @@ func (o Options) validate(checkExposure bool) error {
 	defaults := DefaultOptions()
 	check("relistPeriod", "relist-period", positiveDuration(o.RelistPeriod, defaults.RelistPeriod))
 	check("manifestRelistPeriod", "manifest-relist-period", positiveDuration(o.ManifestRelist, defaults.ManifestRelist))
+	check("maxPods", "max-pods", maxPods(o.MaxPods))
 	check("logLevel", "log-level", logLevel(o.LogLevel))
 	check("logFormat", "log-format", oneOf(strings.ToLower(o.LogFormat), "text", "json"))
 	check("podCIDR", "pod-cidr", cidr(o.PodCIDR, false))
@@ -118,6 +120,21 @@ func positive(value float64) error {
 func positiveDuration(value, suggested time.Duration) error {
 	if value <= 0 {
 		return fmt.Errorf("must be more than zero, such as %s (the default)", suggested)
+	}
+	return nil
+}
+
+// maxMaxPods bounds maxPods far above what any node runs (the kubelet's
+// default is 110; big nodes are given a few hundred), so a slip such as
+// 1100000 is refused instead of quietly meaning "no limit".
+const maxMaxPods = 10000
+
+func maxPods(value int) error {
+	switch {
+	case value <= 0:
+		return fmt.Errorf("must be more than zero, such as %d (the default, as the kubelet's)", kubelet.DefaultMaxPods)
+	case value > maxMaxPods:
+		return fmt.Errorf("%d is more than %d, far past what a node runs: use at most %d, such as %d (the default)", value, maxMaxPods, maxMaxPods, kubelet.DefaultMaxPods)
 	}
 	return nil
 }

@@ -141,3 +141,38 @@ func TestValidateBridgeName(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestValidateMaxPods(t *testing.T) {
+	for _, n := range []int{1, 110, maxMaxPods} {
+		if err := validateErr(func(o *Options) { o.MaxPods = n }); err != nil {
+			t.Errorf("maxPods %d refused: %v", n, err)
+		}
+	}
+	for n, want := range map[int]string{
+		0:              "maxPods (--max-pods): must be more than zero, such as 110 (the default, as the kubelet's)",
+		-5:             "maxPods (--max-pods): must be more than zero",
+		maxMaxPods + 1: "maxPods (--max-pods): 10001 is more than 10000, far past what a node runs: use at most 10000, such as 110 (the default)",
+	} {
+		err := validateErr(func(o *Options) { o.MaxPods = n })
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("maxPods %d: error lacks %q:\n%v", n, want, err)
+		}
+	}
+}
+
+func TestLoadConfigFileReadsMaxPods(t *testing.T) {
+	opts, err := LoadConfigFile(writeConfig(t, "maxPods: 250\n"), DefaultOptions())
+	if err != nil || opts.MaxPods != 250 {
+		t.Fatalf("maxPods %d, err %v", opts.MaxPods, err)
+	}
+	path := writeConfig(t, "maxPods: 0\nmax-pods: 3\n")
+	_, err = LoadConfigFile(path, DefaultOptions())
+	for _, want := range []string{"config file " + path, "maxPods (--max-pods): must be more than zero", `unknown field "max-pods" (did you mean "maxPods"?)`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if opts := DefaultOptions(); opts.MaxPods != 110 {
+		t.Errorf("default maxPods %d, want the kubelet's 110", opts.MaxPods)
+	}
+}

@@ -17,8 +17,8 @@ import (
 // nodeInfo describes this host for the node API's Node: its capacity, its
 // kernel and OS, and the runtime. Facts it cannot read are left empty
 // (shown as <unknown>), never guessed.
-func nodeInfo(runtimeName, runtimeVersion string, ready func(context.Context) error) apiserver.NodeInfo {
-	info := apiserver.NodeInfo{CPUs: runtime.NumCPU(), Ready: ready}
+func nodeInfo(runtimeName, runtimeVersion string, maxPods int, ready func(context.Context) error) apiserver.NodeInfo {
+	info := apiserver.NodeInfo{CPUs: runtime.NumCPU(), MaxPods: maxPods, Ready: ready}
 	if runtimeName != "" {
 		info.ContainerRuntimeVersion = runtimeName + "://" + runtimeVersion
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minikubelet/minikubelet/cni"
+	"github.com/minikubelet/minikubelet/kubelet"
 )
 
 // Options are the agent's settings; every flag of `minikubelet run` has one.
@@ -26,6 +27,9 @@ type Options struct {
 	ManifestRelist  time.Duration `json:"manifestRelistPeriod"`
 	LogLevel        string        `json:"logLevel"`
 	LogFormat       string        `json:"logFormat"`
+	// MaxPods is how many pods may run at once, the kubelet's maxPods;
+	// more wait, Pending with reason OutOfpods, until one goes.
+	MaxPods int `json:"maxPods"`
 
 	// API security. TLSCertFile and TLSKeyFile serve the API over HTTPS;
 	// TokenFile holds the bearer token every request must carry. Listening
@@ -78,6 +82,7 @@ func DefaultOptions() Options {
 		ManifestRelist:              20 * time.Second,
 		LogLevel:                    "info",
 		LogFormat:                   "text",
+		MaxPods:                     kubelet.DefaultMaxPods,
 		ManageNetwork:               true,
 		PodCIDR:                     cni.DefaultPodCIDR,
 		BridgeName:                  cni.DefaultBridgeName,

@@ -96,7 +96,7 @@ func Run(ctx context.Context, opts Options) error {
 	kl, err := kubelet.New(kubelet.Config{
 		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
 		NodeName: opts.NodeName, RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
-		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod,
+		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,
 		Sources: []kubelet.PodSource{fileSource{source: source, metrics: m}},

@@ -10,6 +10,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/version"
+
+	"github.com/minikubelet/minikubelet/kubelet"
 )
 
 const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
@@ -169,6 +171,10 @@ func TestPodStatusText(t *testing.T) {
 			Spec: v1.PodSpec{InitContainers: []v1.Container{{Name: "a"}}},
 			Status: v1.PodStatus{Phase: v1.PodPending, InitContainerStatuses: []v1.ContainerStatus{
 				{Name: "a", State: v1.ContainerState{Waiting: &v1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}}}}}, "Init:CrashLoopBackOff"},
+		// A pod beyond maxPods: the sync loop gives it the reason and no
+		// container statuses, as the kubelet's admission does.
+		{"waiting for a slot", v1.Pod{Spec: v1.PodSpec{Containers: []v1.Container{{Name: "a"}}},
+			Status: v1.PodStatus{Phase: v1.PodPending, Reason: kubelet.ReasonOutOfPods}}, "OutOfpods"},
 		{"terminating", v1.Pod{ObjectMeta: metav1.ObjectMeta{DeletionTimestamp: &metav1.Time{}}, Status: v1.PodStatus{Phase: v1.PodRunning}}, "Terminating"},
 	}
 	for _, tt := range tests {

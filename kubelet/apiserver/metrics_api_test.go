@@ -34,7 +34,7 @@ func newMetricsServer(t *testing.T, usage *fixedUsage) (*dirSource, *httptest.Se
 	src := newDirSource(t)
 	s, err := New(Config{
 		Pods: src, ManifestDir: src.dir, NodeName: testNode, Usage: usage,
-		Node: NodeInfo{CPUs: 2, MemoryBytes: 4 << 30, KernelVersion: "6.1.0", OSImage: "Debian GNU/Linux 12", ContainerRuntimeVersion: "containerd://1.6.20"},
+		Node: NodeInfo{CPUs: 2, MemoryBytes: 4 << 30, MaxPods: 110, KernelVersion: "6.1.0", OSImage: "Debian GNU/Linux 12", ContainerRuntimeVersion: "containerd://1.6.20"},
 		Now:  func() time.Time { return usageAt },
 	})
 	if err != nil {
@@ -105,7 +105,8 @@ func TestMetricsAPIServesTheNodesMetricsAndTheNode(t *testing.T) {
 	}
 	_, body = do(t, "GET", srv.URL+"/api/v1/nodes", "", "")
 	nodes := decode[v1.NodeList](t, body)
-	if len(nodes.Items) != 1 || nodes.Items[0].Status.Allocatable.Cpu().Value() != 2 || nodes.Items[0].Status.Allocatable.Memory().Value() != 4<<30 {
+	if len(nodes.Items) != 1 || nodes.Items[0].Status.Allocatable.Cpu().Value() != 2 || nodes.Items[0].Status.Allocatable.Memory().Value() != 4<<30 ||
+		nodes.Items[0].Status.Capacity.Pods().Value() != 110 {
 		t.Errorf("nodes = %s", body)
 	}
 	_, body = do(t, "GET", srv.URL+"/api/v1/nodes/"+testNode, "", "", "Accept", tableAccept)

@@ -25,6 +25,9 @@ type NodeInfo struct {
 	// the agent reserves nothing for itself.
 	CPUs        int
 	MemoryBytes int64
+	// MaxPods is the node's pod capacity (the agent's maxPods), shown as
+	// capacity "pods" as the kubelet shows it; zero leaves it out.
+	MaxPods int
 	// KernelVersion, OSImage and ContainerRuntimeVersion
 	// ("containerd://1.6.20") are shown by `get nodes -o wide`.
 	KernelVersion, OSImage, ContainerRuntimeVersion string
@@ -41,6 +44,9 @@ func (s *Server) node(ctx context.Context) *v1.Node {
 	capacity := v1.ResourceList{
 		v1.ResourceCPU:    *resource.NewQuantity(int64(info.CPUs), resource.DecimalSI),
 		v1.ResourceMemory: *resource.NewQuantity(info.MemoryBytes, resource.BinarySI),
+	}
+	if info.MaxPods > 0 {
+		capacity[v1.ResourcePods] = *resource.NewQuantity(int64(info.MaxPods), resource.DecimalSI)
 	}
 	now := metav1.NewTime(s.cfg.Now())
 	ready := v1.NodeCondition{

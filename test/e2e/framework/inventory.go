@@ -178,7 +178,9 @@ func (a *Agent) RestartCounts(t testing.TB) map[string]int32 {
 }
 
 // WantedPods is what the agent's manifests ask for now, by UID with the
-// containers' names, read from its API (pods not terminating).
+// containers' names, read from its API (pods not terminating). A pod
+// waiting for a maxPods slot (OutOfpods) is not wanted yet: the runtime
+// must hold nothing of it.
 func (a *Agent) WantedPods(t testing.TB) map[string][]string {
 	t.Helper()
 	pods, err := a.Pods()
@@ -187,7 +189,7 @@ func (a *Agent) WantedPods(t testing.TB) map[string][]string {
 	}
 	want := map[string][]string{}
 	for _, p := range pods {
-		if p.DeletionTimestamp != nil || p.UID == "" || p.Status.Reason == "ManifestError" {
+		if p.DeletionTimestamp != nil || p.UID == "" || p.Status.Reason == "ManifestError" || p.Status.Reason == "OutOfpods" {
 			continue
 		}
 		want[string(p.UID)] = containerNames(&p)
