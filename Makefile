@@ -24,6 +24,11 @@ E2E_FLAGS ?=
 RUN_ARGS  ?=
 # How long `make fuzz` runs each fuzz target.
 FUZZTIME  ?= 20s
+# SCALE sets the pod counts of `make bench`'s test/bench/podstart: unset,
+# 1 and 20 pods (quick); SCALE=110 the curve 1, 20, 50 and 110; a list
+# (SCALE=1,50) exactly those counts.
+SCALE ?=
+PODSTART_FLAGS := $(if $(SCALE),-scale $(SCALE))
 # How many pod lifecycles `make soak` churns (the test reads SOAK_LIFECYCLES;
 # SOAK_PARALLEL, SOAK_SAMPLE_EVERY and SOAK_KINDS pass through too), and its
 # timeout: 30 minutes plus 3 s a lifecycle, past the slowest rate seen on a
@@ -77,15 +82,16 @@ soak: testbed-up build ## churn SOAK_LIFECYCLES pod lifecycles (1000, about 15 m
 	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) SOAK_LIFECYCLES=$(SOAK_LIFECYCLES) \
 		$(GO) test -tags e2e -count=1 -run TestSoak -timeout $(SOAK_TIMEOUT) -v ./test/soak/
 
-bench: testbed-up build ## benchmarks on the real runtime; they print figures, they do not judge them
+bench: testbed-up build ## benchmarks on the real runtime (SCALE=110: the pod-count curve); they print figures, they do not judge them
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . -benchtime 1x ./test/bench/...
 	@envfile=$(ENV_FILE); \
 	for dir in test/bench/*/; do \
 		[ -f "$$dir/main.go" ] || continue; \
-		dir=$${dir%/}; \
-		echo "bench: go run ./$$dir -env $$envfile"; \
-		$(GO) run "./$$dir" -env "$$envfile"; \
+		dir=$${dir%/}; flags=""; \
+		[ "$$dir" != test/bench/podstart ] || flags="$(PODSTART_FLAGS)"; \
+		echo "bench: go run ./$$dir -env $$envfile $$flags"; \
+		$(GO) run "./$$dir" -env "$$envfile" $$flags; \
 	done
 	@for script in test/bench/*.sh; do \
 		[ -x "$$script" ] || continue; \

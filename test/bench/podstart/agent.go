@@ -1,22 +1,29 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
+// agentProcess is one minikubelet run by the bench: its own manifest,
+// root and log directories, node name and cgroup parent on the test bed's
+// runtime, so its pods are told apart from anyone else's.
 type agentProcess struct {
 	cmd       *exec.Cmd
+	done      chan struct{} // closed when the process has exited
 	manifests string
+	root      string
 	node      string
+	cgroup    string
 	logPath   string
+	client    *agentClient
 }
 
 // networkFlags point the agent at the test bed runtime's own CNI settings,
@@ -34,103 +41,102 @@ func networkFlags(env map[string]string) []string {
 	return args
 }
 
-func startAgent(bin string, env map[string]string, work string) (*agentProcess, error) {
-	endpoint := env["RUNTIME_ENDPOINT"]
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
+// startAgent runs a fresh agent in work/name and waits until its API
+// answers as the administrator.
+func startAgent(ctx context.Context, bin string, env map[string]string, work, node string) (*agentProcess, error) {
+	dir := filepath.Join(work, node)
 	a := &agentProcess{
-		manifests: filepath.Join(work, "manifests"),
-		node:      fmt.Sprintf("bench-%d", os.Getpid()),
-		logPath:   filepath.Join(work, "agent.log"),
+		done:      make(chan struct{}),
+		manifests: filepath.Join(dir, "manifests"),
+		root:      filepath.Join(dir, "root"),
+		node:      node,
+		cgroup:    "/minikubelet-bench/" + node,
+		logPath:   filepath.Join(dir, "agent.log"),
 	}
 	if err := os.MkdirAll(a.manifests, 0o755); err != nil {
+		return nil, err
+	}
+	addr, err := freeLoopbackAddr()
+	if err != nil {
 		return nil, err
 	}
 	logFile, err := os.Create(a.logPath)
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"run", "--runtime-endpoint", endpoint, "--manifest-dir", a.manifests,
-		"--root-dir", filepath.Join(work, "root"), "--pod-log-dir", filepath.Join(work, "pods"),
-		"--node-name", a.node, "--listen", addr}, networkFlags(env)...)
+	args := append([]string{"run", "--runtime-endpoint", env["RUNTIME_ENDPOINT"], "--manifest-dir", a.manifests,
+		"--root-dir", a.root, "--pod-log-dir", filepath.Join(dir, "pods"), "--node-name", node,
+		"--listen", addr, "--cgroup-parent", a.cgroup}, networkFlags(env)...)
 	a.cmd = exec.Command(bin, args...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	if err := a.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w (run `make build`)", bin, err)
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w (run `make build` first, or pass -agent)", bin, err)
 	}
-	for i := 0; i < 200; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return a, nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	go func() {
+		_ = a.cmd.Wait()
+		logFile.Close()
+		close(a.done)
+	}()
+	if err := a.waitAPI(ctx, 30*time.Second); err != nil {
+		a.stop()
+		return nil, fmt.Errorf("%w\nagent log (%s):\n%s", err, a.logPath, a.logTail())
 	}
-	return nil, fmt.Errorf("agent did not start:\n%s", a.logTail())
+	return a, nil
 }
 
+// waitAPI waits for the admin kubeconfig and a 200 from /healthz.
+func (a *agentProcess) waitAPI(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var last error
+	for time.Now().Before(deadline) {
+		if a.client == nil {
+			a.client, last = newAgentClient(filepath.Join(a.root, "admin.kubeconfig"))
+		}
+		if a.client != nil {
+			if _, last = a.client.get(ctx, "/healthz", "*/*"); last == nil {
+				return nil
+			}
+		}
+		select {
+		case <-a.done:
+			return fmt.Errorf("the agent exited at start")
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the agent's API did not answer within %s: %v", timeout, last)
+}
+
+func (a *agentProcess) pid() int { return a.cmd.Process.Pid }
+
+// stop sends SIGTERM and, after 30 s, SIGKILL. Pods stay in the runtime,
+// as the kubelet leaves them: remove the manifests first.
 func (a *agentProcess) stop() {
 	_ = a.cmd.Process.Signal(syscall.SIGTERM)
-	_, _ = a.cmd.Process.Wait()
+	select {
+	case <-a.done:
+	case <-time.After(30 * time.Second):
+		_ = a.cmd.Process.Kill()
+		<-a.done
+	}
 }
 
 func (a *agentProcess) logTail() string {
 	data, _ := os.ReadFile(a.logPath)
-	lines := strings.Split(string(data), "\n")
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
 	if len(lines) > 30 {
 		lines = lines[len(lines)-30:]
 	}
 	return strings.Join(lines, "\n")
 }
 
-// footprint samples the agent's resident memory and its CPU use (user +
-// system, as a percentage of one core) over the given window.
-func (a *agentProcess) footprint(window time.Duration) (rssMiB, anonMiB, cpuPercent float64, err error) {
-	pid := a.cmd.Process.Pid
-	before, err := cpuTicks(pid)
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, 0, 0, err
+		return "", fmt.Errorf("finding a free port for the agent's API: %w", err)
 	}
-	time.Sleep(window)
-	after, err := cpuTicks(pid)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	const ticksPerSecond = 100 // USER_HZ on Linux
-	cpuPercent = float64(after-before) / ticksPerSecond / window.Seconds() * 100
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	// VmRSS counts the binary's mapped pages too; RssAnon is what the
-	// agent allocated itself.
-	for _, line := range strings.Split(string(status), "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(fields[1], 64)
-		switch fields[0] {
-		case "VmRSS:":
-			rssMiB = kb / 1024
-		case "RssAnon:":
-			anonMiB = kb / 1024
-		}
-	}
-	return rssMiB, anonMiB, cpuPercent, nil
-}
-
-func cpuTicks(pid int) (uint64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name, which is in parentheses and may hold spaces.
-	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
-	utime, _ := strconv.ParseUint(fields[11], 10, 64)
-	stime, _ := strconv.ParseUint(fields[12], 10, 64)
-	return utime + stime, nil
+	defer l.Close()
+	return l.Addr().String(), nil
 }

@@ -1,139 +1,136 @@
-// Command podstart measures what issue 3 promises, side by side in one run:
-// manifest written → container Running for minikubelet against the floor of
-// the same CRI calls made directly, for 1 pod and for 20 pods at once; then
-// manifest deleted → sandbox gone; then the agent's RSS and CPU with 20 pods.
+// Command podstart measures minikubelet against the floor — the same CRI
+// calls made directly, with the same parallelism — side by side in one run
+// on one runtime, for each pod count of a scale curve (issues 3 and 18):
 //
-// Run with `make bench` (root, test bed up).
+//   - manifests written → all Running, and deleted → sandboxes gone, per
+//     pod (median, p95) and in total, for minikubelet and the floor;
+//   - CRI calls per pod start, per pod removal and per relist, for both;
+//   - the agent at rest with the pods running: CPU, RSS (anonymous and
+//     file-backed), goroutines, relist duration;
+//   - the agent CPU one scrape of /metrics, /metrics/resource and
+//     /metrics/cadvisor costs, and the latency of GET /api/v1/pods;
+//   - that nothing of the bench is left after each count;
+//
+// and ends with the curve as a Markdown table and the growth per added pod.
+// Run it with `make bench SCALE=110` (root, test bed up, agent built), or
+// `go run ./test/bench/podstart -env test/testbed/env -scale 110`.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
-	"path/filepath"
-	"sort"
+	"os/signal"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
-
-	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
-
-	"github.com/minikubelet/minikubelet/cri"
 )
 
+// options are the command's flags.
+type options struct {
+	envFile, agentBin    string
+	scale                []int
+	rounds, bulkRounds   int
+	idle, settle         time.Duration
+	scrapes, apiRequests int
+	scrapeGap, poll      time.Duration
+}
+
+func (o options) roundsFor(n int) int {
+	if n == 1 {
+		return o.rounds
+	}
+	return o.bulkRounds
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("podstart", flag.ContinueOnError)
+	fs.StringVar(&o.envFile, "env", "test/testbed/env", "test bed env file of the runtime to measure (test/testbed/env.containerd2 for containerd 2)")
+	fs.StringVar(&o.agentBin, "agent", "bin/minikubelet", "minikubelet binary, built by make build")
+	scale := fs.String("scale", "20", "pod counts: a list (1,20,50,110) or N for the curve 1, 20, 50, 110 up to N")
+	fs.IntVar(&o.rounds, "rounds", 7, "rounds for 1 pod")
+	fs.IntVar(&o.bulkRounds, "bulk-rounds", 3, "rounds for more than 1 pod")
+	fs.DurationVar(&o.idle, "idle", 60*time.Second, "idle window for the agent's CPU, relists and their CRI calls")
+	fs.DurationVar(&o.settle, "settle", 5*time.Second, "wait after all pods run before the idle window")
+	fs.IntVar(&o.scrapes, "scrapes", 20, "scrapes of each metrics endpoint")
+	fs.DurationVar(&o.scrapeGap, "scrape-gap", 1100*time.Millisecond, "pause between scrapes; above the agent's 1 s stats cache")
+	fs.IntVar(&o.apiRequests, "api-requests", 50, "GET /api/v1/pods requests timed")
+	fs.DurationVar(&o.poll, "poll", 2*time.Millisecond, "how often the runtime is polled for running and removed pods")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.scale, err = parseScale(*scale); err != nil {
+		return o, err
+	}
+	if o.rounds < 1 || o.bulkRounds < 1 || o.scrapes < 1 || o.apiRequests < 1 || o.idle <= 0 || o.poll <= 0 {
+		return o, errors.New("-rounds, -bulk-rounds, -scrapes, -api-requests, -idle and -poll must be positive")
+	}
+	return o, nil
+}
+
 func main() {
-	envFile := flag.String("env", "test/testbed/env", "test bed env file")
-	agentBin := flag.String("agent", "bin/minikubelet", "minikubelet binary")
-	rounds := flag.Int("rounds", 7, "rounds for the 1-pod case")
-	bulkRounds := flag.Int("bulk-rounds", 3, "rounds for the 20-pod case")
-	idle := flag.Duration("idle", 20*time.Second, "how long to sample CPU with 20 pods running")
-	flag.Parse()
-	if err := run(*envFile, *agentBin, *rounds, *bulkRounds, *idle); err != nil {
+	opts, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "podstart:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "podstart: FAILED:", err)
 		os.Exit(1)
 	}
 }
 
-func run(envFile, agentBin string, rounds, bulkRounds int, idle time.Duration) error {
-	env, err := readEnv(envFile)
+func run(ctx context.Context, opts options) error {
+	env, err := readEnv(opts.envFile)
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	rt, err := cri.Dial(ctx, cri.Config{Endpoint: env["RUNTIME_ENDPOINT"], Logger: slog.New(slog.DiscardHandler)})
+	b, err := newBench(ctx, opts, env)
 	if err != nil {
 		return err
 	}
-	defer rt.Close(ctx)
-	image := env["KUBIA_IMAGE"]
-	if _, err := rt.PullImage(ctx, &runtimeapi.ImageSpec{Image: image}, nil, nil); err != nil {
-		return fmt.Errorf("pulling %s: %w", image, err)
-	}
-	work, err := os.MkdirTemp("", "podstart-")
-	if err != nil {
+	defer b.close()
+	if err := b.prepare(ctx); err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-
-	floor := &directRunner{rt: rt, image: image, logDir: filepath.Join(work, "direct-logs")}
-	agent, err := startAgent(agentBin, env, work)
-	if err != nil {
-		return err
-	}
-	defer agent.stop()
-	watcher := &agentRunner{rt: rt, image: image, dir: agent.manifests, node: agent.node}
-
-	fmt.Printf("minikubelet pod start benchmark (runtime %s %s, image %s)\n\n", rt.RuntimeName(), rt.RuntimeVersion(), image)
-	fmt.Printf("%-34s %12s %12s %8s\n", "manifest → container Running", "minikubelet", "direct CRI", "ratio")
-	for _, n := range []int{1, 20} {
-		r := rounds
-		if n > 1 {
-			r = bulkRounds
+	runtime := b.rt.RuntimeName() + " " + b.rt.RuntimeVersion()
+	fmt.Printf("minikubelet scale benchmark: runtime %s (%s), image %s, pod counts %v\n", runtime, opts.envFile, b.image, opts.scale)
+	var results []scaleResult
+	for _, n := range opts.scale {
+		res, err := b.measure(ctx, n)
+		if err != nil {
+			printCurve(os.Stdout, runtime, results)
+			return fmt.Errorf("with %d pods: %w", n, err)
 		}
-		var agentTimes, floorTimes []time.Duration
-		for i := 0; i < r; i++ {
-			d, err := floor.round(ctx, n)
-			if err != nil {
-				return fmt.Errorf("direct CRI round: %w", err)
-			}
-			floorTimes = append(floorTimes, d...)
-			d, err = watcher.round(ctx, n)
-			if err != nil {
-				return fmt.Errorf("minikubelet round: %w\nagent log:\n%s", err, agent.logTail())
-			}
-			agentTimes = append(agentTimes, d...)
-		}
-		a, f := median(agentTimes), median(floorTimes)
-		fmt.Printf("%-34s %12s %12s %7.2fx\n", fmt.Sprintf("%d pod(s), median per pod", n), ms(a), ms(f), float64(a)/float64(f))
-		if n > 1 {
-			fmt.Printf("%-34s %12s %12s\n", fmt.Sprintf("%d pods, median time to last", n), ms(median(lastOf(agentTimes, n))), ms(median(lastOf(floorTimes, n))))
-		}
+		printScale(os.Stdout, res)
+		results = append(results, res)
 	}
-
-	fmt.Println()
-	deletions, err := watcher.deletionRound(ctx, 5)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%-34s %12s   (grace period 30 s; kubia exits on SIGTERM; kubelet: ~35-60 s GC)\n", "manifest deleted → sandbox gone", ms(median(deletions)))
-
-	if err := watcher.startAll(ctx, 20); err != nil {
-		return err
-	}
-	rss, anon, cpu, err := agent.footprint(idle)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%-34s %9.1f MiB   (goal ≤ 25 MiB; kubelet 83 MiB); of which anonymous %.1f MiB, the rest the binary's mapped pages\n", "agent RSS, 20 pods running", rss, anon)
-	fmt.Printf("%-34s %9.2f %%     (goal ≤ 0.5 %%; kubelet 1.8 %%), sampled over %s\n", "agent CPU of one core, 20 pods", cpu, idle)
-	return watcher.removeAll(ctx)
+	printCurve(os.Stdout, runtime, results)
+	return dirty(results)
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[len(s)/2]
-}
-
-// lastOf returns the maximum of each consecutive group of n durations: the
-// time until the last pod of a round was running.
-func lastOf(ds []time.Duration, n int) []time.Duration {
-	var out []time.Duration
-	for i := 0; i+n <= len(ds); i += n {
-		m := ds[i]
-		for _, d := range ds[i : i+n] {
-			m = max(m, d)
+// dirty fails the run if any pod count left something behind: the figures
+// stand, but a leak is a bug to fix before they are published.
+func dirty(results []scaleResult) error {
+	var problems []string
+	for _, r := range results {
+		for _, p := range r.inventory.problems {
+			problems = append(problems, fmt.Sprintf("after %d pods: %s", r.n, p))
 		}
-		out = append(out, m)
 	}
-	return out
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the inventory is not clean:\n  %s", strings.Join(problems, "\n  "))
 }
 
 func readEnv(path string) (map[string]string, error) {
@@ -151,25 +148,8 @@ func readEnv(path string) (map[string]string, error) {
 	return env, nil
 }
 
-// parallel runs fn for 0..n-1 concurrently and returns each one's duration.
-func parallel(n int, fn func(i int) error) ([]time.Duration, error) {
-	out := make([]time.Duration, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn(i)
-			out[i] = time.Since(start)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+// progress tells the operator, on stderr, what the run is doing: a 110-pod
+// curve takes tens of minutes. The figures go to stdout.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s podstart: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
