@@ -66,7 +66,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 	ctx, cancel := connectContext(ctx, cfg)
 	defer cancel()
-	path, probes, err := waitForSocket(ctx, paths, cfg.Logger)
+	path, probes, err := waitForSocket(ctx, paths, cfg.Logger, probe)
 	if err != nil {
 		return nil, &unreachableError{probes: probes, autodetect: autodetect, cause: err}
 	}

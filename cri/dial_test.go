@@ -5,8 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -282,5 +284,37 @@ func TestDialGivesUpOnARuntimeNeverReadyAfterConnectTimeout(t *testing.T) {
 	_, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 300 * time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "not initialized yet") {
 		t.Fatalf("Dial = %v, want the runtime's last answer", err)
+	}
+}
+
+// TestWaitForSocketKeepsEachReasonWhenTheDeadlineCutsAProbe: the deadline
+// can end a probe half-way, or come together with the back-off timer so a
+// whole round runs on an ended context; such a round learns nothing, and
+// the error still names what the last real probe found. (Seen as "(no
+// answer in time)" for both sockets of TestAutoDetectErrorNamesEveryPath-
+// OnOneLine on a loaded machine.)
+func TestWaitForSocketKeepsEachReasonWhenTheDeadlineCutsAProbe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := map[string]error{
+		"/run/containerd.sock": os.NewSyscallError("connect", syscall.ENOENT),
+		"/run/crio.sock":       os.NewSyscallError("connect", syscall.ECONNREFUSED),
+	}
+	probed := map[string]int{}
+	probe := func(ctx context.Context, path string) error {
+		probed[path]++
+		if probed[path] == 1 {
+			return first[path]
+		}
+		cancel() // the deadline, during the second round
+		return ctx.Err()
+	}
+	_, results, err := waitForSocket(ctx, []string{"/run/containerd.sock", "/run/crio.sock"}, slog.New(slog.DiscardHandler), probe)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("waitForSocket = %v, want the context's end", err)
+	}
+	want := "unix:///run/containerd.sock (no such file or directory), unix:///run/crio.sock (connection refused)"
+	if got := describeProbes(results); got != want {
+		t.Errorf("probes = %s, want %s", got, want)
 	}
 }

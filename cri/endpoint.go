@@ -45,8 +45,9 @@ type probeResult struct {
 // exponential backoff, until one accepts a connection or ctx ends. Probing
 // the socket ourselves, rather than leaning on gRPC's reconnect, keeps the
 // retry under our control and gives a plain reason ("no such file or
-// directory") per path when nothing answers.
-func waitForSocket(ctx context.Context, paths []string, log *slog.Logger) (string, []probeResult, error) {
+// directory") per path when nothing answers. probe is the package's probe
+// but for tests.
+func waitForSocket(ctx context.Context, paths []string, log *slog.Logger, probe func(context.Context, string) error) (string, []probeResult, error) {
 	results := make([]probeResult, len(paths))
 	delay := firstProbeDelay
 	for attempt := 1; ; attempt++ {
@@ -54,6 +55,13 @@ func waitForSocket(ctx context.Context, paths []string, log *slog.Logger) (strin
 			err := probe(ctx, path)
 			if err == nil {
 				return path, nil, nil
+			}
+			// A probe the deadline cut short (or a round begun once the
+			// timer and the deadline fired together) says nothing about
+			// the socket: keep what the last real probe found, so the
+			// error names "no such file or directory", not a timeout.
+			if ctx.Err() != nil && results[i].reason != "" {
+				continue
 			}
 			results[i] = probeResult{path: path, reason: probeReason(err)}
 		}
