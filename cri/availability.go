@@ -125,22 +125,27 @@ func (a *availability) probeOnce(ctx context.Context, patient bool) error {
 	return a.probe(ctx, patient)
 }
 
+// markDown and markUp log before they change the state (only the watcher
+// calls them), so whoever sees the change finds its line already written,
+// and waiters released by markUp log after "container runtime is back".
 func (a *availability) markDown(err error) {
+	a.log.Warn("container runtime is unavailable; pods keep running, waiting for it",
+		"endpoint", a.endpoint, "err", cleanMessage(status.Convert(err).Message()))
 	a.mu.Lock()
 	a.downSince = a.now()
 	a.up = make(chan struct{})
 	a.mu.Unlock()
-	a.log.Warn("container runtime is unavailable; pods keep running, waiting for it",
-		"endpoint", a.endpoint, "err", cleanMessage(status.Convert(err).Message()))
 }
 
 func (a *availability) markUp() {
 	a.mu.Lock()
 	down := a.now().Sub(a.downSince)
+	a.mu.Unlock()
+	a.log.Info("container runtime is back", "endpoint", a.endpoint, "down", down.Round(time.Millisecond))
+	a.mu.Lock()
 	a.downSince = time.Time{}
 	close(a.up)
 	a.mu.Unlock()
-	a.log.Info("container runtime is back", "endpoint", a.endpoint, "down", down.Round(time.Millisecond))
 }
 
 // available reports whether the runtime is believed to answer.

@@ -157,3 +157,37 @@ func TestRuntimeGone(t *testing.T) {
 		}
 	}
 }
+
+// stateAtLine records, for each log line, whether the runtime read as
+// available at the moment the line was written.
+type stateAtLine struct {
+	a     *availability
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *stateAtLine) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, fmt.Sprintf("available=%v %s", s.a.available(), strings.TrimSpace(string(p))))
+	return len(p), nil
+}
+
+// TestAvailabilityLineComesBeforeTheChange: whoever sees the runtime go or
+// come back (a test polling Available, a loop released from WaitAvailable
+// that logs its own work) finds the watcher's line already written. Logged
+// after the change, "container runtime is back" could follow the lines of
+// the loops it released, and a caller could see the change without it.
+func TestAvailabilityLineComesBeforeTheChange(t *testing.T) {
+	a := newAvailability("unix:///run/cri.sock", nil, nil)
+	sink := &stateAtLine{a: a}
+	a.log = slog.New(slog.NewTextHandler(sink, nil))
+	a.markDown(status.Error(codes.Unavailable, "connection refused"))
+	a.markUp()
+	if len(sink.lines) != 2 ||
+		!strings.HasPrefix(sink.lines[0], "available=true ") || !strings.Contains(sink.lines[0], downLine) ||
+		!strings.HasPrefix(sink.lines[1], "available=false ") || !strings.Contains(sink.lines[1], backLine) {
+		t.Fatalf("want the down line written while the runtime still read as available and the back line while it still read as down, got:\n%s",
+			strings.Join(sink.lines, "\n"))
+	}
+}

@@ -66,7 +66,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 	ctx, cancel := connectContext(ctx, cfg)
 	defer cancel()
-	path, probes, err := waitForSocket(ctx, paths, cfg.Logger)
+	path, probes, err := waitForSocket(ctx, paths, cfg.Logger, probe)
 	if err != nil {
 		return nil, &unreachableError{probes: probes, autodetect: autodetect, cause: err}
 	}
@@ -135,10 +135,20 @@ func newClient(cfg Config, path string) (*Client, error) {
 // refusal (not CRI v1) is final.
 func (c *Client) checkVersionWhenReady(ctx context.Context) error {
 	delay := firstProbeDelay
+	var last error // the runtime's last real answer
 	for attempt := 1; ; attempt++ {
-		refused, err := c.checkVersion(ctx)
+		var refused bool
+		err := firstLook(ctx, attempt == 1, func(ctx context.Context) error {
+			var err error
+			refused, err = c.checkVersion(ctx)
+			return err
+		})
 		if err == nil || refused {
 			return err
+		}
+		// A call the deadline cut says nothing new about the runtime.
+		if last == nil || (ctx.Err() == nil && !deadlinePassed(ctx)) {
+			last = err
 		}
 		if attempt == 1 {
 			c.cfg.Logger.Info("CRI runtime answers but is not ready yet; waiting for it", "endpoint", c.endpoint, "error", err)
@@ -147,7 +157,7 @@ func (c *Client) checkVersionWhenReady(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return err
+			return last
 		case <-timer.C:
 		}
 		delay = min(2*delay, maxProbeDelay)

@@ -47,7 +47,9 @@ type Config struct {
 	// DetectEndpoints are tried when Endpoint is empty; nil means
 	// DefaultEndpoints().
 	DetectEndpoints []string
-	// ConnectTimeout bounds Dial as a whole.
+	// ConnectTimeout bounds Dial as a whole, but for one more look of at
+	// most a second at a socket or at the version when the deadline cut
+	// the first (see firstLook).
 	ConnectTimeout time.Duration
 	// WaitForRuntime makes Dial wait for a runtime that is not up yet for
 	// as long as its context lasts, instead of ConnectTimeout: an agent

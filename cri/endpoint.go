@@ -45,15 +45,23 @@ type probeResult struct {
 // exponential backoff, until one accepts a connection or ctx ends. Probing
 // the socket ourselves, rather than leaning on gRPC's reconnect, keeps the
 // retry under our control and gives a plain reason ("no such file or
-// directory") per path when nothing answers.
-func waitForSocket(ctx context.Context, paths []string, log *slog.Logger) (string, []probeResult, error) {
+// directory") per path when nothing answers. probe is the package's probe
+// but for tests.
+func waitForSocket(ctx context.Context, paths []string, log *slog.Logger, probe func(context.Context, string) error) (string, []probeResult, error) {
 	results := make([]probeResult, len(paths))
 	delay := firstProbeDelay
 	for attempt := 1; ; attempt++ {
 		for i, path := range paths {
-			err := probe(ctx, path)
+			err := firstLook(ctx, attempt == 1, func(ctx context.Context) error { return probe(ctx, path) })
 			if err == nil {
 				return path, nil, nil
+			}
+			// A probe the deadline cut short (or a round begun once the
+			// timer and the deadline fired together) says nothing about
+			// the socket: keep what the last real probe found, so the
+			// error names "no such file or directory", not a timeout.
+			if (ctx.Err() != nil || deadlinePassed(ctx)) && results[i].reason != "" {
+				continue
 			}
 			results[i] = probeResult{path: path, reason: probeReason(err)}
 		}
@@ -69,6 +77,35 @@ func waitForSocket(ctx context.Context, paths []string, log *slog.Logger) (strin
 		}
 		delay = min(2*delay, maxProbeDelay)
 	}
+}
+
+// firstLook runs look, Dial's first probe of a socket or first version
+// call, on ctx; if ctx's deadline passed before or during it, it runs it
+// once more, bounded by answerTimeout instead. A process starved for the
+// whole ConnectTimeout on a loaded machine still asks once, so its error
+// says what the runtime answered ("no such file or directory", "server is
+// not initialized yet") rather than that nothing was asked in time. Later
+// looks, and a caller's cancellation, end with ctx.
+func firstLook(ctx context.Context, first bool, look func(context.Context) error) error {
+	err := look(ctx)
+	if err == nil || !first || !deadlinePassed(ctx) {
+		return err
+	}
+	again, cancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer cancel()
+	return look(again)
+}
+
+// deadlinePassed reports whether ctx has ended by its deadline, or will as
+// soon as its timer fires: in a starved process the clock can be past the
+// deadline, and a dial or call already failed by it, while ctx.Err() is
+// still nil.
+func deadlinePassed(ctx context.Context) bool {
+	if err := ctx.Err(); err != nil {
+		return errors.Is(err, context.DeadlineExceeded)
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && !time.Now().Before(deadline)
 }
 
 // answerTimeout bounds Answers' single attempt.

@@ -28,6 +28,8 @@ type fakeRuntime struct {
 	// notReadyFor makes the first Version calls fail as containerd's does
 	// while its CRI service starts.
 	notReadyFor int
+	// versionHangs makes Version calls after those wait for ctx.
+	versionHangs bool
 
 	mu      sync.Mutex
 	budgets map[string]time.Duration // deadline left when each RPC arrived
@@ -66,6 +68,12 @@ func (f *fakeRuntime) Version(ctx context.Context, _ *runtimeapi.VersionRequest)
 	if f.notReadyFor > 0 {
 		f.notReadyFor--
 		return nil, status.Error(codes.Unknown, "server is not initialized yet")
+	}
+	if f.versionHangs {
+		f.mu.Unlock()
+		<-ctx.Done()
+		f.mu.Lock()
+		return nil, status.FromContextError(ctx.Err()).Err()
 	}
 	return &runtimeapi.VersionResponse{RuntimeName: "fake", RuntimeVersion: "0.0.1", RuntimeApiVersion: f.apiVersion}, nil
 }

@@ -1,7 +1,9 @@
 package managed
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -62,8 +64,19 @@ func TestWatchedProcessSeesExitAndReapsChild(t *testing.T) {
 }
 
 func TestStopKillsAProcessThatIgnoresSIGTERM(t *testing.T) {
-	proc := startChild(t, "trap '' TERM; while :; do sleep 0.05; done")
-	time.Sleep(100 * time.Millisecond) // let the shell install its trap
+	// The shell says when its trap is in place: a SIGTERM before that
+	// ends it at once, which a fixed pause could not rule out on a
+	// loaded machine.
+	ready := filepath.Join(t.TempDir(), "trapped")
+	proc := startChild(t, "trap '' TERM; : >"+ready+"; while :; do sleep 0.05; done")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the shell did not install its trap within 20s")
+		}
+	}
 	began := time.Now()
 	if err := proc.stop(300 * time.Millisecond); err != nil {
 		t.Fatal(err)

@@ -165,9 +165,10 @@ func TestExecFallsBackToSPDY(t *testing.T) {
 	})
 	sa.writeManifest(t, "web.yaml", podManifest("web", "default"))
 	sa.setStatus("web", running("10.0.0.1", 0))
-	var out bytes.Buffer
-	if err := Exec(context.Background(), sa.conn, ExecOptions{Pod: "web", Command: []string{"echo", "spdy"}, Out: &out, ErrOut: &out}); err != nil || out.String() != "spdy\n" {
-		t.Fatalf("exec: %v, output %q", err, out.String())
+	// One buffer each: the SPDY client copies stdout and stderr at once.
+	var out, errOut bytes.Buffer
+	if err := Exec(context.Background(), sa.conn, ExecOptions{Pod: "web", Command: []string{"echo", "spdy"}, Out: &out, ErrOut: &errOut}); err != nil || out.String() != "spdy\n" || errOut.Len() != 0 {
+		t.Fatalf("exec: %v, output %q, errors %q", err, out.String(), errOut.String())
 	}
 }
 

@@ -103,11 +103,36 @@ func TestFollowWithTailZeroPrintsOnlyNewLines(t *testing.T) {
 	rt.write(fullLines("old", 0, 3))
 	var out syncBuffer
 	done := startFollow(t, rt, Options{Tail: true, TailLines: 0}, &out)
-	time.Sleep(50 * time.Millisecond)
-	rt.write(fullLines("new", 3, 4))
-	waitFor(t, "new line", func() bool { return out.String() == "new3\n" })
+	// The follower starts at the end of the file as it finds it, so a line
+	// written before it got there is rightly not shown: write new lines
+	// until one shows (a fixed 50ms head start was not always enough on a
+	// loaded machine), then expect the new lines from that one on.
+	next := 3
+	for deadline := time.Now().Add(10 * time.Second); out.String() == ""; next++ {
+		if time.Now().After(deadline) {
+			t.Fatal("no new line shown within 10s")
+		}
+		rt.write(fullLines("new", next, next+1))
+		time.Sleep(20 * time.Millisecond)
+	}
+	last := fmt.Sprintf("new%d\n", next-1)
+	waitFor(t, "the last new line", func() bool { return strings.HasSuffix(out.String(), last) })
+	got := out.String()
+	first, err := strconv.Atoi(strings.TrimPrefix(strings.SplitN(got, "\n", 2)[0], "new"))
+	if err != nil || first < 3 || got != strings.Join(lineRange("new", first, next), "") {
+		t.Errorf("output = %q, want only new lines, in order, up to new%d", got, next-1)
+	}
 	rt.stop()
 	waitDone(t, done)
+}
+
+// lineRange is the text lines prefix<from>..prefix<to-1>, as followed.
+func lineRange(prefix string, from, to int) []string {
+	var lines []string
+	for i := from; i < to; i++ {
+		lines = append(lines, fmt.Sprintf("%s%d\n", prefix, i))
+	}
+	return lines
 }
 
 func TestFollowOfStoppedContainerReadsToEnd(t *testing.T) {
@@ -174,6 +199,13 @@ func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {
 	var out syncBuffer
 	done := startFollow(t, rt, Options{}, &out)
 	waitFor(t, "first line", func() bool { return out.String() == "l0\n" })
+	// The runtime was writing the old file up to the rotation. (Its time
+	// stamp says how long it has been quiet; left at l0's, a wait above
+	// the 250ms settle period on a loaded machine would let the follower
+	// leave it before the late line.)
+	if now := time.Now(); os.Chtimes(path, now, now) != nil {
+		t.Fatal("cannot touch the live log")
+	}
 	if err := os.Rename(path, rotatedPath(path, at(1))); err != nil {
 		t.Fatal(err)
 	}

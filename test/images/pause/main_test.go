@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -63,13 +64,29 @@ func TestBinaryStopsOnSigterm(t *testing.T) {
 	}
 	cmd := exec.Command(self, "-test.run=^TestBinaryStopsOnSigterm$")
 	cmd.Env = append(os.Environ(), "PAUSE_TEST_RUN_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	// Not PID 1, pause says so once its signal handlers are in place; a
+	// SIGTERM before that gets the default action and kills it (seen as
+	// "signal: terminated" at nice 19 beside CPU hogs when this test gave
+	// the child a fixed 300ms to start).
+	started := time.Now()
+	for !strings.Contains(stderr.String(), "not running as PID 1") {
+		select {
+		case err := <-exited:
+			t.Fatalf("pause exited before any signal: %v, stderr %q", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Since(started) > 20*time.Second {
+			t.Fatalf("pause did not start within 20s, stderr %q", stderr.String())
+		}
+	}
 	select {
 	case err := <-exited:
 		t.Fatalf("pause exited before any signal: %v, stderr %q", err, stderr.String())
@@ -87,6 +104,25 @@ func TestBinaryStopsOnSigterm(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("pause did not exit within 5s of SIGTERM")
 	}
+}
+
+// lockedBuffer is the child's stderr, written by os/exec's copying
+// goroutine while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func waitForZombie(t *testing.T, pid int) {
