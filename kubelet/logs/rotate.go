@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -59,6 +60,13 @@ type RotatorConfig struct {
 // log within MaxSize × MaxFiles on disk.
 type Rotator struct {
 	cfg RotatorConfig
+
+	// logPaths caches each listed container's log path: it never changes
+	// for a container, and asking the runtime for it on every pass cost a
+	// ContainerStatus per container every Interval (11 calls a second at
+	// 110 pods). Entries go with their containers from the list.
+	mu       sync.Mutex
+	logPaths map[string]string
 }
 
 // NewRotator validates cfg and fills in defaults.
@@ -131,6 +139,7 @@ func (r *Rotator) RotateOnce(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listing containers for log rotation: %w", err)
 	}
+	r.forgetUnlisted(containers)
 	var errs []error
 	for _, c := range containers {
 		if ctx.Err() != nil {
@@ -153,20 +162,22 @@ func (r *Rotator) RotateOnce(ctx context.Context) error {
 // through the directory's descriptor (see dirHandle): the container may have
 // planted links there.
 func (r *Rotator) rotateContainer(ctx context.Context, id string, running bool) error {
-	callCtx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
-	status, err := r.cfg.Runtime.ContainerStatus(callCtx, id, false)
-	cancel()
+	path, cached, err := r.logPath(ctx, id)
 	if isNotFound(err) {
 		return nil // removed since the list, with its logs
 	}
 	if err != nil {
 		return fmt.Errorf("getting log path: %w", err)
 	}
-	path := status.GetStatus().GetLogPath()
 	if path == "" {
 		return nil
 	}
 	dir, err := openLogDir(filepath.Dir(path))
+	if cached && errors.Is(err, fs.ErrNotExist) {
+		// Perhaps removed since the list: ask the runtime once more.
+		r.forget(id)
+		return r.rotateContainer(ctx, id, running)
+	}
 	if !running && errors.Is(err, fs.ErrNotExist) {
 		return nil // the pod's logs are gone with it
 	}
@@ -289,4 +300,52 @@ func (r *Rotator) compress(dir *dirHandle, rotated []rotatedFile) error {
 // has: removed between the list and the status call, which is no failure.
 func isNotFound(err error) bool {
 	return err != nil && status.Code(err) == codes.NotFound
+}
+
+// logPath returns container id's log path, from the cache when it is
+// there (cached is then true), else from the runtime.
+func (r *Rotator) logPath(ctx context.Context, id string) (path string, cached bool, err error) {
+	r.mu.Lock()
+	path, cached = r.logPaths[id]
+	r.mu.Unlock()
+	if cached {
+		return path, true, nil
+	}
+	callCtx, cancel := context.WithTimeout(ctx, r.cfg.CallTimeout)
+	status, err := r.cfg.Runtime.ContainerStatus(callCtx, id, false)
+	cancel()
+	if err != nil {
+		return "", false, err
+	}
+	path = status.GetStatus().GetLogPath()
+	r.mu.Lock()
+	if r.logPaths == nil {
+		r.logPaths = map[string]string{}
+	}
+	r.logPaths[id] = path
+	r.mu.Unlock()
+	return path, false, nil
+}
+
+// forget drops container id's cached log path.
+func (r *Rotator) forget(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.logPaths, id)
+}
+
+// forgetUnlisted drops the cached log paths of containers the runtime no
+// longer lists, so the cache holds at most the listed containers.
+func (r *Rotator) forgetUnlisted(listed []*runtimeapi.Container) {
+	keep := make(map[string]bool, len(listed))
+	for _, c := range listed {
+		keep[c.GetId()] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id := range r.logPaths {
+		if !keep[id] {
+			delete(r.logPaths, id)
+		}
+	}
 }

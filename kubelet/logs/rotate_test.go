@@ -195,3 +195,27 @@ func TestRotatorSkipsAContainerRemovedSinceTheList(t *testing.T) {
 		t.Fatalf("RotateOnce: %v, want nil for a container the runtime no longer has", err)
 	}
 }
+
+// A container's log path is asked of the runtime once, not on every pass:
+// at 110 pods that was 11 ContainerStatus calls a second at rest. A path
+// that is gone (the container removed since) is asked again.
+func TestRotatorAsksForALogPathOnce(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100})
+	for pass := 0; pass < 5; pass++ {
+		if err := r.RotateOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if calls := rt.statusCalls.Load(); calls != 1 {
+		t.Errorf("5 passes made %d ContainerStatus calls, want 1", calls)
+	}
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	rt.removed.Store(true)
+	if err := r.RotateOnce(t.Context()); err != nil || rt.statusCalls.Load() != 2 {
+		t.Errorf("after the log dir went: %v, %d status calls; want nil and the runtime asked again", err, rt.statusCalls.Load())
+	}
+}

@@ -26,8 +26,9 @@ type fakeRuntime struct {
 	failReopen atomic.Bool
 	// removed makes ContainerStatus answer NotFound, as for a container
 	// removed after the list that named it.
-	removed    atomic.Bool
-	lastFilter *runtimeapi.ContainerFilter
+	removed     atomic.Bool
+	statusCalls atomic.Int32
+	lastFilter  *runtimeapi.ContainerFilter
 	// onReopen, if set, runs when the rotator asks for a reopen: after it
 	// removed stale temporary files and before it compresses, the moment a
 	// container racing it would plant a link.
@@ -76,6 +77,7 @@ func (r *fakeRuntime) ListContainers(_ context.Context, filter *runtimeapi.Conta
 }
 
 func (r *fakeRuntime) ContainerStatus(_ context.Context, id string, _ bool) (*runtimeapi.ContainerStatusResponse, error) {
+	r.statusCalls.Add(1)
 	if id != r.id {
 		return nil, errors.New("no such container")
 	}
