@@ -221,6 +221,40 @@ func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {
 	waitDone(t, done)
 }
 
+// A container quiet for long before a rotation: the old file's time stamp
+// says nothing about late writes, yet the runtime's late line still lands
+// there after the new file got its first one. The follower waits the settle
+// period from when it first saw the new file's data.
+func TestFollowWaitsForLateWritesAfterAQuietSpell(t *testing.T) {
+	_, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	rt.write(fullLines("l", 0, 1))
+	var out syncBuffer
+	done := startFollow(t, rt, Options{}, &out)
+	waitFor(t, "first line", func() bool { return out.String() == "l0\n" })
+	if long := time.Now().Add(-time.Hour); os.Chtimes(path, long, long) != nil {
+		t.Fatal("cannot age the live log")
+	}
+	if err := os.Rename(path, rotatedPath(path, at(1))); err != nil {
+		t.Fatal(err)
+	}
+	rt.ReopenContainerLog(t.Context(), rt.id)
+	rt.write(fullLines("l", 2, 3))
+	time.Sleep(30 * time.Millisecond)
+	old.WriteString(fullLines("l", 1, 2)) // the old writer's buffered line, late
+	waitFor(t, "all lines", func() bool { return len(out.String()) >= len("l0\nl1\nl2\n") })
+	if got := out.String(); got != "l0\nl1\nl2\n" {
+		t.Errorf("output = %q, want l0 l1 l2 in order", got)
+	}
+	rt.stop()
+	waitDone(t, done)
+}
+
 // A follower that fell two rotations behind finds its file among the
 // compressed ones and resumes right after it.
 func TestFollowerFindsItsFileAfterCompression(t *testing.T) {
