@@ -187,45 +187,19 @@ func TestFollowStartingWithOnlyCompressedLog(t *testing.T) {
 
 // containerd writes lines it had buffered into the old file even after
 // its first write to the new one; the follower must wait for them.
+// The runtime writes a line it had already read into the old file after
+// it wrote the first line into the new one; the follower must wait for it.
+// The old file's time stamp says how long it had been quiet: just written
+// (a wait above the 250ms settle period on a loaded machine must not let the
+// follower leave early), or an hour ago, when the container was quiet
+// before the rotation and only the new file's first data starts the wait.
 func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {
-	_, path := logDir(t)
-	rt, _ := newFakeRuntime(path)
-	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
+	for name, lastWrite := range map[string]time.Duration{"busy": 0, "quiet for an hour": time.Hour} {
+		t.Run(name, func(t *testing.T) { followLateWriteAfterRotation(t, lastWrite) })
 	}
-	defer old.Close()
-	rt.write(fullLines("l", 0, 1))
-	var out syncBuffer
-	done := startFollow(t, rt, Options{}, &out)
-	waitFor(t, "first line", func() bool { return out.String() == "l0\n" })
-	// The runtime was writing the old file up to the rotation. (Its time
-	// stamp says how long it has been quiet; left at l0's, a wait above
-	// the 250ms settle period on a loaded machine would let the follower
-	// leave it before the late line.)
-	if now := time.Now(); os.Chtimes(path, now, now) != nil {
-		t.Fatal("cannot touch the live log")
-	}
-	if err := os.Rename(path, rotatedPath(path, at(1))); err != nil {
-		t.Fatal(err)
-	}
-	rt.ReopenContainerLog(t.Context(), rt.id)
-	rt.write(fullLines("l", 2, 3))
-	time.Sleep(30 * time.Millisecond)
-	old.WriteString(fullLines("l", 1, 2)) // the old writer's buffered line, late
-	waitFor(t, "all lines", func() bool { return len(out.String()) >= len("l0\nl1\nl2\n") })
-	if got := out.String(); got != "l0\nl1\nl2\n" {
-		t.Errorf("output = %q, want l0 l1 l2 in order", got)
-	}
-	rt.stop()
-	waitDone(t, done)
 }
 
-// A container quiet for long before a rotation: the old file's time stamp
-// says nothing about late writes, yet the runtime's late line still lands
-// there after the new file got its first one. The follower waits the settle
-// period from when it first saw the new file's data.
-func TestFollowWaitsForLateWritesAfterAQuietSpell(t *testing.T) {
+func followLateWriteAfterRotation(t *testing.T, quietFor time.Duration) {
 	_, path := logDir(t)
 	rt, _ := newFakeRuntime(path)
 	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -237,8 +211,8 @@ func TestFollowWaitsForLateWritesAfterAQuietSpell(t *testing.T) {
 	var out syncBuffer
 	done := startFollow(t, rt, Options{}, &out)
 	waitFor(t, "first line", func() bool { return out.String() == "l0\n" })
-	if long := time.Now().Add(-time.Hour); os.Chtimes(path, long, long) != nil {
-		t.Fatal("cannot age the live log")
+	if stamp := time.Now().Add(-quietFor); os.Chtimes(path, stamp, stamp) != nil {
+		t.Fatal("cannot set the live log's time stamp")
 	}
 	if err := os.Rename(path, rotatedPath(path, at(1))); err != nil {
 		t.Fatal(err)
