@@ -12,6 +12,8 @@ import (
 	"github.com/containernetworking/cni/libcni"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // leakFixture is a manager on temp directories with fake plugins.
@@ -22,7 +24,7 @@ type leakFixture struct {
 	cacheDir  string
 	allocDir  string // host-local's directory for our network
 	released  int
-	logs      *logBuffer
+	logs      *testutil.SyncBuffer
 }
 
 func newLeakFixture(t testing.TB, live ...string) *leakFixture {
@@ -91,7 +93,7 @@ func TestReleasesCachedAttachmentOfGoneSandboxWithCNIDel(t *testing.T) {
 			t.Errorf("DEL with wrong runtime config: %+v", del)
 		}
 	}
-	if f.logs.count("released leaked pod address") != 1 {
+	if f.logs.Count("released leaked pod address") != 1 {
 		t.Errorf("want one log line per release:\n%s", f.logs)
 	}
 }
@@ -128,7 +130,7 @@ func TestOrphanAllocationWithoutCacheIsRemoved(t *testing.T) {
 	if len(f.exec.callsOf("DEL")) != 0 {
 		t.Error("no cache entry: DEL must not be guessed")
 	}
-	if f.logs.count("host-local file without CNI cache entry") != 1 {
+	if f.logs.Count("host-local file without CNI cache entry") != 1 {
 		t.Errorf("fallback not logged:\n%s", f.logs)
 	}
 }
