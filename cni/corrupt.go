@@ -18,16 +18,26 @@ const corruptEntryAge = 5 * time.Second
 // fails with "failed to get network cached result: unexpected end of JSON
 // input" forever, so the sandbox and its address can never be released.
 // Without the entry the runtime's CNI DEL runs on the current config.
-func (c *leakCollector) removeCorruptCacheEntries() int {
-	paths, _ := filepath.Glob(filepath.Join(c.cacheDir, "results", NetworkName+"-*"))
+// stamps is the listing of the entries; each version is read once and
+// remembered when valid, so a sweep at rest reads none.
+func (c *leakCollector) removeCorruptCacheEntries(stamps []fileStamp) int {
+	valid := make(map[fileStamp]bool, len(stamps))
 	removed := 0
-	for _, path := range paths {
-		info, err := os.Stat(path)
-		if err != nil || !info.Mode().IsRegular() || c.now().Sub(info.ModTime()) < corruptEntryAge {
+	for _, stamp := range stamps {
+		if c.memo.validEntries[stamp] {
+			valid[stamp] = true
 			continue
 		}
+		if c.now().Sub(time.Unix(0, stamp.mtime)) < corruptEntryAge {
+			continue
+		}
+		path := filepath.Join(c.cacheDir, "results", stamp.name)
 		data, err := os.ReadFile(path)
-		if err != nil || json.Valid(data) {
+		if err != nil {
+			continue
+		}
+		if json.Valid(data) {
+			valid[stamp] = true
 			continue
 		}
 		if err := os.Remove(path); err != nil {
@@ -37,5 +47,8 @@ func (c *leakCollector) removeCorruptCacheEntries() int {
 		c.logger.Warn("removed a corrupt CNI cache entry (a runtime crashed while writing it) so its sandbox can be torn down", "path", path, "bytes", len(data))
 		removed++
 	}
+	// Only entries still listed are kept, so the set is bounded by the
+	// directory.
+	c.memo.validEntries = valid
 	return removed
 }

@@ -34,7 +34,7 @@ func TestCorruptCacheEntriesOfOurNetworkAreRemoved(t *testing.T) {
 		}
 	}
 	c := &leakCollector{cacheDir: dir, now: time.Now, logger: slog.New(slog.DiscardHandler)}
-	if n := c.removeCorruptCacheEntries(); n != 2 {
+	if n := c.removeCorruptCacheEntries(stampResults(t, dir)); n != 2 {
 		t.Fatalf("removed %d entries, want 2", n)
 	}
 	for name := range files {
@@ -45,4 +45,35 @@ func TestCorruptCacheEntriesOfOurNetworkAreRemoved(t *testing.T) {
 			t.Errorf("%s: gone=%v, want %v", name, gone, wantGone)
 		}
 	}
+}
+
+// An entry too young to judge is judged again once it is old enough, even
+// though nothing about the file changed in between.
+func TestYoungTruncatedEntryIsRemovedOnceItAges(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "results", NetworkName+"-crashed-eth0")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(`{"kind":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	c := &leakCollector{cacheDir: dir, now: func() time.Time { return now }, logger: slog.New(slog.DiscardHandler)}
+	if n := c.removeCorruptCacheEntries(stampResults(t, dir)); n != 0 {
+		t.Fatalf("removed %d entries while one may still be being written", n)
+	}
+	now = now.Add(time.Minute)
+	if n := c.removeCorruptCacheEntries(stampResults(t, dir)); n != 1 {
+		t.Fatalf("removed %d entries a minute later, want the truncated one", n)
+	}
+}
+
+func stampResults(t *testing.T, cacheDir string) []fileStamp {
+	t.Helper()
+	stamps, err := stampFiles(filepath.Join(cacheDir, "results"), NetworkName+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stamps
 }

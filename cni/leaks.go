@@ -80,17 +80,14 @@ type leakCollector struct {
 	now        func() time.Time
 	logger     *slog.Logger
 	onReleased func()
+	memo       sweepMemo
 }
 
 // collect runs one sweep and returns how many addresses it released.
 func (c *leakCollector) collect(ctx context.Context) (int, error) {
-	c.removeCorruptCacheEntries()
-	cached, err := c.cachedAttachments()
+	cached, allocations, err := c.scan()
 	if err != nil {
-		return 0, err
-	}
-	allocations, err := c.ownAllocations()
-	if err != nil {
+		c.memo.forget()
 		return 0, err
 	}
 	if !anyOwned(cached) && len(allocations) == 0 {
@@ -122,6 +119,40 @@ func (c *leakCollector) collect(ctx context.Context) (int, error) {
 		}
 	}
 	return released, errors.Join(errs...)
+}
+
+// scan returns our network's cache entries and our allocations, read again
+// only where a directory listing changed since the last sweep (sweepMemo).
+func (c *leakCollector) scan() ([]cachedAttachment, []allocation, error) {
+	resultsDir := filepath.Join(c.cacheDir, "results")
+	stamps, err := stampFiles(resultsDir, NetworkName+"-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing CNI result cache in %s: %w", resultsDir, err)
+	}
+	if c.removeCorruptCacheEntries(stamps) > 0 {
+		if stamps, err = stampFiles(resultsDir, NetworkName+"-"); err != nil {
+			return nil, nil, fmt.Errorf("listing CNI result cache in %s: %w", resultsDir, err)
+		}
+	}
+	if !c.memo.cachedUnchanged(stamps) {
+		cached, err := c.cachedAttachments()
+		if err != nil {
+			return nil, nil, err
+		}
+		c.memo.cacheStamps, c.memo.cached = stamps, append([]cachedAttachment{}, cached...)
+	}
+	allocStamps, err := stampFiles(c.store.dir, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing host-local allocations in %s: %w", c.store.dir, err)
+	}
+	if !c.memo.allocationsUnchanged(allocStamps) {
+		allocations, err := c.ownAllocations()
+		if err != nil {
+			return nil, nil, err
+		}
+		c.memo.allocStamps, c.memo.allocations = allocStamps, append([]allocation{}, allocations...)
+	}
+	return c.memo.cached, c.memo.allocations, nil
 }
 
 // ownAllocations lists host-local allocations inside our pod CIDR.

@@ -12,6 +12,8 @@ import (
 	"github.com/containernetworking/cni/libcni"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // leakFixture is a manager on temp directories with fake plugins.
@@ -22,7 +24,7 @@ type leakFixture struct {
 	cacheDir  string
 	allocDir  string // host-local's directory for our network
 	released  int
-	logs      *logBuffer
+	logs      *testutil.SyncBuffer
 }
 
 func newLeakFixture(t testing.TB, live ...string) *leakFixture {
@@ -91,7 +93,7 @@ func TestReleasesCachedAttachmentOfGoneSandboxWithCNIDel(t *testing.T) {
 			t.Errorf("DEL with wrong runtime config: %+v", del)
 		}
 	}
-	if f.logs.count("released leaked pod address") != 1 {
+	if f.logs.Count("released leaked pod address") != 1 {
 		t.Errorf("want one log line per release:\n%s", f.logs)
 	}
 }
@@ -128,7 +130,7 @@ func TestOrphanAllocationWithoutCacheIsRemoved(t *testing.T) {
 	if len(f.exec.callsOf("DEL")) != 0 {
 		t.Error("no cache entry: DEL must not be guessed")
 	}
-	if f.logs.count("host-local file without CNI cache entry") != 1 {
+	if f.logs.Count("host-local file without CNI cache entry") != 1 {
 		t.Errorf("fallback not logged:\n%s", f.logs)
 	}
 }
@@ -344,5 +346,60 @@ func TestLeakReleaseFailureIsLoggedOncePerFailure(t *testing.T) {
 	}
 	if len(failures) != 2 || !strings.Contains(failures[0], "unknown FS magic") || !strings.Contains(failures[1], "another failure") {
 		t.Fatalf("want one line per distinct failure, and none for the absent runtime, got:\n%s", strings.Join(failures, "\n"))
+	}
+}
+
+// countingCache counts the reads of libcni's whole result cache.
+type countingCache struct {
+	attachmentCache
+	reads int
+}
+
+func (c *countingCache) GetCachedAttachments(containerID string) ([]*libcni.NetworkAttachment, error) {
+	c.reads++
+	return c.attachmentCache.GetCachedAttachments(containerID)
+}
+
+// A sweep at rest reads no cache entry again, yet a sandbox that vanished
+// without CNI DEL (no file changes) still has its address released, and a
+// new entry is read at the next sweep.
+func TestSweepAtRestReadsNothingYetReleasesAVanishedSandbox(t *testing.T) {
+	f := newLeakFixture(t, "a", "b")
+	old := 2 * DefaultLeakGrace
+	for i, id := range []string{"a", "b"} {
+		ip := "10.88.0." + string(rune('5'+i))
+		writeAllocation(t, f.allocDir, ip, id, old)
+		writeCacheEntry(t, f.cacheDir, NetworkName, id, ip, f.manager.conflist, old)
+	}
+	cache := &countingCache{attachmentCache: f.manager.leaks.cache}
+	f.manager.leaks.cache = cache
+	sweep := func() int {
+		t.Helper()
+		released, err := f.manager.ReleaseLeaks(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return released
+	}
+
+	if n := sweep(); n != 0 || cache.reads != 1 {
+		t.Fatalf("first sweep released %d, read the cache %d times; want 0 and 1", n, cache.reads)
+	}
+	if n := sweep(); n != 0 || cache.reads != 1 {
+		t.Fatalf("sweep at rest released %d, read the cache %d times in all; want 0 and still 1", n, cache.reads)
+	}
+	f.sandboxes.mu.Lock()
+	f.sandboxes.ids = []string{"a"} // b's sandbox vanished; no file changed
+	f.sandboxes.mu.Unlock()
+	if n := sweep(); n != 1 || exists(f.allocation("10.88.0.6")) {
+		t.Fatalf("released %d, want b's address (10.88.0.6) released", n)
+	}
+	writeAllocation(t, f.allocDir, "10.88.0.7", "c", old)
+	writeCacheEntry(t, f.cacheDir, NetworkName, "c", "10.88.0.7", f.manager.conflist, old)
+	if n := sweep(); n != 1 || exists(f.allocation("10.88.0.7")) {
+		t.Fatalf("released %d, want the new entry of gone sandbox c released", n)
+	}
+	if !exists(f.allocation("10.88.0.5")) {
+		t.Fatal("live sandbox a lost its address")
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // fakeHost records ensure calls and can report changes or fail.
@@ -42,7 +44,7 @@ type managerFixture struct {
 	bridge  *fakeBridge
 	confDir string
 	repairs atomic.Int32
-	logs    *logBuffer
+	logs    *testutil.SyncBuffer
 }
 
 func newManagerFixture(t *testing.T, interval time.Duration) *managerFixture {
@@ -166,7 +168,7 @@ func TestRunRepairsDeletedAndReplacedConflist(t *testing.T) {
 	if n := f.repairs.Load(); n != 2 {
 		t.Fatalf("%d repairs, want 2", n)
 	}
-	if n := f.logs.count("repaired CNI config"); n != 2 {
+	if n := f.logs.Count("repaired CNI config"); n != 2 {
 		t.Fatalf("%d repair log lines, want 2:\n%s", n, f.logs)
 	}
 	if f.host.count() < 3 {
@@ -214,7 +216,7 @@ func TestWarnsOnceAboutEarlierConflist(t *testing.T) {
 	for range 3 {
 		f.manager.check(context.Background())
 	}
-	if n := f.logs.count("sorts before ours"); n != 1 {
+	if n := f.logs.Count("sorts before ours"); n != 1 {
 		t.Fatalf("%d warnings, want exactly 1:\n%s", n, f.logs)
 	}
 	if !strings.Contains(f.logs.String(), "05-docker.conflist") || strings.Contains(f.logs.String(), "99-loopback") {
@@ -235,7 +237,7 @@ func TestCheckLogsHostRepairs(t *testing.T) {
 	f.manager.check(context.Background())
 	f.host.changed, f.host.err = false, errors.New("netlink: permission denied")
 	f.manager.check(context.Background())
-	if f.logs.count("repaired fake host setup") != 1 || f.logs.count("checking fake host setup failed") != 1 {
+	if f.logs.Count("repaired fake host setup") != 1 || f.logs.Count("checking fake host setup failed") != 1 {
 		t.Fatalf("logs:\n%s", f.logs)
 	}
 }

@@ -41,7 +41,7 @@ func TestPluginRemovedAfterStartIsReportedOnceAndItsReturnToo(t *testing.T) {
 	for range 3 {
 		f.manager.check(context.Background())
 	}
-	if gone, back := f.logs.count("a CNI plugin of the pod network is missing"), f.logs.count("plugins of the pod network are back"); gone != 1 || back != 1 {
+	if gone, back := f.logs.Count("a CNI plugin of the pod network is missing"), f.logs.Count("plugins of the pod network are back"); gone != 1 || back != 1 {
 		t.Fatalf("want one line when the plugin went and one when it came back, got %d and %d:\n%s", gone, back, f.logs)
 	}
 }

@@ -1,7 +1,6 @@
 package cri
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,37 +12,15 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
-
-// lockedBuffer is a log sink the watcher's goroutine and the test share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) count(part string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), part)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // watchedClient dials the fake at path and runs its availability watcher
 // until the test ends; the client logs into the returned buffer.
-func watchedClient(t *testing.T, path string) (*Client, *lockedBuffer) {
+func watchedClient(t *testing.T, path string) (*Client, *testutil.SyncBuffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	client := dial(t, path, Config{Logger: slog.New(slog.NewTextHandler(logs, nil)), ListTimeout: time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -101,7 +78,7 @@ func TestAvailabilityOneLineWhenTheRuntimeGoesAndOneWhenItIsBack(t *testing.T) {
 	if _, err := client.ListContainers(context.Background(), nil); err != nil {
 		t.Fatalf("a call once the runtime is back: %v", err)
 	}
-	if down, back := logs.count(downLine), logs.count(backLine); down != 1 || back != 1 {
+	if down, back := logs.Count(downLine), logs.Count(backLine); down != 1 || back != 1 {
 		t.Fatalf("want one line when the runtime went and one when it came back, got %d and %d:\n%s", down, back, logs)
 	}
 	if !strings.Contains(logs.String(), "down=") {
@@ -121,7 +98,7 @@ func TestAvailabilityIgnoresAFailedCallWhenTheRuntimeAnswers(t *testing.T) {
 		}
 	}
 	time.Sleep(500 * time.Millisecond) // the probes run meanwhile
-	if !client.Available() || logs.count(downLine) != 0 {
+	if !client.Available() || logs.Count(downLine) != 0 {
 		t.Fatalf("a runtime that answers its probe was marked down:\n%s", logs)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 func TestDialWaitsForRuntimeThatStartsLate(t *testing.T) {
@@ -217,7 +219,7 @@ func TestAnswersSaysWhetherASocketAcceptsNowWithoutWaiting(t *testing.T) {
 
 func TestDialWaitForRuntimeOutlastsConnectTimeoutAndSaysSoOnce(t *testing.T) {
 	path := socketIn(t, "late.sock")
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	dialed := make(chan error, 1)
 	var client *Client
 	go func() {
@@ -237,7 +239,7 @@ func TestDialWaitForRuntimeOutlastsConnectTimeoutAndSaysSoOnce(t *testing.T) {
 		t.Fatalf("Dial once the runtime is up: %v", err)
 	}
 	defer client.Close(context.Background())
-	if n := logs.count("not answering yet; waiting for it"); n != 1 {
+	if n := logs.Count("not answering yet; waiting for it"); n != 1 {
 		t.Errorf("want one line saying Dial waits, got %d:\n%s", n, logs)
 	}
 }
@@ -260,7 +262,7 @@ func TestDialWaitsForARuntimeThatAnswersBeforeItIsReady(t *testing.T) {
 	fake := newFakeRuntime()
 	fake.notReadyFor = 3
 	serve(t, path, fake)
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	client, err := Dial(context.Background(), Config{Endpoint: path, ConnectTimeout: 10 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -270,7 +272,7 @@ func TestDialWaitsForARuntimeThatAnswersBeforeItIsReady(t *testing.T) {
 	if client.RuntimeName() != "fake" {
 		t.Errorf("runtime = %q, want the fake's Version reply", client.RuntimeName())
 	}
-	if n := logs.count("answers but is not ready yet; waiting for it"); n != 1 {
+	if n := logs.Count("answers but is not ready yet; waiting for it"); n != 1 {
 		t.Errorf("want one line saying Dial waits, got %d:\n%s", n, logs)
 	}
 }

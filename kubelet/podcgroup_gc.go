@@ -83,14 +83,16 @@ func cgroupHierarchies(root, parent string) []string {
 }
 
 // scanPodCgroups finds the pod<uid> cgroups under parent in every
-// hierarchy and merges what each hierarchy says about them.
-func scanPodCgroups(root, parent string) map[types.UID]podCgroupState {
+// hierarchy and merges what each hierarchy says about them. Pods for which
+// known is true are not inspected: they are never stray, and walking each
+// of their cgroups in every v1 hierarchy was most of a pass's cost.
+func scanPodCgroups(root, parent string, known func(types.UID) bool) map[types.UID]podCgroupState {
 	found := map[types.UID]podCgroupState{}
 	for _, dir := range cgroupHierarchies(root, parent) {
 		entries, _ := os.ReadDir(dir)
 		for _, e := range entries {
 			uid, ok := strings.CutPrefix(e.Name(), "pod")
-			if !ok || uid == "" || !e.IsDir() {
+			if !ok || uid == "" || !e.IsDir() || known(types.UID(uid)) {
 				continue
 			}
 			if _, seen := found[types.UID(uid)]; !seen && len(found) >= maxPodCgroupsPerPass {
@@ -211,7 +213,8 @@ func (k *Kubelet) collectStrayPodCgroups(ctx context.Context) {
 	for _, sb := range sandboxes {
 		inRuntime[types.UID(sb.GetMetadata().GetUid())] = true
 	}
-	found := scanPodCgroups(k.cfg.CgroupRoot, k.cfg.CgroupParent)
+	inRuntimeOrTracked := func(uid types.UID) bool { return inRuntime[uid] || k.tracked(uid) }
+	found := scanPodCgroups(k.cfg.CgroupRoot, k.cfg.CgroupParent, inRuntimeOrTracked)
 	stray := pickStrayPodCgroups(found, k.tracked, func(uid types.UID) bool { return inRuntime[uid] }, k.cfg.Now(), strayCgroupGrace)
 	for _, uid := range stray {
 		k.removeStrayPodCgroup(uid)

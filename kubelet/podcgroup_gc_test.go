@@ -137,7 +137,8 @@ func TestStrayPodCgroupsAreRemovedOnceManifestsAreRead(t *testing.T) {
 }
 
 // TestPodCgroupScanMergesHierarchies: a process in one hierarchy makes the
-// pod busy in all; the newest mtime of any directory counts.
+// pod busy in all; the newest mtime of any directory counts; a pod the agent
+// or the runtime knows is not inspected at all.
 func TestPodCgroupScanMergesHierarchies(t *testing.T) {
 	tree := fakeCgroupTree{t: t, root: t.TempDir()}
 	long := time.Now().Add(-time.Hour)
@@ -152,7 +153,10 @@ func TestPodCgroupScanMergesHierarchies(t *testing.T) {
 	tree.mkdir("memory", "/p/podB", long)
 	tree.mkdir("memory", "/p/not-a-pod", long)
 
-	found := scanPodCgroups(tree.root, "/p")
+	tree.mkdir("cpu", "/p/podKnown/ctr", long)
+	tree.mkdir("memory", "/p/podKnown", long)
+
+	found := scanPodCgroups(tree.root, "/p", func(uid types.UID) bool { return uid == "Known" })
 	if len(found) != 2 {
 		t.Fatalf("found %v, want podA and podB only", found)
 	}

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // benchRuntime is a node with 100 pods of two containers each and no pod
@@ -19,15 +20,6 @@ func benchRuntime() *fakeRuntime {
 		f.addPod("bench", fmt.Sprintf("pod-%03d", i), "app", "sidecar")
 	}
 	return f
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchmarkScrape scrapes h b.N times and reports the agent's CPU time per
@@ -47,7 +39,7 @@ func benchmarkScrape(b *testing.B, endpoint func(*Handlers) http.Handler, fetchE
 	req.Header.Set("Accept-Encoding", "gzip") // as Prometheus asks
 	b.ReportAllocs()
 	b.ResetTimer()
-	start := cpuTime(b)
+	start := testutil.CPUTime(b)
 	for b.Loop() {
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)
@@ -55,7 +47,7 @@ func benchmarkScrape(b *testing.B, endpoint func(*Handlers) http.Handler, fetchE
 			b.Fatalf("HTTP %d", rec.Code)
 		}
 	}
-	b.ReportMetric(float64(cpuTime(b)-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/scrape")
+	b.ReportMetric(float64(testutil.CPUTime(b)-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/scrape")
 }
 
 func BenchmarkResourceScrape100Pods(b *testing.B) {

@@ -4,24 +4,11 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-)
 
-// cpuTime is the CPU time the test process has used, user and system. A
-// bound on the cost of decoding is a bound on it, not on the wall clock:
-// a loaded machine lends the test less of a core and stretches the wall
-// time without any more work done (a 0.3 s decode took 6.8 s of wall
-// time at nice 19 beside CPU hogs).
-func cpuTime(t testing.TB) time.Duration {
-	t.Helper()
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
+	"github.com/minikubelet/minikubelet/test/testutil"
+)
 
 func TestCountMarkers(t *testing.T) {
 	tests := []struct {
@@ -157,9 +144,9 @@ func TestDecodeManifestBoundsHostileFiles(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			start, startCPU := time.Now(), cpuTime(t)
+			start, startCPU := time.Now(), testutil.CPUTime(t)
 			pods, ferr := DecodeManifest("/etc/manifests/hostile.yaml", []byte(manifest), testNode)
-			elapsed, cpu := time.Since(start), cpuTime(t)-startCPU
+			elapsed, cpu := time.Since(start), testutil.CPUTime(t)-startCPU
 			runtime.ReadMemStats(&after)
 			if ferr == nil {
 				t.Fatalf("decoded %d pods from a hostile file, want an error", len(pods))

@@ -3,6 +3,8 @@ package staticpods
 import (
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // FuzzDecodeManifest feeds DecodeManifest arbitrary files (seeds in
@@ -18,9 +20,9 @@ func FuzzDecodeManifest(f *testing.F) {
 		if asJSON {
 			file = "/etc/manifests/fuzz.json"
 		}
-		start, startCPU := time.Now(), cpuTime(t)
+		start, startCPU := time.Now(), testutil.CPUTime(t)
 		pods, ferr := DecodeManifest(file, data, testNode)
-		if cpu := cpuTime(t) - startCPU; cpu > 2*time.Second {
+		if cpu := testutil.CPUTime(t) - startCPU; cpu > 2*time.Second {
 			t.Errorf("decoding %d bytes took %s of CPU (%s of wall time)", len(data), cpu, time.Since(start))
 		}
 		if ferr == nil {

@@ -61,6 +61,7 @@ func apiHandler(opts Options, token string, kl *kubelet.Kubelet, runtime *cri.Cl
 		return nil, nil, err
 	}
 	maps.Copy(routes, execAttach)
+	maps.Copy(routes, profilingRoutes())
 	mux := server.New(server.Config{
 		Pods: kl, Routes: routes, Logger: log,
 		Healthy: ready.check,

@@ -42,7 +42,8 @@ func Run(ctx context.Context, opts Options) error {
 			return fmt.Errorf("finding the node name: %w (set --node-name)", err)
 		}
 	}
-	log.Debug("effective configuration", "options", fmt.Sprintf("%+v", opts))
+	gcPercent := setGCPercent()
+	log.Debug("effective configuration", "options", fmt.Sprintf("%+v", opts), "gcPercent", gcPercent)
 	logMaxSize, err := resource.ParseQuantity(opts.ContainerLogMaxSize)
 	if err != nil {
 		return fmt.Errorf("--container-log-max-size %q: %w (use a size such as 10Mi)", opts.ContainerLogMaxSize, err)

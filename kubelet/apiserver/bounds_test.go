@@ -5,31 +5,18 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	staticpods "github.com/minikubelet/minikubelet/static-pods"
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // maxProblemLines is the manifest source's cap on a file's problems (100)
 // and the line that says how many more there are.
 const maxProblemLines = 101
-
-// cpuTime is the CPU time the test process (client and server alike) has
-// used, user and system. A bound on what a request costs is a bound on it,
-// not on the wall clock: a loaded machine lends the test less of a core
-// and stretches the wall time without any more work done.
-func cpuTime(t testing.TB) time.Duration {
-	t.Helper()
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
 
 // hostileBodies are pod bodies built to make the API work hard.
 func hostileBodies() map[string]string {
@@ -64,9 +51,9 @@ func TestHostileBodiesCostLittle(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			start, startCPU := time.Now(), cpuTime(t)
+			start, startCPU := time.Now(), testutil.CPUTime(t)
 			code, resp := do(t, "POST", srv.URL+"/api/v1/namespaces/default/pods", "application/json", body)
-			elapsed, cpu := time.Since(start), cpuTime(t)-startCPU
+			elapsed, cpu := time.Since(start), testutil.CPUTime(t)-startCPU
 			runtime.ReadMemStats(&after)
 			status := decode[metav1.Status](t, resp)
 			allocated := after.TotalAlloc - before.TotalAlloc

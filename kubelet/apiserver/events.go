@@ -92,28 +92,17 @@ func (s *Server) watchEvents(w http.ResponseWriter, r *http.Request, q listQuery
 			return
 		}
 	}
-	changed := list.Changed
-	for {
-		changes, ok := s.store.eventChangesSince(from)
-		if !ok {
-			ws.sendGone(from)
-			return
-		}
-		for _, c := range changes {
-			from = c.Version
+	ws.follow(ctx, from, list.Changed, func(from uint64) ([]watchChange, bool) {
+		events, ok := s.store.eventChangesSince(from)
+		changes := make([]watchChange, len(events))
+		for i, c := range events {
+			changes[i] = watchChange{version: c.Version}
 			if q.matchesEvent(c.Event) {
-				if err := ws.send(c.Type, c.Event); err != nil {
-					return
-				}
+				changes[i].kind, changes[i].obj = c.Type, c.Event
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-			changed = s.store.sync().Changed
-		}
-	}
+		return changes, ok
+	})
 }
 
 // sendInitialEvents sends the list's matching events as ADDED and, for a

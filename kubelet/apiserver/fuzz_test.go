@@ -11,6 +11,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // podBodyRequests are the ways a pod body reaches the API: create,
@@ -47,9 +49,9 @@ func FuzzPodBody(f *testing.F) {
 		req := httptest.NewRequest(request.method, request.path, strings.NewReader(string(body)))
 		req.Header.Set("Content-Type", request.contentType)
 		answer := httptest.NewRecorder()
-		start, startCPU := time.Now(), cpuTime(t)
+		start, startCPU := time.Now(), testutil.CPUTime(t)
 		handler.ServeHTTP(answer, req)
-		if cpu := cpuTime(t) - startCPU; cpu > 2*time.Second {
+		if cpu := testutil.CPUTime(t) - startCPU; cpu > 2*time.Second {
 			t.Errorf("%s with %d bytes took %s of CPU (%s of wall time)", request.method, len(body), cpu, time.Since(start))
 		}
 		switch answer.Code {

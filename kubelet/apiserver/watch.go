@@ -87,26 +87,53 @@ func (s *Server) watchPods(w http.ResponseWriter, r *http.Request, q listQuery) 
 			return
 		}
 	}
-	changed := snap.Changed
-	for {
+	ws.follow(ctx, from, snap.Changed, func(from uint64) ([]watchChange, bool) {
 		events, ok := s.store.eventsSince(from)
+		changes := make([]watchChange, len(events))
+		for i, ev := range events {
+			kind, pod := q.translate(ev)
+			changes[i] = watchChange{version: ev.Version, kind: kind}
+			if kind != "" {
+				changes[i].obj = pod
+			}
+		}
+		return changes, ok
+	})
+}
+
+// watchChange is one step of a watch's history: the version it brought
+// and what this watch sends for it (nothing when kind is "").
+type watchChange struct {
+	version uint64
+	kind    watch.EventType
+	obj     runtime.Object
+}
+
+// follow sends the changes after from, as since reports them, until ctx
+// ends, the client goes away, or the history no longer reaches back to
+// from (410 Gone, as the API server answers, so the client relists).
+// changed is closed by the store's next change.
+func (ws *watchStream) follow(ctx context.Context, from uint64, changed <-chan struct{}, since func(uint64) ([]watchChange, bool)) {
+	for {
+		changes, ok := since(from)
 		if !ok {
 			ws.sendGone(from)
 			return
 		}
-		for _, ev := range events {
-			from = ev.Version
-			if kind, pod := q.translate(ev); kind != "" {
-				if err := ws.send(kind, pod); err != nil {
-					return
-				}
+		for _, c := range changes {
+			from = c.version
+			if c.kind == "" {
+				continue
+			}
+			if err := ws.send(c.kind, c.obj); err != nil {
+				return
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-changed:
-			changed = s.store.sync().Changed
+			changed = ws.s.store.sync().Changed
 		}
 	}
 }

@@ -47,6 +47,12 @@ type follower struct {
 	settle      time.Duration
 	settleTimer *time.Timer
 	settling    bool
+	// nextDataAt is when the follower first saw data in a file that
+	// replaced cur: the settle period also runs from then, since cur's own
+	// time stamp is old when the container was quiet before the rotation,
+	// yet the runtime's late line may still come. Rotations after that one
+	// do not restart it, or a fast rotator would starve the follower.
+	nextDataAt time.Time
 }
 
 func newFollower(r *logRead, cur *os.File, curAt time.Time) (*follower, error) {
@@ -184,22 +190,25 @@ func (f *follower) finish(ctx context.Context) error {
 	return f.read.finish(ctx)
 }
 
-// advance moves on from cur once the live path holds a newer file with data
-// and cur has not been written for the settle period. It reports whether
-// it moved.
+// advance moves on from cur once the live path holds a newer file with data,
+// and neither was cur written nor did that data appear within the settle
+// period. It reports whether it moved.
 func (f *follower) advance(ctx context.Context) (bool, error) {
 	info, err := f.read.dir.stat(f.live)
 	if err != nil || !info.regular {
 		return false, nil // between rename and reopen; the runtime recreates it
 	}
 	if f.curInfo != nil && info.sameFile(*f.curInfo) {
-		f.curAt = time.Time{} // a failed rotation renamed cur back
+		f.curAt, f.nextDataAt = time.Time{}, time.Time{} // a failed rotation renamed cur back
 		return false, nil
 	}
 	if info.size == 0 {
 		return false, nil // the runtime is still writing into cur
 	}
-	if wait := f.settle - f.curQuietFor(); wait > 0 {
+	if f.nextDataAt.IsZero() {
+		f.nextDataAt = time.Now()
+	}
+	if wait := f.settle - min(f.curQuietFor(), time.Since(f.nextDataAt)); wait > 0 {
 		f.wakeAfter(wait)
 		return false, nil
 	}
@@ -292,6 +301,7 @@ func (f *follower) moveTo(file *os.File, at time.Time) error {
 		f.cur.Close()
 	}
 	f.cur, f.curInfo, f.curAt = file, &info, at
+	f.nextDataAt = time.Time{}
 	f.read.scanner.lines.reset(file)
 	return nil
 }

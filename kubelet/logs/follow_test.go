@@ -2,7 +2,6 @@ package logs
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,25 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while a follower writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // waitFor polls cond until it holds or the test times out.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -49,7 +32,7 @@ type followResult struct {
 }
 
 // startFollow runs a follow read in the background.
-func startFollow(t *testing.T, rt *fakeRuntime, opts Options, out *syncBuffer) <-chan followResult {
+func startFollow(t *testing.T, rt *fakeRuntime, opts Options, out *testutil.SyncBuffer) <-chan followResult {
 	t.Helper()
 	opts.Follow = true
 	done := make(chan followResult, 1)
@@ -81,7 +64,7 @@ func TestFollowStreamsNewLinesAndEndsWhenContainerStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt.write(fullLines("old", 0, 3))
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := startFollow(t, rt, Options{Tail: true, TailLines: 1}, &out)
 	waitFor(t, "the tail line", func() bool { return out.String() == "old2\n" })
 	rt.write(fullLines("new", 3, 5))
@@ -101,7 +84,7 @@ func TestFollowWithTailZeroPrintsOnlyNewLines(t *testing.T) {
 	_, path := logDir(t)
 	rt, _ := newFakeRuntime(path)
 	rt.write(fullLines("old", 0, 3))
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := startFollow(t, rt, Options{Tail: true, TailLines: 0}, &out)
 	// The follower starts at the end of the file as it finds it, so a line
 	// written before it got there is rightly not shown: write new lines
@@ -140,7 +123,7 @@ func TestFollowOfStoppedContainerReadsToEnd(t *testing.T) {
 	rt, _ := newFakeRuntime(path)
 	rt.write(fullLines("l", 0, 2))
 	rt.stop()
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	waitDone(t, startFollow(t, rt, Options{}, &out))
 	if out.String() != "l0\nl1\n" {
 		t.Errorf("output = %q", out.String())
@@ -157,7 +140,7 @@ func TestFollowStartingRightAfterRenameReadsLateWritesToRenamedFile(t *testing.T
 		t.Fatal(err)
 	}
 	writeFile(t, path, "") // reopened, nothing written yet
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := startFollow(t, rt, Options{}, &out)
 	waitFor(t, "rotated lines", func() bool { return out.String() == "l0\nl1\n" })
 	rt.write(fullLines("l", 2, 3)) // still into the renamed file
@@ -175,7 +158,7 @@ func TestFollowStartingWithOnlyCompressedLog(t *testing.T) {
 	rt, _ := newFakeRuntime(path)
 	os.Remove(path)
 	writeGzip(t, rotatedPath(path, at(1))+compressedSuffix, fullLines("l", 0, 2))
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := startFollow(t, rt, Options{}, &out)
 	waitFor(t, "compressed lines", func() bool { return out.String() == "l0\nl1\n" })
 	rt.ReopenContainerLog(t.Context(), rt.id)
@@ -187,7 +170,19 @@ func TestFollowStartingWithOnlyCompressedLog(t *testing.T) {
 
 // containerd writes lines it had buffered into the old file even after
 // its first write to the new one; the follower must wait for them.
+// The runtime writes a line it had already read into the old file after
+// it wrote the first line into the new one; the follower must wait for it.
+// The old file's time stamp says how long it had been quiet: just written
+// (a wait above the 250ms settle period on a loaded machine must not let the
+// follower leave early), or an hour ago, when the container was quiet
+// before the rotation and only the new file's first data starts the wait.
 func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {
+	for name, lastWrite := range map[string]time.Duration{"busy": 0, "quiet for an hour": time.Hour} {
+		t.Run(name, func(t *testing.T) { followLateWriteAfterRotation(t, lastWrite) })
+	}
+}
+
+func followLateWriteAfterRotation(t *testing.T, quietFor time.Duration) {
 	_, path := logDir(t)
 	rt, _ := newFakeRuntime(path)
 	old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -196,15 +191,11 @@ func TestFollowWaitsForLateWritesToRotatedFile(t *testing.T) {
 	}
 	defer old.Close()
 	rt.write(fullLines("l", 0, 1))
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	done := startFollow(t, rt, Options{}, &out)
 	waitFor(t, "first line", func() bool { return out.String() == "l0\n" })
-	// The runtime was writing the old file up to the rotation. (Its time
-	// stamp says how long it has been quiet; left at l0's, a wait above
-	// the 250ms settle period on a loaded machine would let the follower
-	// leave it before the late line.)
-	if now := time.Now(); os.Chtimes(path, now, now) != nil {
-		t.Fatal("cannot touch the live log")
+	if stamp := time.Now().Add(-quietFor); os.Chtimes(path, stamp, stamp) != nil {
+		t.Fatal("cannot set the live log's time stamp")
 	}
 	if err := os.Rename(path, rotatedPath(path, at(1))); err != nil {
 		t.Fatal(err)
@@ -282,7 +273,7 @@ func TestFollowAcrossRotationsLosesAndRepeatsNothing(t *testing.T) {
 			}
 		}
 	})
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	var done <-chan followResult
 	for i := range lines {
 		if i == 1000 {

@@ -3,6 +3,8 @@ package logs
 import (
 	"fmt"
 	"testing"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // inotify instances are limited per user (128 by default) across the host,
@@ -12,7 +14,7 @@ func TestFollowersShareOneInotifyInstance(t *testing.T) {
 	const followers = 6
 	base := openFDs(t)["inotify"]
 	runtimes := make([]*fakeRuntime, followers)
-	outs := make([]*syncBuffer, followers)
+	outs := make([]*testutil.SyncBuffer, followers)
 	dones := make([]<-chan followResult, followers)
 	for i := range followers {
 		_, path := logDir(t)
@@ -21,7 +23,7 @@ func TestFollowersShareOneInotifyInstance(t *testing.T) {
 			t.Fatal(err)
 		}
 		rt.write(fullLines("old", 0, 1))
-		runtimes[i], outs[i] = rt, &syncBuffer{}
+		runtimes[i], outs[i] = rt, &testutil.SyncBuffer{}
 		dones[i] = startFollow(t, rt, Options{}, outs[i])
 		waitFor(t, fmt.Sprintf("follower %d's first line", i), func() bool { return outs[i].String() == "old0\n" })
 	}

@@ -18,6 +18,8 @@ import (
 	"google.golang.org/grpc/status"
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/streaming/pkg/httpstream"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // agentUnderTest is the handler on an HTTP server, with its fakes.
@@ -280,7 +282,7 @@ func TestProxyLogsThroughTheAgentsLogger(t *testing.T) {
 		_, _ = w.Write([]byte("plain answer, no upgrade"))
 	}))
 	defer notStreaming.Close()
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	h, err := NewHandler(HandlerConfig{
 		Pods: &fakeLocator{sandbox: &Sandbox{ID: "sb-1"}}, Runtime: &fakeRuntime{url: notStreaming.URL + "/portforward/x"},
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),

@@ -1,7 +1,6 @@
 package portforward
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // fakeAgent serves GET /pods and the port-forward routes over one settable
@@ -94,28 +95,10 @@ func testPod(podIP string, ports ...v1.ContainerPort) *v1.Pod {
 	}
 }
 
-// lockedBuffer collects log output written from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startTestSession starts a session on 127.0.0.1 and stops it at cleanup.
-func startTestSession(t *testing.T, agent *fakeAgent, mode DirectMode, ports ...string) (*Session, *lockedBuffer) {
+func startTestSession(t *testing.T, agent *fakeAgent, mode DirectMode, ports ...string) (*Session, *testutil.SyncBuffer) {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	session, err := Start(ctx, Options{
 		Server: agent.url, Pod: "web", Addresses: []string{"127.0.0.1"}, Ports: ports, Direct: mode,

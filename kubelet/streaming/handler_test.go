@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"k8s.io/client-go/util/exec"
 
 	"github.com/minikubelet/minikubelet/kubelet/streaming/streamingtest"
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // fakeContainers is one pod, "web" in "default", with containers by name.
@@ -47,13 +47,13 @@ var testContainers = fakeContainers{
 type agent struct {
 	url     string
 	runtime *streamingtest.Runtime
-	logs    *syncBuffer
+	logs    *testutil.SyncBuffer
 }
 
 func startAgent(t *testing.T, tweak func(*HandlerConfig)) *agent {
 	t.Helper()
 	rt := streamingtest.New(t)
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	cfg := HandlerConfig{Containers: testContainers, Runtime: rt, Logger: newTestLogger(logs)}
 	if tweak != nil {
 		tweak(&cfg)
@@ -240,7 +240,7 @@ func TestSessionsAreCapped(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stdin, stdinWriter := io.Pipe()
 	first := make(chan error, 1)
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	go func() {
 		first <- a.executor(t, "spdy", execPath+"command=repl&stdin=1&stdout=1").
 			StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: stdin, Stdout: &out})
@@ -294,21 +294,4 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -61,6 +61,8 @@ func TestNodeAPIRequiresTheTokenByDefault(t *testing.T) {
 		{"GET", "/metrics", ""},
 		{"GET", "/metrics/resource", ""},
 		{"GET", "/metrics/cadvisor", ""},
+		{"GET", "/debug/pprof/heap", ""},
+		{"GET", "/debug/pprof/profile?seconds=1", ""},
 		{"POST", "/api/v1/namespaces/default/pods/" + name + "/portforward", ""},
 		{"POST", "/portForward/default/" + name, ""},
 		{"POST", "/api/v1/namespaces/default/pods", privileged},

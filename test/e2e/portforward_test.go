@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/test/e2e/framework"
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // pfIdleHold is how long the idle test keeps a forwarded connection quiet;
@@ -65,7 +65,7 @@ func startKubiaPod(t testing.TB) (*framework.Agent, *v1.Pod) {
 type pfSession struct {
 	cmd    *exec.Cmd
 	local  map[string]string // "8080", "5353/udp" → local address
-	stderr *pfBuffer
+	stderr *testutil.SyncBuffer
 	exited chan error
 }
 
@@ -84,7 +84,7 @@ func startPortForward(t testing.TB, agent *framework.Agent, sockets int, args ..
 func startPortForwardCLI(t testing.TB, binary string, connection []string, sockets int, args ...string) *pfSession {
 	t.Helper()
 	full := append(append([]string{"port-forward"}, connection...), args...)
-	s := &pfSession{cmd: exec.Command(binary, full...), local: map[string]string{}, stderr: &pfBuffer{}, exited: make(chan error, 1)}
+	s := &pfSession{cmd: exec.Command(binary, full...), local: map[string]string{}, stderr: &testutil.SyncBuffer{}, exited: make(chan error, 1)}
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -147,23 +147,6 @@ func (s *pfSession) wait(t testing.TB, timeout time.Duration) error {
 		t.Fatalf("port-forward still running after %s; stderr:\n%s", timeout, s.stderr)
 		return nil
 	}
-}
-
-type pfBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *pfBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *pfBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestPortForward drives one port-forward session the way a user would:

@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 func TestBusyPlan(t *testing.T) {
@@ -26,15 +27,6 @@ func TestBusyPlan(t *testing.T) {
 	}
 }
 
-func cpuTime(t *testing.T) time.Duration {
-	t.Helper()
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
 // TestBurnUsesCPU waits for burn(500) to have used 100ms of CPU, a fifth of
 // a second's worth. Half a core takes that within a second on a quiet
 // machine; a loaded one lends the burner less (25ms in a second at nice 19
@@ -44,12 +36,12 @@ func cpuTime(t *testing.T) time.Duration {
 func TestBurnUsesCPU(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	before := cpuTime(t)
+	before := testutil.CPUTime(t)
 	start := time.Now()
 	burn(ctx, 500)
-	for cpuTime(t)-before < 100*time.Millisecond {
+	for testutil.CPUTime(t)-before < 100*time.Millisecond {
 		if time.Since(start) > 20*time.Second {
-			t.Fatalf("burn(500) used %s of CPU in %s, want about half of that", cpuTime(t)-before, time.Since(start).Round(time.Millisecond))
+			t.Fatalf("burn(500) used %s of CPU in %s, want about half of that", testutil.CPUTime(t)-before, time.Since(start).Round(time.Millisecond))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

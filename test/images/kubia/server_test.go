@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -9,34 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
-
-// lockedBuffer lets the test read output the server writes concurrently.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type runningServer struct {
 	srv     *server
-	stdout  *lockedBuffer
-	stderr  *lockedBuffer
+	stdout  *testutil.SyncBuffer
+	stderr  *testutil.SyncBuffer
 	signals chan os.Signal
 	exit    chan int
 }
@@ -47,7 +29,7 @@ func startServer(t *testing.T, opts options) *runningServer {
 	if opts.listen == "" {
 		opts.listen = "127.0.0.1:0"
 	}
-	rs := &runningServer{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, signals: make(chan os.Signal, 1), exit: make(chan int, 1)}
+	rs := &runningServer{stdout: &testutil.SyncBuffer{}, stderr: &testutil.SyncBuffer{}, signals: make(chan os.Signal, 1), exit: make(chan int, 1)}
 	rs.srv = newServer(opts, "test-host", rs.stdout, rs.stderr)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -194,7 +176,7 @@ func TestListenErrorNamesAddress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	var stderr lockedBuffer
+	var stderr testutil.SyncBuffer
 	srv := newServer(options{listen: taken.Addr().String()}, "h", io.Discard, &stderr)
 	if code := srv.run(context.Background(), nil); code != 1 || !strings.Contains(stderr.String(), taken.Addr().String()) {
 		t.Fatalf("run = %d, stderr %q; want 1 naming the address", code, stderr.String())

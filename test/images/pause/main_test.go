@@ -6,10 +6,11 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // TestReapChildrenCollectsZombie starts a child without os/exec (which would
@@ -64,7 +65,7 @@ func TestBinaryStopsOnSigterm(t *testing.T) {
 	}
 	cmd := exec.Command(self, "-test.run=^TestBinaryStopsOnSigterm$")
 	cmd.Env = append(os.Environ(), "PAUSE_TEST_RUN_MAIN=1")
-	stderr := &lockedBuffer{}
+	stderr := &testutil.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -104,25 +105,6 @@ func TestBinaryStopsOnSigterm(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatal("pause did not exit within 5s of SIGTERM")
 	}
-}
-
-// lockedBuffer is the child's stderr, written by os/exec's copying
-// goroutine while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func waitForZombie(t *testing.T, pid int) {

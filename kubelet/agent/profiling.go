@@ -1,0 +1,41 @@
+package agent
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/pprof"
+	"strconv"
+)
+
+// maxProfileSeconds bounds a CPU profile or trace request: the handler holds
+// a connection and a sampler for that long, and one at a time is enough.
+const maxProfileSeconds = 60
+
+// profilingRoutes serves Go's runtime profiles under /debug/pprof/, as the
+// kubelet's enableProfilingHandler does, so the footprint at a given pod
+// count can be explained on a real node. They sit behind the bearer token
+// like every other route: a heap profile shows pod data.
+func profilingRoutes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /debug/pprof/":        http.HandlerFunc(pprof.Index),
+		"GET /debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
+		"GET /debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
+		"GET /debug/pprof/profile": boundedSeconds(http.HandlerFunc(pprof.Profile)),
+		"GET /debug/pprof/trace":   boundedSeconds(http.HandlerFunc(pprof.Trace)),
+	}
+}
+
+// boundedSeconds refuses a ?seconds= past maxProfileSeconds with a 400 that
+// names the bound, instead of tying up the agent for an hour.
+func boundedSeconds(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s := r.URL.Query().Get("seconds"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > maxProfileSeconds {
+				http.Error(w, fmt.Sprintf("seconds=%q: want a whole number from 1 to %d", s, maxProfileSeconds), http.StatusBadRequest)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

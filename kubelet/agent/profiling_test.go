@@ -1,0 +1,38 @@
+package agent
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestProfileRequestsAreBoundedInTime(t *testing.T) {
+	mux := http.NewServeMux()
+	for pattern, h := range profilingRoutes() {
+		mux.Handle(pattern, h)
+	}
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"seconds=3600", http.StatusBadRequest},
+		{"seconds=0", http.StatusBadRequest},
+		{"seconds=x", http.StatusBadRequest},
+		{"seconds=1", http.StatusOK},
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/profile?"+tc.query, nil))
+		if rec.Code != tc.want {
+			t.Errorf("profile?%s = %d, want %d", tc.query, rec.Code, tc.want)
+		}
+		if tc.want == http.StatusBadRequest && !strings.Contains(rec.Body.String(), "1 to 60") {
+			t.Errorf("profile?%s answered %q; it should name the bound", tc.query, rec.Body.String())
+		}
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/heap", nil))
+	if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
+		t.Errorf("heap profile = %d with %d bytes, want a profile", rec.Code, rec.Body.Len())
+	}
+}
