@@ -43,6 +43,10 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	log.Debug("effective configuration", "options", fmt.Sprintf("%+v", opts))
+	cluster, err := joinCluster(opts)
+	if err != nil {
+		return err
+	}
 	logMaxSize, err := resource.ParseQuantity(opts.ContainerLogMaxSize)
 	if err != nil {
 		return fmt.Errorf("--container-log-max-size %q: %w (use a size such as 10Mi)", opts.ContainerLogMaxSize, err)
@@ -138,6 +142,13 @@ func Run(ctx context.Context, opts Options) error {
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("API listening", "address", apiURL, "kubeconfig", opts.AdminKubeconfigPath())
 
+	if cluster != nil {
+		keeper, err := cluster.nodeKeeper(opts, runtime, networkReady, log.With("component", "node"))
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return keeper.Run(ctx) })
+	}
 	g.Go(func() error { return kl.Run(ctx) })
 	g.Go(func() error { return followPods(ctx) })
 	g.Go(func() error { return rotator.Run(ctx) })
