@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"strconv"
+	"time"
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -17,31 +19,88 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
 )
 
-// cluster is the cluster the agent joins: a client and this node's IP.
+// cluster is the cluster the agent joins: its client (nil until a
+// bootstrap token has been exchanged for a node certificate) and this
+// node's IP.
 type cluster struct {
 	client *nodeauth.Client
 	ip     net.IP
 }
 
-// joinCluster loads --kubeconfig and finds the node's IP before anything
+// joinCluster reads --kubeconfig and finds the node's IP before anything
 // starts, so a wrong file or another node's certificate is one error at
 // start. Nil without --kubeconfig: standalone.
 func joinCluster(opts Options) (*cluster, error) {
 	if opts.Kubeconfig == "" {
 		return nil, nil
 	}
-	client, err := nodeauth.Load(opts.Kubeconfig, "minikubelet/"+apiclient.ClientVersion())
+	bootstrap, err := nodeauth.IsBootstrap(opts.Kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig (--kubeconfig): %w", err)
+	}
+	c := &cluster{}
+	if !bootstrap {
+		if c.client, err = loadClusterClient(opts, opts.Kubeconfig); err != nil {
+			return nil, err
+		}
+	}
+	if c.ip, err = internalIP(opts.NodeIP); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func loadClusterClient(opts Options, path string) (*nodeauth.Client, error) {
+	client, err := nodeauth.Load(path, userAgent())
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig (--kubeconfig): %w", err)
 	}
 	if err := client.CheckNodeUser(opts.NodeName); err != nil {
-		return nil, fmt.Errorf("kubeconfig (--kubeconfig) %s: %w", opts.Kubeconfig, err)
+		return nil, fmt.Errorf("kubeconfig (--kubeconfig) %s: %w", path, err)
 	}
-	ip, err := internalIP(opts.NodeIP)
+	return client, nil
+}
+
+func userAgent() string { return "minikubelet/" + apiclient.ClientVersion() }
+
+// run bootstraps the node's credentials when needed, then registers the
+// node and keeps it alive until ctx ends. Failing to join never stops
+// the agent: its pods run on, and the join is retried.
+func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) error {
+	for failures := 0; c.client == nil; {
+		err := c.bootstrap(ctx, opts, log)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			failures++
+			log.Warn("joining the cluster failed; retrying", "attempt", failures, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(min(time.Duration(failures)*5*time.Second, time.Minute)):
+			}
+		}
+	}
+	keeper, err := c.nodeKeeper(opts, runtime, network, log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &cluster{client: client, ip: ip}, nil
+	return keeper.Run(ctx)
+}
+
+// bootstrap exchanges a bootstrap token for a node certificate (or finds
+// the one an earlier start got) and makes the cluster client of it.
+func (c *cluster) bootstrap(ctx context.Context, opts Options, log *slog.Logger) error {
+	path, err := nodeauth.NodeKubeconfig(ctx, nodeauth.BootstrapConfig{
+		Kubeconfig: opts.Kubeconfig, NodeName: opts.NodeName, Dir: filepath.Join(opts.RootDir, "cluster"),
+		UserAgent: userAgent(), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	c.client, err = loadClusterClient(opts, path)
+	return err
 }
 
 // nodeKeeper makes the Keeper that registers this node in the cluster and

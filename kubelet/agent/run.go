@@ -143,11 +143,7 @@ func Run(ctx context.Context, opts Options) error {
 	log.Info("API listening", "address", apiURL, "kubeconfig", opts.AdminKubeconfigPath())
 
 	if cluster != nil {
-		keeper, err := cluster.nodeKeeper(opts, runtime, networkReady, log.With("component", "node"))
-		if err != nil {
-			return err
-		}
-		g.Go(func() error { return keeper.Run(ctx) })
+		g.Go(func() error { return cluster.run(ctx, opts, runtime, networkReady, log.With("component", "node")) })
 	}
 	g.Go(func() error { return kl.Run(ctx) })
 	g.Go(func() error { return followPods(ctx) })
