@@ -199,19 +199,22 @@ healthy() {
 }
 
 # start_component NAME PORT CMD... runs CMD as component NAME unless it runs
-# healthy with these same arguments, and waits up to START_TIMEOUT for it.
-# The pid file and the arguments' record live in CLUSTER_RUN; the marker
-# that proves a pid is ours is CLUSTER_DIR on its command line.
+# healthy with these same arguments and certificates, and waits up to
+# START_TIMEOUT for it. The pid file and the record of what it started with
+# live in CLUSTER_RUN; the marker that proves a pid is ours is CLUSTER_DIR
+# on its command line.
 start_component() {
-	local name=$1 port=$2 pid log=$CLUSTER_LOG_DIR/$1.log
+	local name=$1 port=$2 pid log=$CLUSTER_LOG_DIR/$1.log started_with
 	shift 2
 	local pidfile=$CLUSTER_RUN/$name.pid argsfile=$CLUSTER_RUN/$name.args
+	# A certificate made again (new SANs, a new CA) needs a restart too.
+	started_with="$* certs:$(cat "$PKI"/*.crt "$PKI/sa.pub" | sha256sum | cut -c1-16)"
 	if pid=$(owned_pid "$pidfile" "$CLUSTER_DIR"); then
-		if [[ -f $argsfile && $(<"$argsfile") == "$*" ]] && wait_healthy "$name" "$pid" 10; then
+		if [[ -f $argsfile && $(<"$argsfile") == "$started_with" ]] && wait_healthy "$name" "$pid" 10; then
 			step "$name running healthy (pid $pid)"
 			return
 		fi
-		step "restarting $name (pid $pid): flags changed or not healthy"
+		step "restarting $name (pid $pid): flags or certificates changed, or not healthy"
 		stop_owned "$pidfile" "$CLUSTER_DIR" "$name"
 	fi
 	if ss -Hltn "sport = :$port" | grep -q .; then
@@ -223,7 +226,7 @@ start_component() {
 	setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
 	pid=$!
 	echo "$pid" >"$pidfile"
-	printf '%s' "$*" >"$argsfile"
+	printf '%s' "$started_with" >"$argsfile"
 	local started=$SECONDS
 	if ! wait_healthy "$name" "$pid" "$START_TIMEOUT"; then
 		tail -n 30 "$log" >&2 || true
