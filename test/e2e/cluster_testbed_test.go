@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,8 +30,9 @@ const csrSignTimeout = 30 * time.Second
 // TestClusterTestbed checks the control plane `make testbed-up CLUSTER=1`
 // starts, as the node agent and a user will meet it: the API server is
 // ready and serves writes, a node's client certificate authenticates it as
-// that node under the Node authorizer and NodeRestriction, and a bootstrap
-// token gets a node certificate approved and signed without anyone acting.
+// that node under the Node authorizer and NodeRestriction, a registered
+// node gets a podCIDR, and a bootstrap token gets a node certificate
+// approved and signed without anyone acting.
 func TestClusterTestbed(t *testing.T) {
 	cluster := framework.LoadClusterEnv(t)
 	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
@@ -68,6 +70,36 @@ func TestClusterTestbed(t *testing.T) {
 		if err == nil || !strings.Contains(errOut, "forbidden") {
 			t.Errorf("node %s creating another node's Lease: err %v, stderr %q; want forbidden", node, err, errOut)
 		}
+	})
+
+	t.Run("node podCIDR", func(t *testing.T) {
+		// A node registering itself gets a podCIDR from the cluster CIDR
+		// (controller-manager --allocate-node-cidrs): the agent's CNI
+		// config and its routes to the other nodes depend on it.
+		node := framework.UniqueName("cidr")
+		asNode := kubectlWith(t, "--kubeconfig", cluster.NodeKubeconfigFor(t, node))
+		manifest := fmt.Sprintf("apiVersion: v1\nkind: Node\nmetadata:\n  name: %s\n", node)
+		if out, errOut, err := asNode.run(manifest, "create", "-f", "-"); err != nil {
+			t.Fatalf("node %s registering itself: %v\n%s%s", node, err, out, errOut)
+		}
+		framework.Cleanup(t, "delete node "+node, func(context.Context) error {
+			_, errOut, err := admin.run("", "delete", "node", node, "--ignore-not-found")
+			if err != nil {
+				return fmt.Errorf("%w: %s", err, errOut)
+			}
+			return nil
+		})
+		var podCIDR string
+		framework.WaitUntil(t, csrSignTimeout, "a podCIDR on node "+node, func() bool {
+			podCIDR = admin.must("get", "node", node, "-o", "jsonpath={.spec.podCIDR}")
+			return podCIDR != ""
+		})
+		prefix, err := netip.ParsePrefix(podCIDR)
+		clusterCIDR := netip.MustParsePrefix(cluster.ClusterCIDR)
+		if err != nil || !clusterCIDR.Overlaps(prefix) || prefix.Bits() <= clusterCIDR.Bits() {
+			t.Errorf("node %s podCIDR %q (%v), want a subnet of %s", node, podCIDR, err, clusterCIDR)
+		}
+		t.Logf("node %s got podCIDR %s", node, podCIDR)
 	})
 
 	t.Run("bootstrap token CSR", func(t *testing.T) {
