@@ -207,14 +207,19 @@ start_component() {
 	local name=$1 port=$2 pid log=$CLUSTER_LOG_DIR/$1.log started_with
 	shift 2
 	local pidfile=$CLUSTER_RUN/$name.pid argsfile=$CLUSTER_RUN/$name.args
-	# A certificate made again (new SANs, a new CA) needs a restart too.
-	started_with="$* certs:$(cat "$PKI"/*.crt "$PKI/sa.pub" | sha256sum | cut -c1-16)"
+	# A file it reads made again (a certificate with new SANs, a new CA in a
+	# kubeconfig) needs a restart too; other components' files do not.
+	local arg files=()
+	for arg in "$@"; do
+		[[ $arg == "$CLUSTER_DIR"/* && -f $arg ]] && files+=("$arg")
+	done
+	started_with="$* files:$(cat "${files[@]}" </dev/null | sha256sum | cut -c1-16)"
 	if pid=$(owned_pid "$pidfile" "$CLUSTER_DIR"); then
 		if [[ -f $argsfile && $(<"$argsfile") == "$started_with" ]] && wait_healthy "$name" "$pid" 10; then
 			step "$name running healthy (pid $pid)"
 			return
 		fi
-		step "restarting $name (pid $pid): flags or certificates changed, or not healthy"
+		step "restarting $name (pid $pid): flags or files it reads changed, or not healthy"
 		stop_owned "$pidfile" "$CLUSTER_DIR" "$name"
 	fi
 	if ss -Hltn "sport = :$port" | grep -q .; then
