@@ -29,8 +29,9 @@ import (
 // client certificate and checks, with the real kubectl as the cluster's
 // administrator, what a user of the cluster sees: the Node registered and
 // Ready with its labels, runtime and capacity; its Lease renewed; the Node
-// kept but the Lease left alone while the agent is stopped; the same Node
-// adopted when it starts again. Skipped without test/testbed/env.cluster.
+// kept but the Lease left alone while the agent is stopped, until the
+// controller marks it Unknown; the same Node adopted and Ready again when
+// it starts again. Skipped without test/testbed/env.cluster.
 func TestClusterNodeJoinsAndKeepsItsLease(t *testing.T) {
 	cluster := framework.LoadClusterEnv(t)
 	const maxPods = 17 // not the default, so capacity shows it is the flag's
@@ -76,12 +77,24 @@ func TestClusterNodeJoinsAndKeepsItsLease(t *testing.T) {
 		t.Fatalf("the Node did not outlive the agent: %+v", kept)
 	}
 
-	// Started again, it adopts the same Node and renews its Lease again.
+	// Without renewals, the node lifecycle controller marks it Unknown
+	// once its grace period (50s) has passed.
+	waitNode(t, admin, agent.NodeName, 90*time.Second, "Ready Unknown", func(n *v1.Node) bool {
+		return nodeCondition(n, v1.NodeReady) == v1.ConditionUnknown
+	})
+
+	// Started again, it adopts the same Node, reports it Ready over the
+	// controller's Unknown and renews its Lease again.
+	restarted := time.Now()
 	agent.Start()
-	waitRenewedAfter(t, admin, agent.NodeName, stoppedAt, 30*time.Second)
-	if again := getNode(t, admin, agent.NodeName); again.UID != node.UID || nodeCondition(again, v1.NodeReady) != v1.ConditionTrue {
-		t.Errorf("after restart: uid %s (was %s), Ready %s", again.UID, node.UID, nodeCondition(again, v1.NodeReady))
+	again := waitNode(t, admin, agent.NodeName, 30*time.Second, "Ready again", func(n *v1.Node) bool {
+		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
+	})
+	t.Logf("Ready again %s after the restart", time.Since(restarted).Round(time.Millisecond))
+	if again.UID != node.UID {
+		t.Errorf("after restart: uid %s, was %s: the Node was not adopted", again.UID, node.UID)
 	}
+	waitRenewedAfter(t, admin, agent.NodeName, stoppedAt, 30*time.Second)
 	if !strings.Contains(agent.Logs(), "adopted the existing node") {
 		t.Errorf("the agent's log does not say it adopted the node:\n%s", agent.Logs())
 	}
