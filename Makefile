@@ -16,6 +16,10 @@ BIN      := bin/minikubelet
 RUNTIME  ?= containerd
 RUNTIMES := containerd containerd2 crio
 ENV_FILE := test/testbed/env$(if $(filter-out containerd,$(RUNTIME)),.$(RUNTIME))
+# CLUSTER=1 adds the control plane (etcd, kube-apiserver, controller-manager,
+# scheduler on loopback; test/testbed/cluster.sh) to testbed-up and
+# testbed-down; it writes test/testbed/env.cluster.
+CLUSTER  ?=
 # The test bed needs root; prefix its scripts with sudo when make is not root.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -60,7 +64,7 @@ fuzz: ## run each Go fuzz target for FUZZTIME (default 20s), one after another; 
 # Only the e2e package: the framework's own unit tests run in test-unit, not
 # once more per runtime (and one package streams -v output as it goes).
 e2e: testbed-up build ## end-to-end tests on the real runtime; RUNTIME=containerd2|crio for another
-	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -count=1 -timeout 30m -v $(E2E_FLAGS) ./test/e2e/
+	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) MINIKUBELET_E2E_CLUSTER=$(CLUSTER) $(GO) test -tags e2e -count=1 -timeout 30m -v $(E2E_FLAGS) ./test/e2e/
 
 # Every runtime runs even when one fails, so one run shows the whole matrix.
 e2e-matrix: ## the end-to-end suite on containerd 1.6, containerd 2.4 and CRI-O in turn
@@ -127,8 +131,10 @@ clean: ## remove build output (the test bed stays; see testbed-down)
 	rm -rf bin
 	find . -name '*.test' -type f -delete
 
-testbed-up: ## install what is missing, start registry + the RUNTIME, push test images (idempotent)
+testbed-up: ## install what is missing, start registry + the RUNTIME, push test images (idempotent); CLUSTER=1 adds a control plane
 	$(SUDO) test/testbed/up.sh $(RUNTIME)
+	$(if $(CLUSTER),$(SUDO) test/testbed/cluster.sh up)
 
-testbed-down: ## remove the RUNTIME's pods and stop it; ALL=1 stops every runtime and the registry
+testbed-down: ## remove the RUNTIME's pods and stop it; ALL=1 stops every runtime, the registry and the control plane; CLUSTER=1 the control plane too
+	$(if $(CLUSTER),$(SUDO) test/testbed/cluster.sh down)
 	$(SUDO) test/testbed/down.sh $(if $(ALL),--all all-runtimes,$(RUNTIME))

@@ -25,7 +25,15 @@ agent (SIGTERM, Ctrl-C) leaves the pods running; the next start adopts them.
 
 Without --runtime-endpoint, when no runtime answers at the usual sockets, it
 starts a containerd of its own (--managed-runtime) and leaves it running
-across restarts unless --stop-runtime-on-exit is set.`,
+across restarts unless --stop-runtime-on-exit is set.
+
+With --kubeconfig, it also joins a Kubernetes cluster as node --node-name:
+it registers the Node (addresses, capacity, nodeInfo, conditions), renews
+its Lease in kube-node-lease every 10s and keeps its status current. That
+kubeconfig is the CLUSTER's, holding this node's credentials (a client
+certificate for system:node:NAME in group system:nodes); it is not the
+agent's own ROOT-DIR/admin.kubeconfig that the other commands' --kubeconfig
+reads. Pods still come from the manifest directory only.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			effective, err := resolveRunOptions(cmd.Flags(), opts, configFile, verbosity)
@@ -53,6 +61,8 @@ func addRunFlags(f *pflag.FlagSet, opts *agent.Options) {
 	f.StringVar(&opts.PodLogDir, "pod-log-dir", opts.PodLogDir, "directory for container logs")
 	f.StringVar(&opts.NodeName, "node-name", opts.NodeName, "this node's name (default: hostname)")
 	f.StringVar(&opts.Listen, "listen", opts.Listen, "address of the agent's HTTPS API (kubectl's pod verbs, logs, port-forward, metrics): HOST:PORT or unix:///PATH; beyond loopback it needs --tls-cert-file. Every request but /healthz needs the token; ROOT-DIR/admin.kubeconfig holds it")
+	f.StringVar(&opts.Kubeconfig, "kubeconfig", opts.Kubeconfig, "join the Kubernetes cluster of this kubeconfig (the cluster API server's, with this node's credentials, e.g. a client certificate for system:node:NAME) as node --node-name. Not ROOT-DIR/admin.kubeconfig, the agent's own API that the other commands' --kubeconfig means. Empty: standalone")
+	f.StringVar(&opts.NodeIP, "node-ip", opts.NodeIP, "the Node's InternalIP in the cluster (with --kubeconfig; default: the IP of the interface holding the default route)")
 	f.StringVar(&opts.TLSCertFile, "tls-cert-file", opts.TLSCertFile, "serve the API with this certificate (PEM; with --tls-private-key-file) instead of the self-signed ROOT-DIR/pki/minikubelet.crt")
 	f.StringVar(&opts.TLSKeyFile, "tls-private-key-file", opts.TLSKeyFile, "private key (PEM) of --tls-cert-file")
 	f.StringVar(&opts.TokenFile, "token-file", opts.TokenFile, "file (mode 0600) holding the bearer token every API request must carry, instead of the generated ROOT-DIR/token")

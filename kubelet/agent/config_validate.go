@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/kubelet"
@@ -64,6 +65,8 @@ func (o Options) validate(checkExposure bool) error {
 	if o.ManagedRuntime == ManagedRuntimeAlways && o.RuntimeEndpoint != "" {
 		check("managedRuntime", "managed-runtime", fmt.Errorf("%q conflicts with runtimeEndpoint (--runtime-endpoint) %q: set one of them", o.ManagedRuntime, o.RuntimeEndpoint))
 	}
+	check("nodeName", "node-name", clusterNodeName(o.NodeName, o.Kubeconfig))
+	check("nodeIP", "node-ip", nodeIP(o.NodeIP, o.Kubeconfig))
 	for _, registry := range o.InsecureRegistries {
 		check("insecureRegistries", "insecure-registry", registryHost(registry))
 	}
@@ -135,6 +138,47 @@ func maxPods(value int) error {
 		return fmt.Errorf("must be more than zero, such as %d (the default, as the kubelet's)", kubelet.DefaultMaxPods)
 	case value > maxMaxPods:
 		return fmt.Errorf("%d is more than %d, far past what a node runs: use at most %d, such as %d (the default)", value, maxMaxPods, maxMaxPods, kubelet.DefaultMaxPods)
+	}
+	return nil
+}
+
+// clusterNodeName: a Node's name in a cluster must be a DNS subdomain
+// (lowercase), which a hostname need not be. Standalone, any name goes.
+func clusterNodeName(name, kubeconfig string) error {
+	if kubeconfig == "" || name == "" {
+		return nil
+	}
+	if problems := validation.IsDNS1123Subdomain(name); len(problems) > 0 {
+		return fmt.Errorf("%q cannot name a Node in a cluster (kubeconfig, --kubeconfig, is set): use lowercase letters, digits, '-' and '.', such as %q", name, suggestNodeName(name))
+	}
+	return nil
+}
+
+// suggestNodeName lowercases name and turns what a DNS subdomain cannot
+// hold into '-'.
+func suggestNodeName(name string) string {
+	suggestion := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(name))
+	if suggestion = strings.Trim(suggestion, "-."); suggestion == "" {
+		return "worker-1"
+	}
+	return suggestion
+}
+
+// nodeIP is the Node's InternalIP, so it needs a cluster to be shown in.
+func nodeIP(value, kubeconfig string) error {
+	if value == "" {
+		return nil
+	}
+	if net.ParseIP(value) == nil {
+		return fmt.Errorf("%q is not an IP address such as 192.168.1.10", value)
+	}
+	if kubeconfig == "" {
+		return errors.New("is the Node's address in a cluster: set kubeconfig (--kubeconfig) too, or drop it")
 	}
 	return nil
 }

@@ -176,3 +176,39 @@ func TestLoadConfigFileReadsMaxPods(t *testing.T) {
 		t.Errorf("default maxPods %d, want the kubelet's 110", opts.MaxPods)
 	}
 }
+
+func TestValidateClusterOptions(t *testing.T) {
+	for name, edit := range map[string]func(*Options){
+		"standalone, any node name": func(o *Options) { o.NodeName = "My_Host" },
+		"joined, valid name and IP": func(o *Options) {
+			o.Kubeconfig, o.NodeName, o.NodeIP = "/etc/minikubelet/cluster.kubeconfig", "worker-1.example", "192.168.1.10"
+		},
+		"joined, IPv6": func(o *Options) { o.Kubeconfig, o.NodeName, o.NodeIP = "k", "w", "fd00::1" },
+	} {
+		if err := validateErr(edit); err != nil {
+			t.Errorf("%s: refused: %v", name, err)
+		}
+	}
+	for want, edit := range map[string]func(*Options){
+		`nodeName (--node-name): "My_Host" cannot name a Node in a cluster (kubeconfig, --kubeconfig, is set): use lowercase letters, digits, '-' and '.', such as "my-host"`: func(o *Options) {
+			o.Kubeconfig, o.NodeName = "k", "My_Host"
+		},
+		`nodeIP (--node-ip): "10.0.0" is not an IP address such as 192.168.1.10`:                                func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "10.0.0" },
+		`nodeIP (--node-ip): is the Node's address in a cluster: set kubeconfig (--kubeconfig) too, or drop it`: func(o *Options) { o.NodeIP = "10.0.0.1" },
+	} {
+		if err := validateErr(edit); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestLoadConfigFileSetsClusterFields(t *testing.T) {
+	path := writeConfig(t, "kubeconfig: /etc/minikubelet/cluster.kubeconfig\nnodeIP: 192.168.1.10\nnodeName: worker-1\n")
+	opts, err := LoadConfigFile(path, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Kubeconfig != "/etc/minikubelet/cluster.kubeconfig" || opts.NodeIP != "192.168.1.10" {
+		t.Errorf("kubeconfig %q, nodeIP %q", opts.Kubeconfig, opts.NodeIP)
+	}
+}

@@ -31,6 +31,14 @@ type Options struct {
 	// more wait, Pending with reason OutOfpods, until one goes.
 	MaxPods int `json:"maxPods"`
 
+	// Cluster membership. Kubeconfig, when set, is the kubeconfig of a
+	// Kubernetes control plane the agent joins as node NodeName (see
+	// package kubelet/node); empty keeps the agent standalone. NodeIP is
+	// the Node's InternalIP; empty means the IP of the interface holding
+	// the default route.
+	Kubeconfig string `json:"kubeconfig"`
+	NodeIP     string `json:"nodeIP"`
+
 	// API security. TLSCertFile and TLSKeyFile serve the API over HTTPS;
 	// TokenFile holds the bearer token every request must carry. Listening
 	// beyond loopback needs all three.

@@ -44,6 +44,10 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	gcPercent := setGCPercent()
 	log.Debug("effective configuration", "options", fmt.Sprintf("%+v", opts), "gcPercent", gcPercent)
+	cluster, err := joinCluster(opts)
+	if err != nil {
+		return err
+	}
 	logMaxSize, err := resource.ParseQuantity(opts.ContainerLogMaxSize)
 	if err != nil {
 		return fmt.Errorf("--container-log-max-size %q: %w (use a size such as 10Mi)", opts.ContainerLogMaxSize, err)
@@ -139,6 +143,9 @@ func Run(ctx context.Context, opts Options) error {
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("API listening", "address", apiURL, "kubeconfig", opts.AdminKubeconfigPath())
 
+	if cluster != nil {
+		g.Go(func() error { return cluster.run(ctx, opts, runtime, networkReady, log.With("component", "node")) })
+	}
 	g.Go(func() error { return kl.Run(ctx) })
 	g.Go(func() error { return followPods(ctx) })
 	g.Go(func() error { return rotator.Run(ctx) })

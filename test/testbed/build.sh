@@ -6,6 +6,9 @@
 #
 #   build.sh containerd2   containerd, containerd-shim-runc-v2, ctr (≈3 min on 2 cores)
 #   build.sh crio          crio and pinns (≈9 min on 2 cores)
+#   build.sh controlplane  kube-apiserver, kube-controller-manager, kube-scheduler
+#                          (≈15 min on 2 cores)
+#   build.sh etcd          etcd (≈1 min on 2 cores)
 #
 # Each build goes to a temporary directory that is renamed into place only
 # when complete, so an interrupted build never counts as cached.
@@ -89,6 +92,70 @@ build_crio() {
 	rm -rf "$work"
 }
 
+KUBERNETES_MODULE=k8s.io/kubernetes
+KUBERNETES_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler)
+ETCD_MODULE=go.etcd.io/etcd/server/v3
+
+# build_controlplane builds the three control-plane commands inside a
+# throwaway module that requires k8s.io/kubernetes: its go.mod points each
+# staging module (k8s.io/api, k8s.io/apiserver, ...) at ./staging/..., which
+# a dependency's replace lines cannot do, so this module replaces each one
+# with its published v0.X.Y release instead. The list comes from that go.mod,
+# so a new version brings its own.
+build_controlplane() {
+	local staging=$1 work gomod staging_version modules pkgs=() cmd
+	work=$staging/src
+	mkdir -p "$work"
+	cd "$work"
+	go mod init minikubelet.testbed/controlplane-build
+	gomod=$(go mod download -json "$KUBERNETES_MODULE@$KUBERNETES_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+	[[ -f $gomod ]] || die "go mod download gave no go.mod for $KUBERNETES_MODULE@$KUBERNETES_VERSION"
+	# v1.37.2 -> v0.37.2: the staging modules' releases follow the main one.
+	staging_version=v0.${KUBERNETES_VERSION#v1.}
+	modules=$(awk '{ for (i = 2; i < NF; i++) if ($i == "=>" && $(i + 1) ~ /^\.\/staging\//) print $(i - 1) }' "$gomod")
+	[[ -n $modules ]] || die "no staging replace lines in $gomod"
+	step "replacing $(wc -w <<<"$modules") staging modules with $staging_version"
+	go mod edit -require="$KUBERNETES_MODULE@$KUBERNETES_VERSION"
+	for mod in $modules; do
+		go mod edit -replace="$mod=$mod@$staging_version"
+	done
+	{
+		echo '//go:build tools'
+		echo 'package tools'
+		echo 'import ('
+		for cmd in "${KUBERNETES_COMMANDS[@]}"; do
+			echo "	_ \"$KUBERNETES_MODULE/cmd/$cmd\""
+			pkgs+=("$KUBERNETES_MODULE/cmd/$cmd")
+		done
+		echo ')'
+	} >tools.go
+	go mod tidy
+	# Without the version stamp each reports v0.0.0-master+$Format:...$.
+	local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
+	ldflags+=" -X k8s.io/component-base/version.gitMajor=1"
+	ldflags+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$KUBERNETES_VERSION")"
+	ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+	CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$staging/bin/" "${pkgs[@]}"
+	cd /
+	rm -rf "$work"
+}
+
+# build_etcd builds etcd in a throwaway module: go install pkg@version
+# refuses etcd's server module because its go.mod has replace directives.
+build_etcd() {
+	local staging=$1 work
+	work=$staging/src
+	mkdir -p "$work"
+	cd "$work"
+	go mod init minikubelet.testbed/etcd-build
+	go mod edit -require="$ETCD_MODULE@$ETCD_VERSION"
+	printf '//go:build tools\npackage tools\nimport _ "%s"\n' "$ETCD_MODULE" >tools.go
+	go mod tidy
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/bin/etcd" "$ETCD_MODULE"
+	cd /
+	rm -rf "$work"
+}
+
 main() {
 	require_root
 	require_go
@@ -101,8 +168,14 @@ main() {
 		install_packages "${BUILD_PACKAGES[@]}" "${CRIO_PACKAGES[@]}"
 		build_into crio "$CRIO_VERSION" build_crio
 		;;
+	controlplane)
+		build_into controlplane "$KUBERNETES_VERSION" build_controlplane
+		;;
+	etcd)
+		build_into etcd "$ETCD_VERSION" build_etcd
+		;;
 	*)
-		echo "usage: $0 containerd2|crio" >&2
+		echo "usage: $0 containerd2|crio|controlplane|etcd" >&2
 		return 2
 		;;
 	esac

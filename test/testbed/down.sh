@@ -2,7 +2,8 @@
 # down.sh takes one runtime of minikubelet's test bed down: removes every
 # pod of it, stops it and unmounts whatever it left under its roots. With
 # --all it also stops the image registry (its storage stays, so the next
-# up.sh pushes nothing).
+# up.sh pushes nothing) and the control plane (cluster.sh down, which
+# removes the cluster's state).
 #
 #   down.sh [--all] [containerd|containerd2|crio|all-runtimes]
 #
@@ -15,7 +16,7 @@ TESTBED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$TESTBED_DIR/lib.sh"
 
 usage() {
-	echo "usage: $0 [--all] [containerd|containerd2|crio|all-runtimes]   (--all also stops the registry)"
+	echo "usage: $0 [--all] [containerd|containerd2|crio|all-runtimes]   (--all also stops the registry and the control plane)"
 }
 
 remove_runtime_pods() {
@@ -146,6 +147,7 @@ main() {
 	done
 	if $stop_registry; then
 		stop_owned "$REGISTRY_PIDFILE" "$REGISTRY_CONFIG" registry
+		"$TESTBED_DIR/cluster.sh" down
 	fi
 	step "down"
 }

@@ -51,6 +51,10 @@ CRIO_PACKAGES=(conmon libseccomp-dev)
 BUILD_CACHE=${TESTBED_BUILD_CACHE:-/var/cache/minikubelet-testbed}
 CONTAINERD2_VERSION=v2.4.2
 CRIO_VERSION=v1.34.0
+# The control plane of the cluster test bed (cluster.sh): kube-apiserver,
+# kube-controller-manager and kube-scheduler, and the etcd they store in.
+KUBERNETES_VERSION=v1.37.2
+ETCD_VERSION=v3.7.3
 
 # Go lives in /usr/local/go on project machines; crictl may have been
 # installed with go install into GOPATH/bin.

@@ -1,0 +1,178 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/cri"
+	"github.com/minikubelet/minikubelet/kubelet/apiclient"
+	"github.com/minikubelet/minikubelet/kubelet/node"
+	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
+)
+
+// cluster is the cluster the agent joins: its client (nil until a
+// bootstrap token has been exchanged for a node certificate) and this
+// node's IP.
+type cluster struct {
+	client *nodeauth.Client
+	ip     net.IP
+}
+
+// joinCluster reads --kubeconfig and finds the node's IP before anything
+// starts, so a wrong file or another node's certificate is one error at
+// start. Nil without --kubeconfig: standalone.
+func joinCluster(opts Options) (*cluster, error) {
+	if opts.Kubeconfig == "" {
+		return nil, nil
+	}
+	bootstrap, err := nodeauth.IsBootstrap(opts.Kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig (--kubeconfig): %w", err)
+	}
+	c := &cluster{}
+	if !bootstrap {
+		if c.client, err = loadClusterClient(opts, opts.Kubeconfig); err != nil {
+			return nil, err
+		}
+	}
+	if c.ip, err = internalIP(opts.NodeIP); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func loadClusterClient(opts Options, path string) (*nodeauth.Client, error) {
+	client, err := nodeauth.Load(path, userAgent())
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig (--kubeconfig): %w", err)
+	}
+	if err := client.CheckNodeUser(opts.NodeName); err != nil {
+		return nil, fmt.Errorf("kubeconfig (--kubeconfig) %s: %w", path, err)
+	}
+	return client, nil
+}
+
+func userAgent() string { return "minikubelet/" + apiclient.ClientVersion() }
+
+// run bootstraps the node's credentials when needed, then registers the
+// node and keeps it alive until ctx ends. Failing to join never stops
+// the agent: its pods run on, and the join is retried.
+func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) error {
+	for failures := 0; c.client == nil; {
+		err := c.bootstrap(ctx, opts, log)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			failures++
+			log.Warn("joining the cluster failed; retrying", "attempt", failures, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(min(time.Duration(failures)*5*time.Second, time.Minute)):
+			}
+		}
+	}
+	keeper, err := c.nodeKeeper(opts, runtime, network, log)
+	if err != nil {
+		return err
+	}
+	return keeper.Run(ctx)
+}
+
+// bootstrap exchanges a bootstrap token for a node certificate (or finds
+// the one an earlier start got) and makes the cluster client of it.
+func (c *cluster) bootstrap(ctx context.Context, opts Options, log *slog.Logger) error {
+	path, err := nodeauth.NodeKubeconfig(ctx, nodeauth.BootstrapConfig{
+		Kubeconfig: opts.Kubeconfig, NodeName: opts.NodeName, Dir: filepath.Join(opts.RootDir, "cluster"),
+		UserAgent: userAgent(), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	c.client, err = loadClusterClient(opts, path)
+	return err
+}
+
+// nodeKeeper makes the Keeper that registers this node in the cluster and
+// keeps it alive.
+func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) (*node.Keeper, error) {
+	client, ip := c.client, c.ip
+	spec := node.Spec{
+		Name: opts.NodeName, InternalIP: ip, KubeletPort: listenPort(opts.Listen), MaxPods: opts.MaxPods,
+		RuntimeVersion: runtime.RuntimeName() + "://" + runtime.RuntimeVersion(),
+		KubeletVersion: apiclient.ClientVersion(),
+	}
+	log.Info("joining the cluster", "server", client.Server, "user", client.User, "node", spec.Name, "internalIP", ip, "kubeletPort", spec.KubeletPort)
+	return node.New(node.Config{
+		Client: client, Spec: spec, Host: node.LinuxHost{RootDir: opts.RootDir},
+		Ready: func(ctx context.Context) node.Readiness {
+			return node.Readiness{Runtime: runtimeReady(ctx, runtime), Network: network.check(ctx)}
+		},
+		Logger: log,
+	})
+}
+
+// internalIP is --node-ip, or the IP of the interface holding the default
+// route, as the kubelet chooses one.
+func internalIP(flag string) (net.IP, error) {
+	if flag != "" {
+		return net.ParseIP(flag), nil
+	}
+	ip, err := utilnet.ChooseHostInterface()
+	if err != nil {
+		return nil, fmt.Errorf("finding this node's IP for the cluster: %w (set --node-ip)", err)
+	}
+	return ip, nil
+}
+
+// listenPort is the TCP port of --listen; 0 for a unix socket, which the
+// API server cannot reach.
+func listenPort(listen string) int32 {
+	_, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(port, 10, 32)
+	if err != nil {
+		return 0
+	}
+	return int32(n)
+}
+
+// runtimeReady is the runtime's RuntimeReady condition, as the kubelet
+// reads it for the Node's Ready.
+func runtimeReady(ctx context.Context, runtime *cri.Client) error {
+	if !runtime.Available() {
+		return errors.New("the CRI runtime does not answer")
+	}
+	ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
+	defer cancel()
+	resp, err := runtime.Status(ctx, false)
+	if err != nil {
+		return fmt.Errorf("asking the runtime for its status: %w", err)
+	}
+	return checkRuntimeReady(resp)
+}
+
+func checkRuntimeReady(resp *runtimeapi.StatusResponse) error {
+	for _, c := range resp.GetStatus().GetConditions() {
+		if c.GetType() != runtimeapi.RuntimeReady {
+			continue
+		}
+		if c.GetStatus() {
+			return nil
+		}
+		return fmt.Errorf("RuntimeReady=false reason:%s message:%s", c.GetReason(), c.GetMessage())
+	}
+	return errors.New("the runtime's status has no RuntimeReady condition")
+}

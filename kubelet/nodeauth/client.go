@@ -1,0 +1,94 @@
+// Package nodeauth turns the cluster kubeconfig given to `minikubelet run
+// --kubeconfig` into a client of that cluster's API server, and says whom
+// its credentials name, so a certificate for another node is refused at
+// start rather than by the Node authorizer at every call.
+//
+// TLS bootstrapping (a bootstrap token exchanged for a node certificate
+// through a CSR) and certificate rotation are not done yet: the kubeconfig
+// must hold the node's credentials.
+package nodeauth
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// requestTimeout is the client's backstop; callers set shorter deadlines.
+const requestTimeout = 30 * time.Second
+
+// NodeUserPrefix is how the Node authorizer names a node's user.
+const NodeUserPrefix = "system:node:"
+
+// Client is a client of the cluster and what its credentials are.
+type Client struct {
+	kubernetes.Interface
+	// Server is the API server's URL.
+	Server string
+	// User is the client certificate's common name (e.g.
+	// "system:node:worker-1"); empty when the kubeconfig uses a token or
+	// another way to authenticate.
+	User string
+}
+
+// Load reads the kubeconfig at path (its current context) and makes a
+// client of it that sends userAgent.
+func Load(path, userAgent string) (*Client, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("loading the cluster's kubeconfig %s: %w", path, err)
+	}
+	cfg.UserAgent, cfg.Timeout = userAgent, requestTimeout
+	user, err := certificateUser(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("reading the client certificate of the kubeconfig %s: %w", path, err)
+	}
+	clientset, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("making a client of the kubeconfig %s: %w", path, err)
+	}
+	return &Client{Interface: clientset, Server: cfg.Host, User: user}, nil
+}
+
+// CheckNodeUser refuses credentials that name another node: the Node
+// authorizer and NodeRestriction would refuse every change to this Node.
+// Credentials that are not a node's (a token, an admin certificate) pass:
+// RBAC decides.
+func (c *Client) CheckNodeUser(nodeName string) error {
+	other, ok := strings.CutPrefix(c.User, NodeUserPrefix)
+	if ok && other != nodeName {
+		return fmt.Errorf("its client certificate is for %s, but this node is %q: the API server lets a node change only its own Node; set --node-name %s or use that node's credentials", c.User, nodeName, other)
+	}
+	return nil
+}
+
+// certificateUser is the common name of the config's client certificate,
+// or "" when it has none.
+func certificateUser(cfg *rest.Config) (string, error) {
+	data := cfg.CertData
+	if len(data) == 0 && cfg.CertFile != "" {
+		var err error
+		if data, err = os.ReadFile(cfg.CertFile); err != nil {
+			return "", err
+		}
+	}
+	if len(data) == 0 {
+		return "", nil
+	}
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "CERTIFICATE" {
+		return "", fmt.Errorf("no PEM certificate in it")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return "", err
+	}
+	return cert.Subject.CommonName, nil
+}

@@ -1,0 +1,100 @@
+package nodeauth
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// writeKubeconfig writes a kubeconfig whose user has a client certificate
+// for cn (none when cn is empty, a token instead).
+func writeKubeconfig(t *testing.T, cn string) string {
+	t.Helper()
+	user := &clientcmdapi.AuthInfo{Token: "abc"}
+	if cn != "" {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn, Organization: []string{"system:nodes"}},
+			NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyDER, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		user = &clientcmdapi.AuthInfo{
+			ClientCertificateData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+			ClientKeyData:         pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+		}
+	}
+	cfg := clientcmdapi.Config{
+		Clusters:       map[string]*clientcmdapi.Cluster{"c": {Server: "https://127.0.0.1:16443", InsecureSkipTLSVerify: true}},
+		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"u": user},
+		Contexts:       map[string]*clientcmdapi.Context{"x": {Cluster: "c", AuthInfo: "u"}},
+		CurrentContext: "x",
+	}
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadReadsServerAndNodeUser(t *testing.T) {
+	c, err := Load(writeKubeconfig(t, "system:node:worker-1"), "minikubelet/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server != "https://127.0.0.1:16443" || c.User != "system:node:worker-1" {
+		t.Errorf("server %q user %q", c.Server, c.User)
+	}
+	if err := c.CheckNodeUser("worker-1"); err != nil {
+		t.Errorf("own certificate refused: %v", err)
+	}
+	err = c.CheckNodeUser("worker-2")
+	if err == nil || !strings.Contains(err.Error(), `client certificate is for system:node:worker-1, but this node is "worker-2"`) {
+		t.Errorf("another node's certificate: error %v", err)
+	}
+}
+
+func TestLoadAcceptsNonNodeCredentials(t *testing.T) {
+	for _, cn := range []string{"", "kubernetes-admin"} {
+		c, err := Load(writeKubeconfig(t, cn), "minikubelet/test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.CheckNodeUser("worker-1"); err != nil {
+			t.Errorf("%q: refused: %v", cn, err)
+		}
+	}
+}
+
+func TestLoadNamesTheFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope")
+	if _, err := Load(missing, "x"); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("error %v does not name %s", err, missing)
+	}
+	garbage := filepath.Join(t.TempDir(), "garbage")
+	if err := os.WriteFile(garbage, []byte("{{{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(garbage, "x"); err == nil || !strings.Contains(err.Error(), garbage) {
+		t.Errorf("error %v does not name %s", err, garbage)
+	}
+}
