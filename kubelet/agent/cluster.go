@@ -114,7 +114,7 @@ func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readine
 	}
 	log.Info("joining the cluster", "server", client.Server, "user", client.User, "node", spec.Name, "internalIP", ip, "kubeletPort", spec.KubeletPort)
 	return node.New(node.Config{
-		Client: client, Spec: spec, Host: node.LinuxHost{RootDir: opts.RootDir},
+		Nodes: client.Nodes(), Leases: client.Leases(), Spec: spec, Host: node.LinuxHost{RootDir: opts.RootDir},
 		Ready: func(ctx context.Context) node.Readiness {
 			return node.Readiness{Runtime: runtimeReady(ctx, runtime), Network: network.check(ctx)}
 		},

@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi/kubeapitest"
 )
 
 // fakeHost returns the observations a test sets.
@@ -55,7 +57,7 @@ func newHarness(t *testing.T, objects ...runtime.Object) *harness {
 		host:   &fakeHost{obs: testObs},
 	}
 	k, err := New(Config{
-		Client: h.client, Spec: testSpec, Host: h.host, Clock: h.clock,
+		Nodes: kubeapitest.Nodes(h.client), Leases: kubeapitest.Leases(h.client), Spec: testSpec, Host: h.host, Clock: h.clock,
 		Ready: func(context.Context) Readiness {
 			h.mu.Lock()
 			defer h.mu.Unlock()

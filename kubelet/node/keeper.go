@@ -9,8 +9,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
 
 // Defaults, the kubelet's where it has one.
@@ -32,9 +33,11 @@ const (
 	LeaseNamespace = "kube-node-lease"
 )
 
-// Config is what a Keeper needs. Client, Spec.Name and Host are required.
+// Config is what a Keeper needs. Nodes, Leases, Spec.Name and Host are
+// required.
 type Config struct {
-	Client kubernetes.Interface
+	Nodes  kubeapi.Nodes
+	Leases kubeapi.Leases
 	Spec   Spec
 	Host   Host
 	// Ready runs the agent's readiness checks; nil means always ready.
@@ -62,8 +65,8 @@ type Keeper struct {
 
 // New checks cfg and fills in defaults; it starts nothing.
 func New(cfg Config) (*Keeper, error) {
-	if cfg.Client == nil || cfg.Host == nil {
-		return nil, errors.New("node: Config needs a Client and a Host")
+	if cfg.Nodes == nil || cfg.Leases == nil || cfg.Host == nil {
+		return nil, errors.New("node: Config needs Nodes, Leases and a Host")
 	}
 	if cfg.Spec.Name == "" {
 		return nil, errors.New("node: Config.Spec needs the node's Name")

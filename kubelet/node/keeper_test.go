@@ -9,6 +9,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi/kubeapitest"
 )
 
 // advance steps the fake clock a second at a time until done holds,
@@ -106,8 +108,8 @@ func TestNewRefusesAnIncompleteConfig(t *testing.T) {
 	h := newHarness(t)
 	for name, cfg := range map[string]Config{
 		"no client": {Spec: testSpec, Host: h.host},
-		"no host":   {Client: h.client, Spec: testSpec},
-		"no name":   {Client: h.client, Host: h.host},
+		"no host":   {Nodes: kubeapitest.Nodes(h.client), Leases: kubeapitest.Leases(h.client), Spec: testSpec},
+		"no name":   {Nodes: kubeapitest.Nodes(h.client), Leases: kubeapitest.Leases(h.client), Host: h.host},
 	} {
 		if _, err := New(cfg); err == nil || !strings.HasPrefix(err.Error(), "node: Config") {
 			t.Errorf("%s: error %v", name, err)

@@ -57,7 +57,7 @@ func (k *Keeper) renewLease(ctx context.Context) error {
 	k.fillLease(lease)
 	callCtx, cancel := k.call(ctx)
 	defer cancel()
-	updated, err := k.cfg.Client.CoordinationV1().Leases(LeaseNamespace).Update(callCtx, lease, metav1.UpdateOptions{})
+	updated, err := k.cfg.Leases.Update(callCtx, lease)
 	if err != nil {
 		k.lease.latest = nil
 		return fmt.Errorf("updating lease %s/%s: %w", LeaseNamespace, lease.Name, err)
@@ -68,9 +68,8 @@ func (k *Keeper) renewLease(ctx context.Context) error {
 
 // getOrCreateLease reads the node's Lease, or creates it already renewed.
 func (k *Keeper) getOrCreateLease(ctx context.Context) (lease *coordinationv1.Lease, created bool, err error) {
-	leases := k.cfg.Client.CoordinationV1().Leases(LeaseNamespace)
 	callCtx, cancel := k.call(ctx)
-	lease, err = leases.Get(callCtx, k.cfg.Spec.Name, metav1.GetOptions{})
+	lease, err = k.cfg.Leases.Get(callCtx, LeaseNamespace, k.cfg.Spec.Name)
 	cancel()
 	if err == nil {
 		return lease, false, nil
@@ -82,7 +81,7 @@ func (k *Keeper) getOrCreateLease(ctx context.Context) (lease *coordinationv1.Le
 	k.fillLease(lease)
 	callCtx, cancel = k.call(ctx)
 	defer cancel()
-	lease, err = leases.Create(callCtx, lease, metav1.CreateOptions{})
+	lease, err = k.cfg.Leases.Create(callCtx, lease)
 	if err != nil {
 		return nil, false, fmt.Errorf("creating lease %s/%s: %w", LeaseNamespace, k.cfg.Spec.Name, err)
 	}

@@ -9,7 +9,6 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/client-go/util/retry"
 )
@@ -41,7 +40,7 @@ func (k *Keeper) register(ctx context.Context) error {
 	obs, ready := k.observe(ctx)
 	desired := Build(k.cfg.Spec, obs, Conditions(obs, ready, nil, k.now()))
 	callCtx, cancel := k.call(ctx)
-	created, err := k.cfg.Client.CoreV1().Nodes().Create(callCtx, desired, metav1.CreateOptions{})
+	created, err := k.cfg.Nodes.Create(callCtx, desired)
 	cancel()
 	if err == nil {
 		k.registered(created, "registered the node")
@@ -73,7 +72,7 @@ func (k *Keeper) registered(n *v1.Node, message string) {
 // (labels, status fields, its conditions) through nodes/status.
 func (k *Keeper) updateExisting(ctx context.Context, obs Observations, ready Readiness) (*v1.Node, error) {
 	callCtx, cancel := k.call(ctx)
-	existing, err := k.cfg.Client.CoreV1().Nodes().Get(callCtx, k.cfg.Spec.Name, metav1.GetOptions{})
+	existing, err := k.cfg.Nodes.Get(callCtx, k.cfg.Spec.Name)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("reading node %s: %w", k.cfg.Spec.Name, err)
@@ -106,7 +105,7 @@ func (k *Keeper) patchStatus(ctx context.Context, old, updated *v1.Node) (*v1.No
 	}
 	callCtx, cancel := k.call(ctx)
 	defer cancel()
-	patched, err := k.cfg.Client.CoreV1().Nodes().Patch(callCtx, old.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	patched, err := k.cfg.Nodes.PatchStatus(callCtx, old.Name, patch)
 	if err != nil {
 		return nil, fmt.Errorf("patching the status of node %s: %w", old.Name, err)
 	}

@@ -17,12 +17,12 @@ import (
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	certutil "k8s.io/client-go/util/cert"
-	"k8s.io/client-go/util/certificate/csr"
 	"k8s.io/client-go/util/keyutil"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
 
 // Bootstrapping, as the kubelet's --bootstrap-kubeconfig: a kubeconfig
@@ -121,7 +121,7 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 		return fmt.Errorf("loading the bootstrap kubeconfig %s: %w", cfg.Kubeconfig, err)
 	}
 	restCfg.UserAgent, restCfg.Timeout = cfg.UserAgent, requestTimeout
-	client, err := kubernetes.NewForConfig(restCfg)
+	client, err := kubeapi.New(restCfg)
 	if err != nil {
 		return fmt.Errorf("making a client of the bootstrap kubeconfig %s: %w", cfg.Kubeconfig, err)
 	}
@@ -130,7 +130,7 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 	if err != nil {
 		return fmt.Errorf("making the node's private key %s: %w", keyPath, err)
 	}
-	certPEM, err := signedCertificate(ctx, client, cfg, keyPEM)
+	certPEM, err := signedCertificate(ctx, client.CSRs(), cfg, keyPEM)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 
 // signedCertificate sends the CSR (reusing one of the same key left by
 // an earlier start) and waits until it is approved and signed.
-func signedCertificate(ctx context.Context, client kubernetes.Interface, cfg BootstrapConfig, keyPEM []byte) ([]byte, error) {
+func signedCertificate(ctx context.Context, csrs kubeapi.CSRs, cfg BootstrapConfig, keyPEM []byte) ([]byte, error) {
 	key, err := keyutil.ParsePrivateKeyPEM(keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("reading the node's private key: %w", err)
@@ -161,14 +161,19 @@ func signedCertificate(ctx context.Context, client kubernetes.Interface, cfg Boo
 		return nil, err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, requestTimeout)
-	reqName, reqUID, err := csr.RequestCertificateWithContext(callCtx, client, csrPEM, name, SignerKubeletClient, nil, usages, key)
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		cancel()
+		return nil, errors.New("the node's private key cannot sign")
+	}
+	reqName, reqUID, err := requestCSR(callCtx, csrs, csrPEM, name, usages, signer)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("sending the node's certificate signing request: %w", err)
 	}
 	cfg.Logger.Info("waiting for the cluster to approve the node's certificate signing request", "csr", reqName,
 		"hint", "kubectl certificate approve "+reqName+", unless the controller-manager approves it")
-	certPEM, err := csr.WaitForCertificate(ctx, client, reqName, reqUID)
+	certPEM, err := waitForCertificate(ctx, csrs, reqName, reqUID)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for certificate signing request %s: %w", reqName, err)
 	}

@@ -26,6 +26,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/util/keyutil"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi/kubeapitest"
 )
 
 // writeTokenKubeconfig writes a kubeconfig whose user has token.
@@ -136,7 +138,7 @@ func TestSignedCertificateAsksAsTheKubeletDoes(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	certPEM, err := signedCertificate(ctx, client, BootstrapConfig{NodeName: "worker-1", Logger: slog.New(slog.DiscardHandler)}, keyPEM)
+	certPEM, err := signedCertificate(ctx, kubeapitest.CSRs(client), BootstrapConfig{NodeName: "worker-1", Logger: slog.New(slog.DiscardHandler)}, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,9 +16,10 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
 
 // requestTimeout is the client's backstop; callers set shorter deadlines.
@@ -29,7 +30,7 @@ const NodeUserPrefix = "system:node:"
 
 // Client is a client of the cluster and what its credentials are.
 type Client struct {
-	kubernetes.Interface
+	*kubeapi.Client
 	// Server is the API server's URL.
 	Server string
 	// User is the client certificate's common name (e.g.
@@ -50,11 +51,11 @@ func Load(path, userAgent string) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the client certificate of the kubeconfig %s: %w", path, err)
 	}
-	clientset, err := kubernetes.NewForConfig(cfg)
+	client, err := kubeapi.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("making a client of the kubeconfig %s: %w", path, err)
 	}
-	return &Client{Interface: clientset, Server: cfg.Host, User: user}, nil
+	return &Client{Client: client, Server: cfg.Host, User: user}, nil
 }
 
 // CheckNodeUser refuses credentials that name another node: the Node

@@ -1,0 +1,65 @@
+// Package kubeapitest serves kubeapi's interfaces from a client-go
+// clientset, so unit tests drive the agent against client-go's fake
+// clientset (its object tracker and reactors). Only tests import it: the
+// agent does not link the clientset.
+package kubeapitest
+
+import (
+	"context"
+
+	certificatesv1 "k8s.io/api/certificates/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
+)
+
+// Nodes serves kubeapi.Nodes from c.
+func Nodes(c kubernetes.Interface) kubeapi.Nodes { return nodes{c} }
+
+// Leases serves kubeapi.Leases from c.
+func Leases(c kubernetes.Interface) kubeapi.Leases { return leases{c} }
+
+// CSRs serves kubeapi.CSRs from c.
+func CSRs(c kubernetes.Interface) kubeapi.CSRs { return csrs{c} }
+
+type nodes struct{ c kubernetes.Interface }
+
+func (n nodes) Get(ctx context.Context, name string) (*v1.Node, error) {
+	return n.c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+}
+
+func (n nodes) Create(ctx context.Context, node *v1.Node) (*v1.Node, error) {
+	return n.c.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
+}
+
+func (n nodes) PatchStatus(ctx context.Context, name string, patch []byte) (*v1.Node, error) {
+	return n.c.CoreV1().Nodes().Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+}
+
+type leases struct{ c kubernetes.Interface }
+
+func (l leases) Get(ctx context.Context, namespace, name string) (*coordinationv1.Lease, error) {
+	return l.c.CoordinationV1().Leases(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (l leases) Create(ctx context.Context, lease *coordinationv1.Lease) (*coordinationv1.Lease, error) {
+	return l.c.CoordinationV1().Leases(lease.Namespace).Create(ctx, lease, metav1.CreateOptions{})
+}
+
+func (l leases) Update(ctx context.Context, lease *coordinationv1.Lease) (*coordinationv1.Lease, error) {
+	return l.c.CoordinationV1().Leases(lease.Namespace).Update(ctx, lease, metav1.UpdateOptions{})
+}
+
+type csrs struct{ c kubernetes.Interface }
+
+func (s csrs) Create(ctx context.Context, csr *certificatesv1.CertificateSigningRequest) (*certificatesv1.CertificateSigningRequest, error) {
+	return s.c.CertificatesV1().CertificateSigningRequests().Create(ctx, csr, metav1.CreateOptions{})
+}
+
+func (s csrs) Get(ctx context.Context, name string) (*certificatesv1.CertificateSigningRequest, error) {
+	return s.c.CertificatesV1().CertificateSigningRequests().Get(ctx, name, metav1.GetOptions{})
+}
