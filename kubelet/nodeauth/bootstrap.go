@@ -1,9 +1,11 @@
 package nodeauth
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base32"
@@ -13,7 +15,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -96,7 +100,7 @@ func NodeKubeconfig(ctx context.Context, cfg BootstrapConfig) (string, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	out := filepath.Join(cfg.Dir, KubeconfigName)
-	if err := validCertificate(filepath.Join(cfg.Dir, certName), cfg.NodeName, cfg.Now()); err == nil {
+	if err := validCredentials(cfg.Dir, cfg.NodeName, cfg.Now()); err == nil {
 		return out, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		cfg.Logger.Info("requesting a new node certificate", "reason", err)
@@ -126,21 +130,48 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 		return fmt.Errorf("making a client of the bootstrap kubeconfig %s: %w", cfg.Kubeconfig, err)
 	}
 	keyPath := filepath.Join(cfg.Dir, pendingKeyName)
-	keyPEM, _, err := keyutil.LoadOrGenerateKeyFile(keyPath)
+	keyPEM, err := loadOrMakeKey(keyPath, cfg.Logger)
 	if err != nil {
-		return fmt.Errorf("making the node's private key %s: %w", keyPath, err)
+		return err
 	}
 	certPEM, err := signedCertificate(ctx, client.CSRs(), cfg, keyPEM)
+	if errors.Is(err, errRequestRefused) {
+		// The same key would find the same refused CSR again: the next
+		// attempt asks anew with a new key.
+		_ = os.Remove(keyPath)
+	}
 	if err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(cfg.Dir, certName), certPEM); err != nil {
-		return err
-	}
+	// Key first, then certificate, then (in NodeKubeconfig) the
+	// kubeconfig: a crash in between leaves a set validCredentials
+	// refuses, so the next start bootstraps again.
 	if err := os.Rename(keyPath, filepath.Join(cfg.Dir, keyName)); err != nil {
 		return fmt.Errorf("keeping the node's private key: %w", err)
 	}
-	return nil
+	return writeFile(filepath.Join(cfg.Dir, certName), certPEM)
+}
+
+// loadOrMakeKey reads the pending key, or makes one when there is none or
+// it is unreadable (a crash while it was written).
+func loadOrMakeKey(path string, log *slog.Logger) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err == nil {
+		if _, parseErr := keyutil.ParsePrivateKeyPEM(data); parseErr == nil {
+			return data, nil
+		}
+		log.Warn("the pending node key is unreadable; making a new one", "path", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading the node's pending key %s: %w", path, err)
+	}
+	data, err = keyutil.MakeEllipticPrivateKeyPEM()
+	if err != nil {
+		return nil, fmt.Errorf("making the node's private key: %w", err)
+	}
+	if err := writeFile(path, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // signedCertificate sends the CSR (reusing one of the same key left by
@@ -173,9 +204,12 @@ func signedCertificate(ctx context.Context, csrs kubeapi.CSRs, cfg BootstrapConf
 	}
 	cfg.Logger.Info("waiting for the cluster to approve the node's certificate signing request", "csr", reqName,
 		"hint", "kubectl certificate approve "+reqName+", unless the controller-manager approves it")
-	certPEM, err := waitForCertificate(ctx, csrs, reqName, reqUID)
+	certPEM, err := waitForCertificate(ctx, csrs, reqName, reqUID, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("waiting for certificate signing request %s: %w", reqName, err)
+	}
+	if err := certificateFor(certPEM, cfg.NodeName, signer); err != nil {
+		return nil, fmt.Errorf("certificate signing request %s: the cluster issued a certificate that is not this node's: %w: %w", reqName, err, errRequestRefused)
 	}
 	cfg.Logger.Info("the cluster issued the node's client certificate", "csr", reqName)
 	return certPEM, nil
@@ -196,22 +230,52 @@ func csrName(key crypto.PrivateKey, node string) (string, error) {
 	return "node-csr-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:12])), nil
 }
 
-// validCertificate checks Dir's certificate is this node's and valid for
-// at least minValidity.
-func validCertificate(path, node string, now time.Time) error {
-	certs, err := certutil.CertsFromFile(path)
-	if err != nil {
-		if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
-			return statErr
-		}
-		return fmt.Errorf("reading %s: %w", path, err)
+// validCredentials checks that Dir holds a complete set: this node's
+// certificate, valid for at least minValidity, the key it was issued for,
+// and the kubeconfig naming them. Anything less is bootstrapped again.
+func validCredentials(dir, node string, now time.Time) error {
+	certPath, keyPath := filepath.Join(dir, certName), filepath.Join(dir, keyName)
+	if _, err := os.Stat(certPath); err != nil {
+		return err
 	}
-	cert := certs[0]
+	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
+	if err != nil {
+		return fmt.Errorf("%s with %s: %w", certPath, keyPath, err)
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", certPath, err)
+	}
 	switch {
 	case cert.Subject.CommonName != NodeUserPrefix+node:
-		return fmt.Errorf("%s is for %s, not this node", path, cert.Subject.CommonName)
+		return fmt.Errorf("%s is for %s, not this node", certPath, cert.Subject.CommonName)
 	case now.Add(minValidity).After(cert.NotAfter):
-		return fmt.Errorf("%s expires at %s", path, cert.NotAfter.Format(time.RFC3339))
+		return fmt.Errorf("%s expires at %s", certPath, cert.NotAfter.Format(time.RFC3339))
+	}
+	if _, err := os.Stat(filepath.Join(dir, KubeconfigName)); err != nil {
+		return fmt.Errorf("the node's kubeconfig: %w", err)
+	}
+	return nil
+}
+
+// certificateFor checks an issued certificate names this node in the
+// nodes' group and holds key's public key.
+func certificateFor(certPEM []byte, node string, key crypto.Signer) error {
+	certs, err := certutil.ParseCertsPEM(certPEM)
+	if err != nil {
+		return err
+	}
+	cert := certs[0]
+	if cert.Subject.CommonName != NodeUserPrefix+node || !slices.Contains(cert.Subject.Organization, NodeGroup) {
+		return fmt.Errorf("it is for %s in %v", cert.Subject.CommonName, cert.Subject.Organization)
+	}
+	ours, err := x509.MarshalPKIXPublicKey(key.Public())
+	if err != nil {
+		return err
+	}
+	theirs, err := x509.MarshalPKIXPublicKey(cert.PublicKey)
+	if err != nil || !bytes.Equal(ours, theirs) {
+		return errors.New("it holds another key")
 	}
 	return nil
 }
@@ -259,15 +323,32 @@ func currentCluster(cfg *clientcmdapi.Config) *clientcmdapi.Cluster {
 	return nil
 }
 
-// writeFile writes data at path with mode 0600, through a temporary file
-// so a crash never leaves half a certificate.
+// writeFile writes data at path with mode 0600, through a synced
+// temporary file and a synced directory, so neither a crash nor a power
+// loss leaves half a key or certificate.
 func writeFile(path string, data []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
 	}
 	return nil
 }

@@ -180,37 +180,55 @@ func TestCSRNameIsStablePerKeyAndNode(t *testing.T) {
 	}
 }
 
-func TestValidCertificate(t *testing.T) {
+// Only a complete set is used: this node's certificate, valid long enough,
+// with the key it was issued for and the kubeconfig naming them. A crash
+// mid-bootstrap leaves less, and the next start asks again.
+func TestValidCredentialsWantsTheWholeSet(t *testing.T) {
 	ca := newTestCA(t)
-	dir := t.TempDir()
-	keyPEM, _ := os.ReadFile(writeKey(t, dir))
-	key, _ := parseKey(keyPEM)
-	csrFor := func(cn string) []byte {
+	now := time.Now()
+	set := func(t *testing.T, cn string, validFor time.Duration) string {
+		dir := t.TempDir()
+		keyPEM, _ := os.ReadFile(writeKey(t, dir))
+		key, _ := parseKey(keyPEM)
 		der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}, key)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
-	}
-	write := func(name string, data []byte) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
+		for name, data := range map[string][]byte{
+			keyName:        keyPEM,
+			certName:       ca.sign(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), validFor),
+			KubeconfigName: []byte("apiVersion: v1\nkind: Config\n"),
+		} {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
-		return path
+		return dir
 	}
-	now := time.Now()
-	if err := validCertificate(write("good", ca.sign(t, csrFor("system:node:w"), 24*time.Hour)), "w", now); err != nil {
-		t.Errorf("valid certificate refused: %v", err)
+	if err := validCredentials(set(t, "system:node:w", 24*time.Hour), "w", now); err != nil {
+		t.Errorf("a complete, valid set refused: %v", err)
 	}
-	if err := validCertificate(write("other", ca.sign(t, csrFor("system:node:x"), 24*time.Hour)), "w", now); err == nil || !strings.Contains(err.Error(), "system:node:x, not this node") {
+	if err := validCredentials(set(t, "system:node:x", 24*time.Hour), "w", now); err == nil || !strings.Contains(err.Error(), "system:node:x, not this node") {
 		t.Errorf("another node's certificate: %v", err)
 	}
-	if err := validCertificate(write("expiring", ca.sign(t, csrFor("system:node:w"), 30*time.Minute)), "w", now); err == nil || !strings.Contains(err.Error(), "expires at") {
+	if err := validCredentials(set(t, "system:node:w", 30*time.Minute), "w", now); err == nil || !strings.Contains(err.Error(), "expires at") {
 		t.Errorf("expiring certificate: %v", err)
 	}
-	if err := validCertificate(filepath.Join(dir, "none"), "w", now); !os.IsNotExist(err) {
-		t.Errorf("missing certificate: %v", err)
+	if err := validCredentials(t.TempDir(), "w", now); !os.IsNotExist(err) {
+		t.Errorf("no certificate: %v, want not-exist (a first bootstrap, said quietly)", err)
+	}
+	otherKey := set(t, "system:node:w", 24*time.Hour)
+	other, _ := os.ReadFile(writeKey(t, t.TempDir()))
+	if err := os.WriteFile(filepath.Join(otherKey, keyName), other, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := validCredentials(otherKey, "w", now); err == nil {
+		t.Error("a certificate with another key (crash between writing them) was accepted")
+	}
+	noKubeconfig := set(t, "system:node:w", 24*time.Hour)
+	os.Remove(filepath.Join(noKubeconfig, KubeconfigName))
+	if err := validCredentials(noKubeconfig, "w", now); err == nil || !strings.Contains(err.Error(), "kubeconfig") {
+		t.Errorf("no kubeconfig (crash before it was written): %v", err)
 	}
 }
 

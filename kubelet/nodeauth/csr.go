@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -20,9 +21,19 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
 
-// csrPollInterval is how often a pending CSR is read again; the
-// controller-manager approves and signs within a second or two.
-const csrPollInterval = time.Second
+const (
+	// csrPollInterval is how often a pending CSR is read again; the
+	// controller-manager approves and signs within a second or two.
+	csrPollInterval = time.Second
+	// csrWaitLimit bounds one wait for approval, as the kubelet's
+	// bootstrap does; the caller's retry then asks again and says so.
+	csrWaitLimit = time.Hour
+)
+
+// errRequestRefused marks a CSR the cluster answered for good (denied,
+// failed, replaced, or signed for another subject or key): asking again
+// with the same key would find the same answer.
+var errRequestRefused = errors.New("the request was refused")
 
 // The two steps below are what client-go's util/certificate/csr helpers do,
 // on kubeapi's CSR client: those helpers take the full clientset, which
@@ -68,6 +79,12 @@ func sameRequest(existing, want *certificatesv1.CertificateSigningRequest, key c
 	if err != nil {
 		return fmt.Errorf("its request: %w", err)
 	}
+	if wantBlock, _ := pem.Decode(want.Spec.Request); wantBlock != nil {
+		if wanted, err := x509.ParseCertificateRequest(wantBlock.Bytes); err == nil &&
+			(req.Subject.CommonName != wanted.Subject.CommonName || !slices.Equal(req.Subject.Organization, wanted.Subject.Organization)) {
+			return fmt.Errorf("subject %s in %v", req.Subject.CommonName, req.Subject.Organization)
+		}
+	}
 	ours, err := x509.MarshalPKIXPublicKey(key.Public())
 	if err != nil {
 		return err
@@ -82,19 +99,29 @@ func sameRequest(existing, want *certificatesv1.CertificateSigningRequest, key c
 // waitForCertificate reads the CSR until it is approved and signed, and
 // returns the certificate; a denial or failure, or the CSR replaced by
 // another of the same name, ends the wait with an error, as ctx does.
-func waitForCertificate(ctx context.Context, csrs kubeapi.CSRs, name string, uid types.UID) ([]byte, error) {
+func waitForCertificate(ctx context.Context, csrs kubeapi.CSRs, name string, uid types.UID, log *slog.Logger) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, csrWaitLimit)
+	defer cancel()
 	ticker := time.NewTicker(csrPollInterval)
 	defer ticker.Stop()
+	lastErr := ""
 	for {
-		callCtx, cancel := context.WithTimeout(ctx, requestTimeout)
+		callCtx, cancelCall := context.WithTimeout(ctx, requestTimeout)
 		req, err := csrs.Get(callCtx, name)
-		cancel()
+		cancelCall()
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return nil, ctx.Err()
+			return nil, fmt.Errorf("not approved and signed yet: %w", ctx.Err())
 		case apierrors.IsNotFound(err):
-			return nil, errors.New("it was deleted before it was signed")
-		case err == nil:
+			return nil, fmt.Errorf("it was deleted before it was signed: %w", errRequestRefused)
+		case apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err):
+			return nil, fmt.Errorf("the bootstrap credentials may no longer read it (%w); check the bootstrap token has not expired", err)
+		case err != nil:
+			if err.Error() != lastErr { // one line per distinct failure, not one a second
+				lastErr = err.Error()
+				log.Warn("reading the node's certificate signing request failed; retrying", "csr", name, "err", err)
+			}
+		default:
 			if cert, done, err := issued(req, uid); done {
 				return cert, err
 			}
@@ -110,7 +137,7 @@ func waitForCertificate(ctx context.Context, csrs kubeapi.CSRs, name string, uid
 // issued says whether the wait is over and with what.
 func issued(req *certificatesv1.CertificateSigningRequest, uid types.UID) ([]byte, bool, error) {
 	if uid != "" && req.UID != uid {
-		return nil, true, errors.New("it was replaced by another request of the same name")
+		return nil, true, fmt.Errorf("it was replaced by another request of the same name: %w", errRequestRefused)
 	}
 	approved := false
 	for _, c := range req.Status.Conditions {
@@ -119,9 +146,9 @@ func issued(req *certificatesv1.CertificateSigningRequest, uid types.UID) ([]byt
 		}
 		switch c.Type {
 		case certificatesv1.CertificateDenied:
-			return nil, true, fmt.Errorf("denied: %s %s", c.Reason, c.Message)
+			return nil, true, fmt.Errorf("denied: %s %s: %w", c.Reason, c.Message, errRequestRefused)
 		case certificatesv1.CertificateFailed:
-			return nil, true, fmt.Errorf("signing failed: %s %s", c.Reason, c.Message)
+			return nil, true, fmt.Errorf("signing failed: %s %s: %w", c.Reason, c.Message, errRequestRefused)
 		case certificatesv1.CertificateApproved:
 			approved = true
 		}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509/pkix"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
 	v1 "k8s.io/api/core/v1"
@@ -77,5 +80,57 @@ func TestRequestCSRReusesOnlyItsOwnEarlierRequest(t *testing.T) {
 	other := writeKey(t, t.TempDir())
 	if _, err := request(other); err == nil || !strings.Contains(err.Error(), "another key") || !strings.Contains(err.Error(), "delete it") {
 		t.Fatalf("another key's request of that name: %v; want it refused, naming the fix", err)
+	}
+}
+
+// What the cluster issued is used only if it names this node in the nodes'
+// group and holds our key.
+func TestCertificateForChecksSubjectAndKey(t *testing.T) {
+	ca := newTestCA(t)
+	keyPEM, _ := os.ReadFile(writeKey(t, t.TempDir()))
+	key, _ := parseKey(keyPEM)
+	otherPEM, _ := os.ReadFile(writeKey(t, t.TempDir()))
+	other, _ := parseKey(otherPEM)
+	issue := func(k any, cn string, orgs ...string) []byte {
+		csrPEM, err := certutil.MakeCSR(k, &pkix.Name{CommonName: cn, Organization: orgs}, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ca.sign(t, csrPEM, time.Hour)
+	}
+	signer := key.(crypto.Signer)
+	if err := certificateFor(issue(key, "system:node:w", "system:nodes"), "w", signer); err != nil {
+		t.Errorf("our certificate refused: %v", err)
+	}
+	for name, cert := range map[string][]byte{
+		"another node":  issue(key, "system:node:x", "system:nodes"),
+		"not a node":    issue(key, "system:node:w"),
+		"another's key": issue(other, "system:node:w", "system:nodes"),
+	} {
+		if err := certificateFor(cert, "w", signer); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// A pending key cut short by a crash is replaced, not an error forever.
+func TestUnreadablePendingKeyIsMadeAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), pendingKeyName)
+	if err := os.WriteFile(path, []byte("-----BEGIN EC PRIV"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data, err := loadOrMakeKey(path, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseKey(data); err != nil {
+		t.Fatalf("made key unreadable: %v", err)
+	}
+	again, err := loadOrMakeKey(path, slog.New(slog.DiscardHandler))
+	if err != nil || string(again) != string(data) {
+		t.Fatalf("a readable pending key is reused, got another (%v)", err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("pending key mode %v, %v; want 0600", info.Mode(), err)
 	}
 }
