@@ -17,7 +17,7 @@ const maxProfileSeconds = 60
 // like every other route: a heap profile shows pod data.
 func profilingRoutes() map[string]http.Handler {
 	return map[string]http.Handler{
-		"GET /debug/pprof/":        http.HandlerFunc(pprof.Index),
+		"GET /debug/pprof/":        boundedSeconds(http.HandlerFunc(pprof.Index)), // heap?seconds=N is a delta profile
 		"GET /debug/pprof/cmdline": http.HandlerFunc(pprof.Cmdline),
 		"GET /debug/pprof/symbol":  http.HandlerFunc(pprof.Symbol),
 		"GET /debug/pprof/profile": boundedSeconds(http.HandlerFunc(pprof.Profile)),
@@ -25,7 +25,8 @@ func profilingRoutes() map[string]http.Handler {
 	}
 }
 
-// boundedSeconds refuses a ?seconds= past maxProfileSeconds with a 400 that
+// boundedSeconds refuses a ?seconds= (CPU profile, trace, or the delta of
+// heap, allocs, goroutine, block or mutex) past maxProfileSeconds with a 400 that
 // names the bound, instead of tying up the agent for an hour.
 func boundedSeconds(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,11 @@ func TestProfileRequestsAreBoundedInTime(t *testing.T) {
 		}
 	}
 	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/heap?seconds=999999999", nil))
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("a heap delta over 999999999 s = %d, want 400", rec.Code)
+	}
+	rec = httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/debug/pprof/heap", nil))
 	if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
 		t.Errorf("heap profile = %d with %d bytes, want a profile", rec.Code, rec.Body.Len())
