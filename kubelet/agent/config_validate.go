@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -154,6 +155,29 @@ func clusterNodeName(name, kubeconfig string) error {
 	return nil
 }
 
+// defaultNodeName is the hostname (nodeNameFromHostname).
+func defaultNodeName(kubeconfig string) (string, error) {
+	host, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("finding the node name: %w (set --node-name)", err)
+	}
+	return nodeNameFromHostname(host, kubeconfig)
+}
+
+// nodeNameFromHostname: in a cluster the hostname is lowercased, as the
+// kubelet's, and must then name a Node; standalone it is kept as it is, so
+// pods an earlier agent labelled with it are still this node's.
+func nodeNameFromHostname(host, kubeconfig string) (string, error) {
+	if kubeconfig == "" {
+		return host, nil
+	}
+	name := strings.ToLower(strings.TrimSpace(host))
+	if err := clusterNodeName(name, kubeconfig); err != nil {
+		return "", fmt.Errorf("the hostname %s: %w (or set --node-name)", host, err)
+	}
+	return name, nil
+}
+
 // suggestNodeName lowercases name and turns what a DNS subdomain cannot
 // hold into '-'.
 func suggestNodeName(name string) string {
@@ -174,8 +198,14 @@ func nodeIP(value, kubeconfig string) error {
 	if value == "" {
 		return nil
 	}
-	if net.ParseIP(value) == nil {
+	ip := net.ParseIP(value)
+	switch {
+	case ip == nil:
 		return fmt.Errorf("%q is not an IP address such as 192.168.1.10", value)
+	case ip.IsUnspecified(), ip.IsLoopback(), ip.IsMulticast(), ip.IsLinkLocalUnicast():
+		// As the kubelet's --node-ip validation: the API server and the
+		// other nodes reach this node there.
+		return fmt.Errorf("%s cannot be reached from other hosts: use an address of this host's network interface, such as the one `ip route get 1.1.1.1` names", value)
 	}
 	if kubeconfig == "" {
 		return errors.New("is the Node's address in a cluster: set kubeconfig (--kubeconfig) too, or drop it")

@@ -193,8 +193,10 @@ func TestValidateClusterOptions(t *testing.T) {
 		`nodeName (--node-name): "My_Host" cannot name a Node in a cluster (kubeconfig, --kubeconfig, is set): use lowercase letters, digits, '-' and '.', such as "my-host"`: func(o *Options) {
 			o.Kubeconfig, o.NodeName = "k", "My_Host"
 		},
-		`nodeIP (--node-ip): "10.0.0" is not an IP address such as 192.168.1.10`:                                func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "10.0.0" },
-		`nodeIP (--node-ip): is the Node's address in a cluster: set kubeconfig (--kubeconfig) too, or drop it`: func(o *Options) { o.NodeIP = "10.0.0.1" },
+		`nodeIP (--node-ip): "10.0.0" is not an IP address such as 192.168.1.10`:                                                                                          func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "10.0.0" },
+		`nodeIP (--node-ip): is the Node's address in a cluster: set kubeconfig (--kubeconfig) too, or drop it`:                                                           func(o *Options) { o.NodeIP = "10.0.0.1" },
+		"nodeIP (--node-ip): 127.0.0.1 cannot be reached from other hosts: use an address of this host's network interface, such as the one `ip route get 1.1.1.1` names": func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "127.0.0.1" },
+		"nodeIP (--node-ip): 0.0.0.0 cannot be reached from other hosts: use an address of this host's network interface, such as the one `ip route get 1.1.1.1` names":   func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "0.0.0.0" },
 	} {
 		if err := validateErr(edit); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
@@ -210,5 +212,19 @@ func TestLoadConfigFileSetsClusterFields(t *testing.T) {
 	}
 	if opts.Kubeconfig != "/etc/minikubelet/cluster.kubeconfig" || opts.NodeIP != "192.168.1.10" {
 		t.Errorf("kubeconfig %q, nodeIP %q", opts.Kubeconfig, opts.NodeIP)
+	}
+}
+
+func TestNodeNameFromHostname(t *testing.T) {
+	for _, tc := range []struct{ host, kubeconfig, want, wantErr string }{
+		{host: "MyHost", want: "MyHost"},                             // standalone: pods already carry it
+		{host: "MyHost", kubeconfig: "k", want: "myhost"},            // a Node's name is lowercase, as the kubelet's
+		{host: "build_box", want: "build_box"},                       // any name goes standalone
+		{host: "build_box", kubeconfig: "k", wantErr: `"build-box"`}, // names the fix
+	} {
+		got, err := nodeNameFromHostname(tc.host, tc.kubeconfig)
+		if got != tc.want || (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("%q with kubeconfig %q = %q, %v; want %q and an error containing %q", tc.host, tc.kubeconfig, got, err, tc.want, tc.wantErr)
+		}
 	}
 }

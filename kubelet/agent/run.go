@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,8 +37,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	if opts.NodeName == "" {
-		if opts.NodeName, err = os.Hostname(); err != nil {
-			return fmt.Errorf("finding the node name: %w (set --node-name)", err)
+		if opts.NodeName, err = defaultNodeName(opts.Kubeconfig); err != nil {
+			return err
 		}
 	}
 	gcPercent := setGCPercent()

@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -117,7 +118,18 @@ func networkCondition(network error) v1.NodeCondition {
 	return cond(v1.NodeNetworkUnavailable, v1.ConditionFalse, ReasonNetworkReady, "minikubelet's pod network is ready")
 }
 
+// maxConditionMessage bounds a condition's message: the runtime's own
+// error text goes into it, and the Node is read by every controller.
+const maxConditionMessage = 1024
+
 func cond(t v1.NodeConditionType, status v1.ConditionStatus, reason, message string) v1.NodeCondition {
+	if len(message) > maxConditionMessage {
+		cut := maxConditionMessage
+		for cut > 0 && !utf8.RuneStart(message[cut]) {
+			cut--
+		}
+		message = message[:cut] + "…"
+	}
 	return v1.NodeCondition{Type: t, Status: status, Reason: reason, Message: message}
 }
 

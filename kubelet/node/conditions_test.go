@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -142,5 +143,13 @@ func TestConditionsTransitionTimes(t *testing.T) {
 		if !c.LastHeartbeatTime.Equal(&now1) {
 			t.Errorf("%s: heartbeat %v, want %v", c.Type, c.LastHeartbeatTime, now1)
 		}
+	}
+}
+
+func TestReadyMessageIsBoundedWhateverTheRuntimeSays(t *testing.T) {
+	huge := errors.New(strings.Repeat("é", 10000))
+	c := readyCondition(Readiness{Runtime: huge})
+	if c.Status != v1.ConditionFalse || len(c.Message) > maxConditionMessage+len("…") || !utf8.ValidString(c.Message) {
+		t.Errorf("Ready %s with a %d-byte message (valid UTF-8 %v); want False and at most %d bytes", c.Status, len(c.Message), utf8.ValidString(c.Message), maxConditionMessage)
 	}
 }
