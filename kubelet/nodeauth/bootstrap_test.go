@@ -33,13 +33,21 @@ import (
 // writeTokenKubeconfig writes a kubeconfig whose user has token.
 func writeTokenKubeconfig(t *testing.T, token string) string {
 	t.Helper()
+	return writeKubeconfigFile(t, "bootstrap.kubeconfig",
+		&clientcmdapi.Cluster{Server: "https://127.0.0.1:16443", CertificateAuthority: "ca.crt"}, &clientcmdapi.AuthInfo{Token: token})
+}
+
+// writeKubeconfigFile writes a kubeconfig of one cluster and one user,
+// current, in a new temporary directory.
+func writeKubeconfigFile(t *testing.T, name string, cluster *clientcmdapi.Cluster, user *clientcmdapi.AuthInfo) string {
+	t.Helper()
 	cfg := clientcmdapi.Config{
-		Clusters:       map[string]*clientcmdapi.Cluster{"c": {Server: "https://127.0.0.1:16443", CertificateAuthority: "ca.crt"}},
-		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"u": {Token: token}},
+		Clusters:       map[string]*clientcmdapi.Cluster{"c": cluster},
+		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"u": user},
 		Contexts:       map[string]*clientcmdapi.Context{"x": {Cluster: "c", AuthInfo: "u"}},
 		CurrentContext: "x",
 	}
-	path := filepath.Join(t.TempDir(), "bootstrap.kubeconfig")
+	path := filepath.Join(t.TempDir(), name)
 	if err := clientcmd.WriteToFile(cfg, path); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
@@ -43,17 +42,7 @@ func writeKubeconfig(t *testing.T, cn string) string {
 			ClientKeyData:         pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
 		}
 	}
-	cfg := clientcmdapi.Config{
-		Clusters:       map[string]*clientcmdapi.Cluster{"c": {Server: "https://127.0.0.1:16443", InsecureSkipTLSVerify: true}},
-		AuthInfos:      map[string]*clientcmdapi.AuthInfo{"u": user},
-		Contexts:       map[string]*clientcmdapi.Context{"x": {Cluster: "c", AuthInfo: "u"}},
-		CurrentContext: "x",
-	}
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := clientcmd.WriteToFile(cfg, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeKubeconfigFile(t, "kubeconfig", &clientcmdapi.Cluster{Server: "https://127.0.0.1:16443", InsecureSkipTLSVerify: true}, user)
 }
 
 func TestLoadReadsServerAndNodeUser(t *testing.T) {
