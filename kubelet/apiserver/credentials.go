@@ -14,6 +14,8 @@ import (
 	"time"
 
 	certutil "k8s.io/client-go/util/cert"
+
+	"github.com/minikubelet/minikubelet/kubelet/atomicfile"
 )
 
 // The files the agent keeps under its root directory when the operator
@@ -91,7 +93,7 @@ func ensureToken(path string) (string, error) {
 		return "", fmt.Errorf("generating the API token: %w", err)
 	}
 	token = hex.EncodeToString(buf)
-	if err := WriteFileAtomic(path, []byte(token+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(token+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("writing the API token: %w", err)
 	}
 	return token, nil
@@ -140,10 +142,10 @@ func ensureServingCert(certFile, keyFile, host string, ips []net.IP) error {
 	if err := os.MkdirAll(filepath.Dir(certFile), 0o700); err != nil {
 		return fmt.Errorf("creating %s: %w", filepath.Dir(certFile), err)
 	}
-	if err := WriteFileAtomic(keyFile, keyPEM, 0o600); err != nil {
+	if err := atomicfile.Write(keyFile, keyPEM, 0o600); err != nil {
 		return fmt.Errorf("writing the API's serving key: %w", err)
 	}
-	if err := WriteFileAtomic(certFile, certPEM, 0o644); err != nil {
+	if err := atomicfile.Write(certFile, certPEM, 0o644); err != nil {
 		return fmt.Errorf("writing the API's serving certificate: %w", err)
 	}
 	return nil

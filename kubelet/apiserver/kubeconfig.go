@@ -6,6 +6,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/minikubelet/minikubelet/kubelet/atomicfile"
 )
 
 // AdminKubeconfigName is the admin kubeconfig's file name in the root
@@ -35,7 +37,7 @@ func WriteAdminKubeconfig(path, serverURL, nodeName string, creds Credentials) e
 	if err != nil {
 		return fmt.Errorf("encoding the admin kubeconfig: %w", err)
 	}
-	if err := WriteFileAtomic(path, data, 0o600); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return fmt.Errorf("writing the admin kubeconfig: %w", err)
 	}
 	return nil

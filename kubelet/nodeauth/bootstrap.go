@@ -17,7 +17,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	certificatesv1 "k8s.io/api/certificates/v1"
@@ -26,6 +25,7 @@ import (
 	certutil "k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
 
+	"github.com/minikubelet/minikubelet/kubelet/atomicfile"
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
 
@@ -149,7 +149,7 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 	if err := os.Rename(keyPath, filepath.Join(cfg.Dir, keyName)); err != nil {
 		return fmt.Errorf("keeping the node's private key: %w", err)
 	}
-	return writeFile(filepath.Join(cfg.Dir, certName), certPEM)
+	return atomicfile.Write(filepath.Join(cfg.Dir, certName), certPEM, 0o600)
 }
 
 // loadOrMakeKey reads the pending key, or makes one when there is none or
@@ -168,7 +168,7 @@ func loadOrMakeKey(path string, log *slog.Logger) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("making the node's private key: %w", err)
 	}
-	if err := writeFile(path, data); err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -306,7 +306,7 @@ func writeNodeKubeconfig(cfg BootstrapConfig, out string) error {
 	if err != nil {
 		return fmt.Errorf("encoding the node's kubeconfig: %w", err)
 	}
-	return writeFile(out, data)
+	return atomicfile.Write(out, data, 0o600)
 }
 
 func currentUser(cfg *clientcmdapi.Config) *clientcmdapi.AuthInfo {
@@ -319,36 +319,6 @@ func currentUser(cfg *clientcmdapi.Config) *clientcmdapi.AuthInfo {
 func currentCluster(cfg *clientcmdapi.Config) *clientcmdapi.Cluster {
 	if ctx := cfg.Contexts[cfg.CurrentContext]; ctx != nil {
 		return cfg.Clusters[ctx.Cluster]
-	}
-	return nil
-}
-
-// writeFile writes data at path with mode 0600, through a synced
-// temporary file and a synced directory, so neither a crash nor a power
-// loss leaves half a key or certificate.
-func writeFile(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if dir, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = dir.Sync()
-		dir.Close()
 	}
 	return nil
 }
