@@ -16,6 +16,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
+	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/portforward"
 	"github.com/minikubelet/minikubelet/kubelet/server"
 	"github.com/minikubelet/minikubelet/metrics"
@@ -40,7 +41,7 @@ func apiHandler(opts Options, token string, kl *kubelet.Kubelet, runtime *cri.Cl
 	routes["GET /containerLogs/"] = logHandler
 	nodeAPI, err := apiserver.New(apiserver.Config{
 		Pods: kl, ManifestDir: opts.ManifestDir, NodeName: opts.NodeName, Logs: logHandler,
-		Node:  nodeInfo(runtime.RuntimeName(), runtime.RuntimeVersion(), opts.MaxPods, ready.check),
+		Node:  nodeInfo(node.LinuxHost{RootDir: opts.RootDir}, runtime.RuntimeName(), runtime.RuntimeVersion(), opts.MaxPods, ready.check),
 		Usage: metricHandlers, Logger: log.With("component", "apiserver"),
 	})
 	if err != nil {

@@ -109,7 +109,7 @@ func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readine
 	client, ip := c.client, c.ip
 	spec := node.Spec{
 		Name: opts.NodeName, InternalIP: ip, KubeletPort: listenPort(opts.Listen), MaxPods: opts.MaxPods,
-		RuntimeVersion: runtime.RuntimeName() + "://" + runtime.RuntimeVersion(),
+		RuntimeVersion: containerRuntimeVersion(runtime.RuntimeName(), runtime.RuntimeVersion()),
 		KubeletVersion: apiclient.ClientVersion(),
 	}
 	log.Info("joining the cluster", "server", client.Server, "user", client.User, "node", spec.Name, "internalIP", ip, "kubeletPort", spec.KubeletPort)

@@ -2,32 +2,29 @@ package agent
 
 import (
 	"context"
-	"os"
-	"runtime"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/node"
 )
 
 // nodeInfo describes this host for the node API's Node: its capacity, its
-// kernel and OS, and the runtime. Facts it cannot read are left empty
-// (shown as <unknown>), never guessed.
-func nodeInfo(runtimeName, runtimeVersion string, maxPods int, ready func(context.Context) error) apiserver.NodeInfo {
-	info := apiserver.NodeInfo{CPUs: runtime.NumCPU(), MaxPods: maxPods, Ready: ready}
-	if runtimeName != "" {
-		info.ContainerRuntimeVersion = runtimeName + "://" + runtimeVersion
+// kernel and OS, and the runtime. It reads the host as a cluster Node does
+// (node.Host). Facts it cannot read are left empty (shown as <unknown>),
+// never guessed.
+func nodeInfo(host node.Host, runtimeName, runtimeVersion string, maxPods int, ready func(context.Context) error) apiserver.NodeInfo {
+	obs := host.Observe()
+	return apiserver.NodeInfo{
+		CPUs: obs.CPUs, MemoryBytes: obs.MemoryTotal, MaxPods: maxPods, Ready: ready,
+		KernelVersion: obs.KernelVersion, OSImage: obs.OSImage,
+		ContainerRuntimeVersion: containerRuntimeVersion(runtimeName, runtimeVersion),
 	}
-	var uts unix.Utsname
-	if unix.Uname(&uts) == nil {
-		info.KernelVersion = unix.ByteSliceToString(uts.Release[:])
+}
+
+// containerRuntimeVersion is how a Node names its runtime, as the kubelet
+// does: "containerd://1.6.20"; empty when the runtime gave no name.
+func containerRuntimeVersion(name, version string) string {
+	if name == "" {
+		return ""
 	}
-	if data, err := os.ReadFile("/etc/os-release"); err == nil {
-		info.OSImage = node.OSReleaseField(data, "PRETTY_NAME")
-	}
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		info.MemoryBytes = node.MeminfoBytes(data, "MemTotal")
-	}
-	return info
+	return name + "://" + version
 }

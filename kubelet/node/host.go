@@ -35,11 +35,11 @@ func (h LinuxHost) Observe() Observations {
 		obs.KernelVersion = unix.ByteSliceToString(uts.Release[:])
 	}
 	if data, err := os.ReadFile("/etc/os-release"); err == nil {
-		obs.OSImage = OSReleaseField(data, "PRETTY_NAME")
+		obs.OSImage = osReleaseField(data, "PRETTY_NAME")
 	}
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		obs.MemoryTotal = MeminfoBytes(data, "MemTotal")
-		obs.MemoryAvailable = MeminfoBytes(data, "MemAvailable")
+		obs.MemoryTotal = meminfoBytes(data, "MemTotal")
+		obs.MemoryAvailable = meminfoBytes(data, "MemAvailable")
 	}
 	var st unix.Statfs_t
 	if unix.Statfs(h.RootDir, &st) == nil {
@@ -73,8 +73,8 @@ func readTrimmed(path string) string {
 	return strings.TrimSpace(string(data))
 }
 
-// OSReleaseField reads KEY="value" from os-release text.
-func OSReleaseField(data []byte, key string) string {
+// osReleaseField reads KEY="value" from os-release text.
+func osReleaseField(data []byte, key string) string {
 	scanner := bufio.NewScanner(bytes.NewReader(data))
 	for scanner.Scan() {
 		if value, ok := strings.CutPrefix(scanner.Text(), key+"="); ok {
@@ -90,9 +90,9 @@ func OSReleaseField(data []byte, key string) string {
 	return ""
 }
 
-// MeminfoBytes reads a field ("MemTotal") of /proc/meminfo text, in bytes;
+// meminfoBytes reads a field ("MemTotal") of /proc/meminfo text, in bytes;
 // 0 when it is absent or unreadable.
-func MeminfoBytes(data []byte, field string) int64 {
+func meminfoBytes(data []byte, field string) int64 {
 	scanner := bufio.NewScanner(bytes.NewReader(data))
 	for scanner.Scan() {
 		fields := strings.Fields(scanner.Text())

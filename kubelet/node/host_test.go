@@ -13,8 +13,8 @@ func TestOSReleaseField(t *testing.T) {
 		{"NAME=x\n", ""},
 	}
 	for _, tt := range tests {
-		if got := OSReleaseField([]byte(tt.text), "PRETTY_NAME"); got != tt.want {
-			t.Errorf("OSReleaseField(%q) = %q, want %q", tt.text, got, tt.want)
+		if got := osReleaseField([]byte(tt.text), "PRETTY_NAME"); got != tt.want {
+			t.Errorf("osReleaseField(%q) = %q, want %q", tt.text, got, tt.want)
 		}
 	}
 }
@@ -32,8 +32,8 @@ func TestMeminfoBytes(t *testing.T) {
 		{"SwapTotal", 0},
 	}
 	for _, tt := range tests {
-		if got := MeminfoBytes([]byte(text), tt.field); got != tt.want {
-			t.Errorf("MeminfoBytes(%s) = %d, want %d", tt.field, got, tt.want)
+		if got := meminfoBytes([]byte(text), tt.field); got != tt.want {
+			t.Errorf("meminfoBytes(%s) = %d, want %d", tt.field, got, tt.want)
 		}
 	}
 }
