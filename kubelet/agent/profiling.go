@@ -25,17 +25,32 @@ func profilingRoutes() map[string]http.Handler {
 	}
 }
 
+// timedProfiles lets one timed profile run at a time: each holds a
+// connection and a goroutine for up to maxProfileSeconds.
+var timedProfiles = make(chan struct{}, 1)
+
 // boundedSeconds refuses a ?seconds= (CPU profile, trace, or the delta of
-// heap, allocs, goroutine, block or mutex) past maxProfileSeconds with a 400 that
-// names the bound, instead of tying up the agent for an hour.
+// heap, allocs, goroutine, block or mutex) past maxProfileSeconds with a 400
+// that names the bound, and a second timed profile while one runs with a
+// 429, instead of tying up the agent.
 func boundedSeconds(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := r.URL.Query().Get("seconds"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > maxProfileSeconds {
-				http.Error(w, fmt.Sprintf("seconds=%q: want a whole number from 1 to %d", s, maxProfileSeconds), http.StatusBadRequest)
-				return
-			}
+		s := r.URL.Query().Get("seconds")
+		if s == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxProfileSeconds {
+			http.Error(w, fmt.Sprintf("seconds=%q: want a whole number from 1 to %d", s, maxProfileSeconds), http.StatusBadRequest)
+			return
+		}
+		select {
+		case timedProfiles <- struct{}{}:
+			defer func() { <-timedProfiles }()
+		default:
+			http.Error(w, "another timed profile is running; try again when it ends", http.StatusTooManyRequests)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
