@@ -63,19 +63,14 @@ func startOnTerminal(t *testing.T, c cli, rows, cols uint16, verb string, args .
 // expect waits until the terminal has shown text, and returns all shown.
 func (s *terminalSession) expect(text string, timeout time.Duration) string {
 	s.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		s.mu.Lock()
-		shown := s.output.String()
-		s.mu.Unlock()
-		if strings.Contains(shown, text) {
-			return shown
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("the terminal did not show %q within %s; it shows:\n%q", text, timeout, shown)
-		}
-		time.Sleep(20 * time.Millisecond)
+	found := s.waitFor(text, timeout)
+	s.mu.Lock()
+	shown := s.output.String()
+	s.mu.Unlock()
+	if !found {
+		s.t.Fatalf("the terminal did not show %q within %s; it shows:\n%q", text, timeout, shown)
 	}
+	return shown
 }
 
 // typeLine types a line and Enter (a carriage return, as a keyboard sends).
@@ -83,6 +78,43 @@ func (s *terminalSession) typeLine(line string) {
 	s.t.Helper()
 	if _, err := s.tty.WriteString(line + "\r"); err != nil {
 		s.t.Fatalf("typing %q: %v", line, err)
+	}
+}
+
+// typeUntilShown types a line, and again each second, until the terminal
+// shows text: for an answer that depends on something the client sends on
+// another stream (a resize) with no order against what is typed.
+func (s *terminalSession) typeUntilShown(line, text string, timeout time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s.typeLine(line)
+		if s.waitFor(text, time.Second) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.mu.Lock()
+			shown := s.output.String()
+			s.mu.Unlock()
+			s.t.Fatalf("the terminal did not show %q within %s of typing %q each second; it shows:\n%q", text, timeout, line, shown)
+		}
+	}
+}
+
+// waitFor reports whether the terminal shows text within timeout.
+func (s *terminalSession) waitFor(text string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		shown := s.output.String()
+		s.mu.Unlock()
+		if strings.Contains(shown, text) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -156,9 +188,12 @@ func TestAttachToAnInteractiveContainer(t *testing.T) {
 			// redraw. On CRI-O 1.34 the container was seen to keep the first
 			// (26x91): of two resizes back to back at the attach's start it
 			// applied one. The kubelet proxies CRI-O's attach the same way.
+			// The sizes travel on the resize stream, apart from stdin, so a
+			// "size" typed right away may be answered before the second
+			// resize lands (seen under CI load: "size 26x91", then
+			// "resized 25x90"); ask again until the container has it.
 			if agent.Env.Runtime != "crio" || client == "minikubelet" {
-				session.typeLine("size")
-				session.expect("size 25x90", 10*time.Second)
+				session.typeUntilShown("size", "size 25x90", 10*time.Second)
 			}
 			// A resize during the session reaches the container on every runtime.
 			if err := pty.Setsize(session.tty, &pty.Winsize{Rows: 33, Cols: 111}); err != nil {
