@@ -40,6 +40,7 @@ func (k *Kubelet) watchEvents(ctx context.Context, source EventSource) {
 			done <- source.GetContainerEvents(ctx, events, func(runtimeapi.RuntimeService_GetContainerEventsClient) { close(connected) })
 		}()
 		err := k.consumeEvents(ctx, events, connected, done)
+		k.relister.setEvented(false)
 		k.cfg.Metrics.ObserveEventStreamConnect(err)
 		switch {
 		case ctx.Err() != nil:
@@ -83,6 +84,7 @@ func (k *Kubelet) consumeEvents(ctx context.Context, events <-chan *runtimeapi.C
 			connected = nil
 		case <-settled:
 			k.announceEvents()
+			k.relister.setEvented(true)
 			settled = nil
 		case err := <-done:
 			return err
@@ -93,6 +95,11 @@ func (k *Kubelet) consumeEvents(ctx context.Context, events <-chan *runtimeapi.C
 }
 
 func (k *Kubelet) handleEvent(ev *runtimeapi.ContainerEventResponse) {
+	// Every change, ours or not, refreshes the relist's view (counts,
+	// pods present) within a period; an event without the sandbox's
+	// labels (containerd sends a removed sandbox's without its status)
+	// reaches its pod that way.
+	k.relister.relistSoon()
 	labels := ev.GetPodSandboxStatus().GetLabels()
 	if labels[translate.ManagedByLabel] != translate.ManagedByValue || labels[translate.NodeLabel] != k.cfg.NodeName {
 		return

@@ -85,7 +85,8 @@ type Kubelet struct {
 	version     uint64
 	changed     chan struct{}
 	// Touched only by the relister's goroutine.
-	relists, nextOrphanScan int
+	relists        int
+	nextOrphanScan time.Time
 	// cgroupHousekeeping asks runCgroupHousekeeping for a pass.
 	cgroupHousekeeping chan struct{}
 	// eventsAnnounced is set once the event stream was first reported.
@@ -100,9 +101,10 @@ type Kubelet struct {
 	removed map[types.UID]bool
 }
 
-// orphanScanEvery is how many relists pass between scans for pod files
-// left behind; the first relist after the manifests were read scans too.
-const orphanScanEvery = 60
+// orphanScanInterval is the time between scans for pod files left
+// behind; the first relist after the manifests were read scans too. By
+// time, not relists: relists are rare while the runtime's events flow.
+const orphanScanInterval = time.Minute
 
 // New checks the configuration and fills in defaults.
 func New(cfg Config) (*Kubelet, error) {
@@ -270,10 +272,10 @@ func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
 	if present != nil {
 		k.relists++
-		if k.relists >= k.nextOrphanScan {
+		if now := k.cfg.Now(); !now.Before(k.nextOrphanScan) {
 			defer func() {
 				if k.collectOrphanedPodDirs() {
-					k.nextOrphanScan = k.relists + orphanScanEvery
+					k.nextOrphanScan = now.Add(orphanScanInterval)
 					k.requestCgroupHousekeeping()
 				}
 			}()

@@ -11,6 +11,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/cri"
+	"github.com/minikubelet/minikubelet/kubelet"
 )
 
 // eventsProbeTimeout bounds the start-up check for a container event
@@ -124,6 +125,10 @@ func logCapabilities(log *slog.Logger, rt capabilityRuntime, caps capabilities, 
 		"runtimeReady", caps.conditions[runtimeapi.RuntimeReady],
 		"networkReady", caps.conditions[runtimeapi.NetworkReady],
 		"relistPeriod", relist,
+	}
+	if caps.events {
+		// The relist is a safety net while the events flow.
+		attrs = append(attrs, "relistPeriodWithEvents", max(relist, kubelet.EventedRelistPeriod))
 	}
 	if caps.eventsNote != "" {
 		attrs = append(attrs, "eventsNote", caps.eventsNote)

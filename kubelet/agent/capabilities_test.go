@@ -118,7 +118,7 @@ func TestLogCapabilitiesIsOneLineWithEverything(t *testing.T) {
 	if strings.Count(line, "\n") != 1 {
 		t.Fatalf("want one line, got %q", line)
 	}
-	for _, want := range []string{"runtime=fake", "version=1.0", "cgroupDriver=cgroupfs", "events=true", "runtimeReady=true", "networkReady=false"} {
+	for _, want := range []string{"runtime=fake", "version=1.0", "cgroupDriver=cgroupfs", "events=true", "runtimeReady=true", "networkReady=false", "relistPeriodWithEvents=10s"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("capability line %q lacks %s", line, want)
 		}
