@@ -109,7 +109,12 @@ func (k *Kubelet) handleEvent(ev *runtimeapi.ContainerEventResponse) {
 	}
 	uid := types.UID(labels[translate.PodUIDLabel])
 	k.log.Debug("container event", slog.String("type", ev.GetContainerEventType().String()), "pod", labels[translate.PodNameLabel], "container", shortID(ev.GetContainerId()))
-	k.handleRuntimeChanges([]types.UID{uid}, nil)
+	// The runtime stamps an event after the change it reports.
+	changedBy := time.Now()
+	if created := ev.GetCreatedAt(); created > 0 {
+		changedBy = time.Unix(0, created)
+	}
+	k.handleRuntimeChanges([]types.UID{uid}, nil, changedBy)
 }
 
 // announceEvents says the first time that the event stream works; later

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,4 +140,54 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// statusCounter counts ContainerStatus calls: one per container per
+// observation of a pod.
+type statusCounter struct {
+	*eventedRuntime
+	statuses atomic.Int32
+}
+
+func (s *statusCounter) ContainerStatus(ctx context.Context, id string, verbose bool) (*runtimeapi.ContainerStatusResponse, error) {
+	s.statuses.Add(1)
+	return s.eventedRuntime.ContainerStatus(ctx, id, verbose)
+}
+
+// TestEventOlderThanTheLastObservationWakesNoSync: an event the runtime
+// stamped before the pod's last observation began is already in it, so it
+// costs no sync (an observation is four CRI calls); a newer one does.
+func TestEventOlderThanTheLastObservationWakesNoSync(t *testing.T) {
+	rt := &statusCounter{eventedRuntime: &eventedRuntime{fakeRuntime: newFakeRuntime(), feed: make(chan *runtimeapi.ContainerEventResponse)}}
+	dir := t.TempDir()
+	k, err := New(Config{Runtime: rt, Images: rt, Events: rt, NodeName: "n1", RootDir: dir, PodLogDir: dir, ResolvConf: dir + "/none",
+		RelistPeriod: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = k.Run(ctx) }()
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	time.Sleep(2 * resyncAfterAction) // the re-read after acting is done
+	before := rt.statuses.Load()
+
+	labels := map[string]string{translate.ManagedByLabel: translate.ManagedByValue, translate.NodeLabel: "n1", translate.PodUIDLabel: string(pod.UID)}
+	stale := time.Now().Add(-time.Hour).UnixNano()
+	rt.send(t, &runtimeapi.ContainerEventResponse{ContainerEventType: runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT,
+		PodSandboxStatus: &runtimeapi.PodSandboxStatus{Labels: labels}, CreatedAt: stale})
+	time.Sleep(300 * time.Millisecond)
+	if n := rt.statuses.Load() - before; n != 0 {
+		t.Fatalf("an event stamped before the last observation cost %d container status reads; want none", n)
+	}
+
+	rt.exit("a", 1)
+	rt.send(t, &runtimeapi.ContainerEventResponse{ContainerEventType: runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT,
+		PodSandboxStatus: &runtimeapi.PodSandboxStatus{Labels: labels}, CreatedAt: time.Now().UnixNano()})
+	eventually(t, "restarted on the new event", func() bool {
+		_, p := viewPhase(k, "web")
+		return p.Status.ContainerStatuses[0].RestartCount == 1
+	})
 }

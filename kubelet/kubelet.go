@@ -265,11 +265,16 @@ func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 }
 
 // handleRuntimeChanges is called by the relister after every relist with
-// the UIDs whose runtime state changed and every UID the runtime has. A UID
+// the UIDs whose runtime state changed and every UID the runtime has, and
+// for each container event with its pod's UID; changedBy is when the
+// runtime had made the changes at the latest (the relist's lists returned,
+// the event's stamp). A pod observed since then is not woken: its worker
+// already synced on that state or newer, and each such sync cost the four
+// CRI calls of an observation (most of a start's calls). A UID
 // the agent does not track yet (a pod created before a restart, or one whose
 // manifest was deleted while the agent was down) gets a worker, but only once
 // the manifests have been read, so adoption never tears down a wanted pod.
-func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
+func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID, changedBy time.Time) {
 	if present != nil {
 		k.relists++
 		if now := k.cfg.Now(); !now.Before(k.nextOrphanScan) {
@@ -298,7 +303,7 @@ func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID) {
 		}
 	}
 	for _, uid := range changed {
-		if _, ok := k.pods[uid]; ok {
+		if _, ok := k.pods[uid]; ok && !k.observedSinceLocked(uid, changedBy) {
 			wake = append(wake, uid)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -16,6 +17,7 @@ import (
 // observe reads one pod's state from the runtime: its sandboxes (with the
 // current one's IPs) and the full status of each of its containers.
 func (k *Kubelet) observe(ctx context.Context, uid types.UID) (*observedPod, error) {
+	began := time.Now()
 	selector := translate.PodSelector(k.cfg.NodeName, uid)
 	sandboxes, err := k.cfg.Runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
 	if err != nil {
@@ -50,7 +52,25 @@ func (k *Kubelet) observe(ctx context.Context, uid types.UID) (*observedPod, err
 			return nil, err
 		}
 	}
+	k.noteObserved(uid, began)
 	return obs, nil
+}
+
+// noteObserved records when a complete observation of pod uid began.
+func (k *Kubelet) noteObserved(uid types.UID, began time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if rec, ok := k.pods[uid]; ok && began.After(rec.observedAt) {
+		rec.observedAt = began
+	}
+}
+
+// observedSince reports whether pod uid was observed completely from a
+// point after changedBy, so that observation already holds the change.
+// Caller holds k.mu.
+func (k *Kubelet) observedSinceLocked(uid types.UID, changedBy time.Time) bool {
+	rec, ok := k.pods[uid]
+	return ok && rec.observedAt.After(changedBy)
 }
 
 func (k *Kubelet) readSandboxIPs(ctx context.Context, sb *observedSandbox) error {

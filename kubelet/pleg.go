@@ -113,7 +113,7 @@ func (r *relister) wait(ctx context.Context, last time.Time) bool {
 }
 
 // run relists until ctx ends, calling report after each successful relist.
-func (r *relister) run(ctx context.Context, report func(changed, present []types.UID)) error {
+func (r *relister) run(ctx context.Context, report func(changed, present []types.UID, listed time.Time)) error {
 	for {
 		if waitRuntime(ctx, r.waitRuntime) != nil {
 			return nil
@@ -133,7 +133,7 @@ func (r *relister) run(ctx context.Context, report func(changed, present []types
 	}
 }
 
-func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID)) error {
+func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID, listed time.Time)) error {
 	start := time.Now()
 	selector := translate.ManagedSelector(r.node)
 	sandboxes, err := r.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
@@ -144,6 +144,7 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 	if err != nil {
 		return fmt.Errorf("listing containers: %w", err)
 	}
+	listed := time.Now()
 	states := make(map[string]string, len(sandboxes)+len(containers))
 	owner := make(map[string]types.UID, len(states))
 	present := map[types.UID]bool{}
@@ -176,7 +177,7 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 	r.counts.Store(countObjects(sandboxes, containers))
 	r.present.Store(&present)
 	r.metrics.ObservePLEGRelist(time.Since(start), interval)
-	report(keys(changed), keys(present))
+	report(keys(changed), keys(present), listed)
 	return nil
 }
 

@@ -32,7 +32,7 @@ func TestRelistIsRareWhileEventsFlowAndPromptWhenTheyStop(t *testing.T) {
 	r.setEvented(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- r.run(ctx, func(changed, present []types.UID) {}) }()
+	go func() { done <- r.run(ctx, func(changed, present []types.UID, listed time.Time) {}) }()
 	defer func() { cancel(); <-done }()
 
 	eventually(t, "the first relist", func() bool { return rt.lists.Load() == 1 })

@@ -37,6 +37,9 @@ type podRecord struct {
 	// startObserved is set once the pod-start latency has been recorded.
 	startObserved bool
 	observed      *observedPod
+	// observedAt is when the last complete observation of the runtime
+	// began: a change the runtime made before it needs no further sync.
+	observedAt time.Time
 	// deletionGrace, when set, replaces the spec's grace period for this
 	// pod's deletion (DeleteOptions.gracePeriodSeconds).
 	deletionGrace *int64
