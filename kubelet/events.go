@@ -114,7 +114,7 @@ func (k *Kubelet) handleEvent(ev *runtimeapi.ContainerEventResponse) {
 	if created := ev.GetCreatedAt(); created > 0 {
 		changedBy = time.Unix(0, created)
 	}
-	k.handleRuntimeChanges([]types.UID{uid}, nil, changedBy)
+	k.handleRuntimeChanges([]types.UID{uid}, nil, func(_ types.UID, rec *podRecord) bool { return rec.observedAt.After(changedBy) })
 }
 
 // announceEvents says the first time that the event stream works; later

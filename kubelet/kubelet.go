@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -190,7 +191,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	if k.cfg.Events != nil {
 		g.Go(func() error { k.watchEvents(ctx, k.cfg.Events); return nil })
 	}
-	g.Go(func() error { return k.relister.run(ctx, k.handleRuntimeChanges) })
+	g.Go(func() error { return k.relister.run(ctx, k.handleRelist) })
 	g.Go(func() error { k.runCgroupHousekeeping(ctx); return nil })
 	return g.Wait()
 }
@@ -264,17 +265,25 @@ func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 	}
 }
 
-// handleRuntimeChanges is called by the relister after every relist with
-// the UIDs whose runtime state changed and every UID the runtime has, and
-// for each container event with its pod's UID; changedBy is when the
-// runtime had made the changes at the latest (the relist's lists returned,
-// the event's stamp). A pod observed since then is not woken: its worker
-// already synced on that state or newer, and each such sync cost the four
-// CRI calls of an observation (most of a start's calls). A UID
+// handleRelist is called by the relister after every relist with the UIDs
+// whose runtime state changed, what the relist listed of each, and every
+// UID the runtime has.
+func (k *Kubelet) handleRelist(changed, present []types.UID, listed map[types.UID]podObjects) {
+	k.handleRuntimeChanges(changed, present, func(uid types.UID, rec *podRecord) bool {
+		return maps.Equal(rec.observedObjects, listed[uid])
+	})
+}
+
+// handleRuntimeChanges wakes the pods whose runtime state changed, except
+// those whose worker already saw the change (seen, under k.mu): after
+// acting, a worker observes its pod (four CRI calls), and the relist that
+// lists the same new sandbox and container, and the runtime's events for
+// them, woke it to observe the same again, most of a start's CRI calls.
+// present is every UID the runtime has, nil for an event. A UID
 // the agent does not track yet (a pod created before a restart, or one whose
 // manifest was deleted while the agent was down) gets a worker, but only once
 // the manifests have been read, so adoption never tears down a wanted pod.
-func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID, changedBy time.Time) {
+func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID, seen func(types.UID, *podRecord) bool) {
 	if present != nil {
 		k.relists++
 		if now := k.cfg.Now(); !now.Before(k.nextOrphanScan) {
@@ -303,7 +312,7 @@ func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID, changedBy t
 		}
 	}
 	for _, uid := range changed {
-		if _, ok := k.pods[uid]; ok && !k.observedSinceLocked(uid, changedBy) {
+		if rec, ok := k.pods[uid]; ok && !seen(uid, rec) {
 			wake = append(wake, uid)
 		}
 	}

@@ -52,25 +52,31 @@ func (k *Kubelet) observe(ctx context.Context, uid types.UID) (*observedPod, err
 			return nil, err
 		}
 	}
-	k.noteObserved(uid, began)
+	k.noteObserved(uid, began, listedObjects(sandboxes, containers))
 	return obs, nil
 }
 
-// noteObserved records when a complete observation of pod uid began.
-func (k *Kubelet) noteObserved(uid types.UID, began time.Time) {
+// listedObjects is what the lists of an observation showed, in the form
+// the relister compares.
+func listedObjects(sandboxes []*runtimeapi.PodSandbox, containers []*runtimeapi.Container) podObjects {
+	objects := make(podObjects, len(sandboxes)+len(containers))
+	for _, s := range sandboxes {
+		objects[s.GetId()] = s.GetState().String()
+	}
+	for _, c := range containers {
+		objects[c.GetId()] = c.GetState().String()
+	}
+	return objects
+}
+
+// noteObserved records when the newest complete observation of pod uid
+// began and what its lists showed.
+func (k *Kubelet) noteObserved(uid types.UID, began time.Time, objects podObjects) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if rec, ok := k.pods[uid]; ok && began.After(rec.observedAt) {
-		rec.observedAt = began
+		rec.observedAt, rec.observedObjects = began, objects
 	}
-}
-
-// observedSince reports whether pod uid was observed completely from a
-// point after changedBy, so that observation already holds the change.
-// Caller holds k.mu.
-func (k *Kubelet) observedSinceLocked(uid types.UID, changedBy time.Time) bool {
-	rec, ok := k.pods[uid]
-	return ok && rec.observedAt.After(changedBy)
 }
 
 func (k *Kubelet) readSandboxIPs(ctx context.Context, sb *observedSandbox) error {

@@ -113,7 +113,7 @@ func (r *relister) wait(ctx context.Context, last time.Time) bool {
 }
 
 // run relists until ctx ends, calling report after each successful relist.
-func (r *relister) run(ctx context.Context, report func(changed, present []types.UID, listed time.Time)) error {
+func (r *relister) run(ctx context.Context, report func(changed, present []types.UID, listed map[types.UID]podObjects)) error {
 	for {
 		if waitRuntime(ctx, r.waitRuntime) != nil {
 			return nil
@@ -133,7 +133,7 @@ func (r *relister) run(ctx context.Context, report func(changed, present []types
 	}
 }
 
-func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID, listed time.Time)) error {
+func (r *relister) relist(ctx context.Context, report func(changed, present []types.UID, listed map[types.UID]podObjects)) error {
 	start := time.Now()
 	selector := translate.ManagedSelector(r.node)
 	sandboxes, err := r.runtime.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: selector})
@@ -144,7 +144,6 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 	if err != nil {
 		return fmt.Errorf("listing containers: %w", err)
 	}
-	listed := time.Now()
 	states := make(map[string]string, len(sandboxes)+len(containers))
 	owner := make(map[string]types.UID, len(states))
 	present := map[types.UID]bool{}
@@ -177,8 +176,26 @@ func (r *relister) relist(ctx context.Context, report func(changed, present []ty
 	r.counts.Store(countObjects(sandboxes, containers))
 	r.present.Store(&present)
 	r.metrics.ObservePLEGRelist(time.Since(start), interval)
-	report(keys(changed), keys(present), listed)
+	report(keys(changed), keys(present), objectsOf(changed, states, owner))
 	return nil
+}
+
+// podObjects is what one list showed of a pod: its sandboxes' and
+// containers' IDs and states (the CRI state names).
+type podObjects map[string]string
+
+// objectsOf groups the listed objects of the changed pods by pod.
+func objectsOf(changed map[types.UID]bool, states map[string]string, owner map[string]types.UID) map[types.UID]podObjects {
+	out := make(map[types.UID]podObjects, len(changed))
+	for uid := range changed {
+		out[uid] = podObjects{}
+	}
+	for id, state := range states {
+		if objects, ok := out[owner[id]]; ok {
+			objects[id] = state
+		}
+	}
+	return out
 }
 
 func keys(set map[types.UID]bool) []types.UID {

@@ -3,10 +3,12 @@ package kubelet
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -32,7 +34,7 @@ func TestRelistIsRareWhileEventsFlowAndPromptWhenTheyStop(t *testing.T) {
 	r.setEvented(true)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- r.run(ctx, func(changed, present []types.UID, listed time.Time) {}) }()
+	go func() { done <- r.run(ctx, func(changed, present []types.UID, listed map[types.UID]podObjects) {}) }()
 	defer func() { cancel(); <-done }()
 
 	eventually(t, "the first relist", func() bool { return rt.lists.Load() == 1 })
@@ -52,4 +54,48 @@ func TestRelistIsRareWhileEventsFlowAndPromptWhenTheyStop(t *testing.T) {
 
 	r.setEvented(false)
 	eventually(t, "relisting every 20 ms again once the stream broke", func() bool { return rt.lists.Load() >= 6 })
+}
+
+// TestRelistShowingWhatThePodsWorkerSawWakesNoSync: after acting, a worker
+// observes its pod; a relist that lists the same sandbox and container
+// states has nothing new and costs no sync, one that differs does.
+func TestRelistShowingWhatThePodsWorkerSawWakesNoSync(t *testing.T) {
+	rt := &statusCounter{eventedRuntime: &eventedRuntime{fakeRuntime: newFakeRuntime()}}
+	dir := t.TempDir()
+	k, err := New(Config{Runtime: rt, Images: rt, NodeName: "n1", RootDir: dir, PodLogDir: dir, ResolvConf: dir + "/none",
+		RelistPeriod: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = k.Run(ctx) }()
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	eventually(t, "observed running", func() bool {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return len(k.pods[pod.UID].observedObjects) == 2
+	})
+	time.Sleep(2 * resyncAfterAction)
+
+	k.mu.Lock()
+	seen := maps.Clone(k.pods[pod.UID].observedObjects)
+	k.mu.Unlock()
+	before := rt.statuses.Load()
+	k.handleRelist([]types.UID{pod.UID}, nil, map[types.UID]podObjects{pod.UID: seen})
+	time.Sleep(300 * time.Millisecond)
+	if n := rt.statuses.Load() - before; n != 0 {
+		t.Fatalf("a relist listing what the worker saw cost %d container status reads; want none", n)
+	}
+
+	changed := maps.Clone(seen)
+	for id, state := range changed {
+		if state == runtimeapi.ContainerState_CONTAINER_RUNNING.String() {
+			changed[id] = runtimeapi.ContainerState_CONTAINER_EXITED.String()
+		}
+	}
+	k.handleRelist([]types.UID{pod.UID}, nil, map[types.UID]podObjects{pod.UID: changed})
+	eventually(t, "a sync on a relist that differs", func() bool { return rt.statuses.Load() > before })
 }

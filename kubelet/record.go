@@ -37,9 +37,12 @@ type podRecord struct {
 	// startObserved is set once the pod-start latency has been recorded.
 	startObserved bool
 	observed      *observedPod
-	// observedAt is when the last complete observation of the runtime
-	// began: a change the runtime made before it needs no further sync.
-	observedAt time.Time
+	// observedAt is when the newest complete observation of the runtime
+	// began (a change the runtime stamped before it is in it), and
+	// observedObjects what its lists showed (a relist showing the same
+	// has nothing new for the pod).
+	observedAt      time.Time
+	observedObjects podObjects
 	// deletionGrace, when set, replaces the spec's grace period for this
 	// pod's deletion (DeleteOptions.gracePeriodSeconds).
 	deletionGrace *int64
