@@ -69,7 +69,8 @@ func userAgent() string { return "minikubelet/" + apiclient.ClientVersion() }
 // node and keeps it alive, and keeps the static pods' mirror pods, until
 // ctx ends. Failing to join never stops the agent: its pods run on, and
 // the join is retried.
-func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, static mirror.StaticPods, log *slog.Logger) error {
+func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, static mirror.StaticPods, agentLog *slog.Logger) error {
+	log := agentLog.With("component", "node")
 	for failures := 0; c.client == nil; {
 		err := c.bootstrap(ctx, opts, log)
 		if ctx.Err() != nil {
@@ -91,7 +92,7 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	}
 	mirrors := mirror.New(mirror.Config{
 		NodeName: opts.NodeName, NodeIP: c.ip.String(), Pods: c.client.Pods(), Nodes: c.client.Nodes(),
-		Static: static, Logger: log.With("component", "mirror"),
+		Static: static, Logger: agentLog.With("component", "mirror"),
 	})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return keeper.Run(ctx) })

@@ -144,7 +144,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	if cluster != nil {
 		g.Go(func() error {
-			return cluster.run(ctx, opts, runtime, networkReady, staticPods{kl}, log.With("component", "node"))
+			return cluster.run(ctx, opts, runtime, networkReady, staticPods{kl}, log)
 		})
 	}
 	g.Go(func() error { return kl.Run(ctx) })

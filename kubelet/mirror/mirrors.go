@@ -216,6 +216,9 @@ func (m *Mirrors) apply(ctx context.Context, a Action) error {
 		m.log.Info("created mirror pod", "pod", ref, "uid", created.UID, "why", a.Why)
 		// A created pod's status is the API server's (Pending): show the
 		// static pod's at once.
+		if a.Status == nil {
+			return nil
+		}
 		patch, changed, err := StatusPatch(created, *a.Status)
 		if err != nil || !changed {
 			return err

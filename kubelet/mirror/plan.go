@@ -50,8 +50,9 @@ type Action struct {
 	UID types.UID
 	// Pod is the mirror pod to create (Create).
 	Pod *v1.Pod
-	// Status is the static pod's (Create, PatchStatus); Patch the patch
-	// from the mirror's status to it (PatchStatus).
+	// Status is the static pod's (Create, PatchStatus; nil for a Create
+	// before the agent has observed the pod); Patch the patch from the
+	// mirror's status to it (PatchStatus).
 	Status *v1.PodStatus
 	Patch  []byte
 	// Why says, for the log, why a Delete or Create is needed.
@@ -88,6 +89,9 @@ func Plan(node Node, static []*v1.Pod, existing []v1.Pod, now time.Time) ([]Acti
 		}
 		if why == "" {
 			have[key] = true
+			if !observed(p) {
+				continue
+			}
 			status := Status(p, m, node, now)
 			patch, changed, err := StatusPatch(m, status)
 			if err != nil {
@@ -110,8 +114,12 @@ func Plan(node Node, static []*v1.Pod, existing []v1.Pod, now time.Time) ([]Acti
 				why = d.Why
 			}
 		}
-		status := Status(p, nil, node, now)
-		creates = append(creates, Action{Kind: Create, Namespace: key.Namespace, Name: key.Name, Pod: Pod(p, node), Status: &status, Why: why})
+		create := Action{Kind: Create, Namespace: key.Namespace, Name: key.Name, Pod: Pod(p, node), Why: why}
+		if observed(p) {
+			status := Status(p, nil, node, now)
+			create.Status = &status
+		}
+		creates = append(creates, create)
 	}
 	for _, list := range [][]Action{deletes, creates, patches} {
 		sort.Slice(list, func(i, j int) bool {
@@ -123,6 +131,12 @@ func Plan(node Node, static []*v1.Pod, existing []v1.Pod, now time.Time) ([]Acti
 	}
 	return append(append(deletes, creates...), patches...), nil
 }
+
+// observed reports whether the agent has looked at the static pod in the
+// runtime: a status it computed always has a start time. Until then (just
+// after an agent restart) its status says nothing, and the mirror pod
+// keeps what it shows rather than flapping to Pending and back.
+func observed(p *v1.Pod) bool { return p.Status.StartTime != nil }
 
 // configHash is the static pod's config hash: its annotation, else its UID
 // (which the manifest source derives from the manifest).

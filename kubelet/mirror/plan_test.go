@@ -24,7 +24,7 @@ func staticPod(name, hash string) *v1.Pod {
 			Labels:      map[string]string{"app": name},
 			Annotations: map[string]string{AnnotationHash: hash, "kubernetes.io/config.source": "file"}},
 		Spec: v1.PodSpec{NodeName: "w1", Containers: []v1.Container{{Name: "c", Image: "kubia"}}},
-		Status: v1.PodStatus{Phase: v1.PodRunning, PodIP: "10.86.0.9", PodIPs: []v1.PodIP{{IP: "10.86.0.9"}},
+		Status: v1.PodStatus{Phase: v1.PodRunning, StartTime: &metav1.Time{Time: now.Add(-time.Hour)}, PodIP: "10.86.0.9", PodIPs: []v1.PodIP{{IP: "10.86.0.9"}},
 			Conditions: []v1.PodCondition{{Type: v1.PodReady, Status: v1.ConditionTrue}}},
 	}
 }
@@ -53,6 +53,8 @@ func TestPlan(t *testing.T) {
 	stopped.Status.Phase = v1.PodFailed
 	deleted := mirrorOf(web, "m1")
 	deleted.DeletionTimestamp = &metav1.Time{Time: now}
+	unobserved := staticPod("web", "h1")
+	unobserved.Status = v1.PodStatus{Phase: v1.PodPending}
 	apiPod := v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "scheduled", Namespace: "default", UID: "a1"}, Spec: v1.PodSpec{NodeName: "w1"}}
 	for _, tc := range []struct {
 		name     string
@@ -65,6 +67,7 @@ func TestPlan(t *testing.T) {
 		{"an up-to-date mirror is left alone", []*v1.Pod{web}, []v1.Pod{mirrorOf(web, "m1")}, nil},
 		{"a changed status is patched", []*v1.Pod{stopped}, []v1.Pod{mirrorOf(web, "m1")},
 			[]string{"patch-status default/web-w1 m1"}},
+		{"a pod the agent has not observed yet (after a restart) keeps its mirror's status", []*v1.Pod{unobserved}, []v1.Pod{mirrorOf(web, "m1")}, nil},
 		{"a changed manifest replaces the mirror", []*v1.Pod{webEdited}, []v1.Pod{mirrorOf(web, "m1")},
 			[]string{"delete default/web-w1 m1", "create default/web-w1 "}},
 		{"a mirror someone deleted is recreated", []*v1.Pod{web}, []v1.Pod{deleted},
@@ -116,7 +119,7 @@ func TestMirrorPod(t *testing.T) {
 	}
 }
 
-func TestStatusKeepsTransitionTimesAndSetsHostIP(t *testing.T) {
+func TestStatusKeepsStartAndTransitionTimesAndSetsHostIP(t *testing.T) {
 	p := staticPod("web", "h1")
 	p.Status.Conditions = append(p.Status.Conditions, v1.PodCondition{Type: v1.ContainersReady, Status: v1.ConditionFalse})
 	earlier := metav1.NewTime(now.Add(-time.Hour))
@@ -127,6 +130,15 @@ func TestStatusKeepsTransitionTimesAndSetsHostIP(t *testing.T) {
 	s := Status(p, m, node, now)
 	if s.HostIP != "10.0.0.5" || len(s.HostIPs) != 1 || s.HostIPs[0].IP != "10.0.0.5" {
 		t.Errorf("hostIP %q %v", s.HostIP, s.HostIPs)
+	}
+	if !s.StartTime.Equal(p.Status.StartTime) {
+		t.Errorf("startTime %v: the mirror had none, want the static pod's %v", s.StartTime, p.Status.StartTime)
+	}
+	started := metav1.NewTime(now.Add(-2 * time.Hour))
+	m.Status.StartTime = &started
+	p.Status.StartTime = &metav1.Time{Time: now}
+	if s := Status(p, m, node, now); !s.StartTime.Equal(&started) {
+		t.Errorf("startTime %v, want the mirror's %v (set once)", s.StartTime, started)
 	}
 	if got := s.Conditions[0].LastTransitionTime; !got.Equal(&earlier) {
 		t.Errorf("unchanged Ready moved to %v", got)

@@ -11,11 +11,16 @@ import (
 )
 
 // Status is the status mirror pod m (nil before it exists) should show
-// for static pod p: p's, with the node's IP as hostIP, and each
-// condition's lastTransitionTime kept from m while the condition's status
-// is unchanged, else now (the agent does not keep transition times).
+// for static pod p: p's, with the node's IP as hostIP; m's startTime, set
+// once as the kubelet's status manager sets it (a restarted agent starts
+// its own clock again); and each condition's lastTransitionTime kept from
+// m while the condition's status is unchanged, else now (the agent does
+// not keep transition times).
 func Status(p *v1.Pod, m *v1.Pod, node Node, now time.Time) v1.PodStatus {
 	s := *p.Status.DeepCopy()
+	if m != nil && m.Status.StartTime != nil {
+		s.StartTime = m.Status.StartTime.DeepCopy()
+	}
 	if node.IP != "" {
 		s.HostIP, s.HostIPs = node.IP, []v1.HostIP{{IP: node.IP}}
 	}
