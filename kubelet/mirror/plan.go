@@ -86,6 +86,11 @@ func Plan(node Node, static []*v1.Pod, existing []v1.Pod, now time.Time) ([]Acti
 			why = "its static pod's manifest changed"
 		case m.DeletionTimestamp != nil:
 			why = "it was deleted"
+		case !sameMetadata(m, p):
+			// The agent updates a pod in place when only its labels or
+			// annotations change (same hash); a node may not update a
+			// pod's metadata, so the mirror is replaced.
+			why = "its static pod's labels or annotations changed"
 		}
 		if why == "" {
 			have[key] = true
@@ -130,6 +135,21 @@ func Plan(node Node, static []*v1.Pod, existing []v1.Pod, now time.Time) ([]Acti
 		})
 	}
 	return append(append(deletes, creates...), patches...), nil
+}
+
+// sameMetadata reports whether mirror m shows static pod p's labels and
+// annotations. Annotations others add to m (an admission plugin) are
+// tolerated, or m would be replaced for ever.
+func sameMetadata(m, p *v1.Pod) bool {
+	if !maps.Equal(m.Labels, p.Labels) && (len(m.Labels) > 0 || len(p.Labels) > 0) {
+		return false
+	}
+	for k, v := range p.Annotations {
+		if got, ok := m.Annotations[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
 }
 
 // observed reports whether the agent has looked at the static pod in the

@@ -55,6 +55,10 @@ func TestPlan(t *testing.T) {
 	deleted.DeletionTimestamp = &metav1.Time{Time: now}
 	unobserved := staticPod("web", "h1")
 	unobserved.Status = v1.PodStatus{Phase: v1.PodPending}
+	relabelled := staticPod("web", "h1")
+	relabelled.Labels["tier"] = "front"
+	annotatedByOthers := mirrorOf(web, "m1")
+	annotatedByOthers.Annotations["example.com/seen"] = "yes"
 	apiPod := v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "scheduled", Namespace: "default", UID: "a1"}, Spec: v1.PodSpec{NodeName: "w1"}}
 	for _, tc := range []struct {
 		name     string
@@ -70,6 +74,9 @@ func TestPlan(t *testing.T) {
 		{"a pod the agent has not observed yet (after a restart) keeps its mirror's status", []*v1.Pod{unobserved}, []v1.Pod{mirrorOf(web, "m1")}, nil},
 		{"a changed manifest replaces the mirror", []*v1.Pod{webEdited}, []v1.Pod{mirrorOf(web, "m1")},
 			[]string{"delete default/web-w1 m1", "create default/web-w1 "}},
+		{"new labels replace the mirror (a node may not update its metadata)", []*v1.Pod{relabelled}, []v1.Pod{mirrorOf(web, "m1")},
+			[]string{"delete default/web-w1 m1", "create default/web-w1 "}},
+		{"annotations others add to the mirror are left alone", []*v1.Pod{web}, []v1.Pod{annotatedByOthers}, nil},
 		{"a mirror someone deleted is recreated", []*v1.Pod{web}, []v1.Pod{deleted},
 			[]string{"delete default/web-w1 m1", "create default/web-w1 "}},
 		{"a mirror without its static pod is deleted", nil, []v1.Pod{mirrorOf(web, "m1")},
