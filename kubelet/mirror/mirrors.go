@@ -2,7 +2,6 @@ package mirror
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -63,9 +62,11 @@ type Mirrors struct {
 	cfg     Config
 	log     *slog.Logger
 	nodeUID types.UID
-	// lastErr is the last failure logged, so one that repeats (an API
-	// server away) is logged once.
+	// lastErr is the last failure of a round logged, so one that repeats
+	// (an API server away) is logged once; podErrs the same per mirror pod
+	// (a pod NodeRestriction refuses fails every round).
 	lastErr string
+	podErrs map[string]string
 }
 
 // New makes the mirror of cfg.Static.
@@ -82,7 +83,7 @@ func New(cfg Config) *Mirrors {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Mirrors{cfg: cfg, log: cfg.Logger}
+	return &Mirrors{cfg: cfg, log: cfg.Logger, podErrs: map[string]string{}}
 }
 
 // Run syncs the mirror pods on every change of the static pods, of the
@@ -145,8 +146,9 @@ func (m *Mirrors) failed(err error, retry time.Duration) {
 }
 
 // Sync makes one round: reads the static pods and this node's pods in the
-// API server, and makes the calls Plan asks for. It returns every call's
-// error.
+// API server, and makes the calls Plan asks for. It fails when it could
+// not read; a call about one mirror pod that fails is logged (once while
+// it fails alike) and retried next round, without holding up the others.
 func (m *Mirrors) Sync(ctx context.Context) error {
 	static, ok := m.cfg.Static.StaticPods()
 	if !ok {
@@ -166,13 +168,25 @@ func (m *Mirrors) Sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	failing := map[string]string{}
 	for _, a := range actions {
-		if err := m.apply(ctx, a); err != nil {
-			errs = append(errs, err)
+		ref := a.Namespace + "/" + a.Name
+		err := m.apply(ctx, a)
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		failing[ref] = err.Error()
+		if m.podErrs[ref] != err.Error() {
+			m.log.Warn("mirror pod not in sync; retrying", "pod", ref, "err", err)
 		}
 	}
-	return errors.Join(errs...)
+	for ref := range m.podErrs {
+		if _, still := failing[ref]; !still {
+			m.log.Info("mirror pod in sync again", "pod", ref)
+		}
+	}
+	m.podErrs = failing
+	return nil
 }
 
 // ensureNodeUID reads the Node's UID, which mirror pods' owner reference

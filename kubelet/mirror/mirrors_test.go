@@ -11,6 +11,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -143,4 +144,32 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A mirror pod the API server refuses (NodeRestriction refuses a static
+// pod naming a secret) leaves the others in sync, and is logged once
+// while it keeps failing alike.
+func TestARefusedMirrorPodHoldsUpNoOther(t *testing.T) {
+	c := fake.NewClientset(&v1.Node{ObjectMeta: metav1.ObjectMeta{Name: "w1", UID: "node-uid"}})
+	c.PrependReactor("create", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.(k8stesting.CreateAction).GetObject().(*v1.Pod).Name == "bad-w1" {
+			return true, nil, apierrors.NewForbidden(v1.Resource("pods"), "bad-w1", errors.New("node can not create pods that reference secrets"))
+		}
+		return false, nil, nil
+	})
+	static := &fakeStatic{pods: []*v1.Pod{staticPod("bad", "h0"), staticPod("web", "h1")}, ok: true}
+	var log bytes.Buffer
+	m := newMirrors(t, c, static, &log)
+	ctx := context.Background()
+	for range 2 {
+		if err := m.Sync(ctx); err != nil {
+			t.Fatalf("Sync = %v; a refused pod is not a failed round", err)
+		}
+	}
+	if _, err := c.CoreV1().Pods("default").Get(ctx, "web-w1", metav1.GetOptions{}); err != nil {
+		t.Errorf("the other mirror pod: %v", err)
+	}
+	if n := strings.Count(log.String(), "mirror pod not in sync"); n != 1 || !strings.Contains(log.String(), "reference secrets") {
+		t.Errorf("logged the refusal %d times, want once with the reason:\n%s", n, log.String())
+	}
 }
