@@ -259,3 +259,11 @@ func (k *Kubelet) addEvent(uid types.UID, e Event) {
 		k.bump(nil) // API watchers list events: wake them, the pod is unchanged
 	}
 }
+
+// DesiredSeen reports whether every pod source has delivered its pods
+// once: before, Pods lacks pods that a source will ask for.
+func (k *Kubelet) DesiredSeen() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.desiredSeen
+}

@@ -10,11 +10,13 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet/apiclient"
+	"github.com/minikubelet/minikubelet/kubelet/mirror"
 	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
 )
@@ -64,9 +66,11 @@ func loadClusterClient(opts Options, path string) (*nodeauth.Client, error) {
 func userAgent() string { return "minikubelet/" + apiclient.ClientVersion() }
 
 // run bootstraps the node's credentials when needed, then registers the
-// node and keeps it alive until ctx ends. Failing to join never stops
-// the agent: its pods run on, and the join is retried.
-func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) error {
+// node and keeps it alive, and keeps the static pods' mirror pods, until
+// ctx ends. Failing to join never stops the agent: its pods run on, and
+// the join is retried.
+func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, static mirror.StaticPods, agentLog *slog.Logger) error {
+	log := agentLog.With("component", "node")
 	for failures := 0; c.client == nil; {
 		err := c.bootstrap(ctx, opts, log)
 		if ctx.Err() != nil {
@@ -86,7 +90,14 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	if err != nil {
 		return err
 	}
-	return keeper.Run(ctx)
+	mirrors := mirror.New(mirror.Config{
+		NodeName: opts.NodeName, NodeIP: c.ip.String(), Pods: c.client.Pods(), Nodes: c.client.Nodes(),
+		Static: static, Logger: agentLog.With("component", "mirror"),
+	})
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return keeper.Run(ctx) })
+	g.Go(func() error { return mirrors.Run(ctx) })
+	return g.Wait()
 }
 
 // bootstrap exchanges a bootstrap token for a node certificate (or finds

@@ -143,7 +143,9 @@ func Run(ctx context.Context, opts Options) error {
 	log.Info("API listening", "address", apiURL, "kubeconfig", opts.AdminKubeconfigPath())
 
 	if cluster != nil {
-		g.Go(func() error { return cluster.run(ctx, opts, runtime, networkReady, log.With("component", "node")) })
+		g.Go(func() error {
+			return cluster.run(ctx, opts, runtime, networkReady, staticPods{kl}, log)
+		})
 	}
 	g.Go(func() error { return kl.Run(ctx) })
 	g.Go(func() error { return followPods(ctx) })

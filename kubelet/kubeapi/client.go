@@ -1,5 +1,5 @@
 // Package kubeapi is the agent's client of a cluster's API server: REST
-// clients for only the API groups a node uses (core, coordination,
+// clients for only the API groups a node uses (core: nodes and pods; coordination,
 // certificates) with a scheme of only their types.
 //
 // client-go's generated clientset registers every API group of Kubernetes

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -19,6 +20,7 @@ import (
 // request is what the fake API server saw.
 type request struct {
 	method, path, contentType, body string
+	query                           string
 }
 
 // fakeAPIServer answers every request with the reply for its method and
@@ -30,7 +32,7 @@ func fakeAPIServer(t *testing.T, replies map[string]func() (int, any)) (*Client,
 	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		seen = append(seen, request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), string(body)})
+		seen = append(seen, request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), string(body), r.URL.RawQuery})
 		mu.Unlock()
 		reply, ok := replies[r.Method+" "+r.URL.Path]
 		if !ok {
@@ -104,5 +106,85 @@ func TestAPIErrorsAreStatusErrors(t *testing.T) {
 	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "w", Namespace: "kube-node-lease"}}
 	if _, err := client.Leases().Update(ctx, lease); !apierrors.IsConflict(err) {
 		t.Errorf("Update of a changed lease: %v, want Conflict", err)
+	}
+}
+
+// The pod verbs are the ones mirror pods need, sent as the typed client
+// sends them: a list of this node's pods only (the Node authorizer refuses
+// any other), a create in the pod's namespace, a delete now with the UID
+// precondition, and a strategic merge patch of pods/status.
+func TestPodRequests(t *testing.T) {
+	pod := &v1.Pod{TypeMeta: metav1.TypeMeta{Kind: "Pod", APIVersion: "v1"}, ObjectMeta: metav1.ObjectMeta{Name: "web-w", Namespace: "default", UID: "m1"}}
+	list := &v1.PodList{TypeMeta: metav1.TypeMeta{Kind: "PodList", APIVersion: "v1"}, ListMeta: metav1.ListMeta{ResourceVersion: "42"}, Items: []v1.Pod{*pod}}
+	ok := func(obj any) func() (int, any) { return func() (int, any) { return http.StatusOK, obj } }
+	status := metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess}
+	client, seen := fakeAPIServer(t, map[string]func() (int, any){
+		"GET /api/v1/pods":                                   ok(list),
+		"POST /api/v1/namespaces/default/pods":               ok(pod),
+		"DELETE /api/v1/namespaces/default/pods/web-w":       ok(&status),
+		"PATCH /api/v1/namespaces/default/pods/web-w/status": ok(pod),
+	})
+	ctx := context.Background()
+	got, err := client.Pods().ListOnNode(ctx, "w")
+	if err != nil || got.ResourceVersion != "42" || len(got.Items) != 1 || got.Items[0].UID != "m1" {
+		t.Fatalf("ListOnNode = %+v, %v", got, err)
+	}
+	if created, err := client.Pods().Create(ctx, &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-w", Namespace: "default"}}); err != nil || created.UID != "m1" {
+		t.Fatalf("Create = %v, %v", created, err)
+	}
+	if err := client.Pods().Delete(ctx, "default", "web-w", "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Pods().PatchStatus(ctx, "default", "web-w", []byte(`{"status":{}}`)); err != nil {
+		t.Fatal(err)
+	}
+	want := []request{
+		{method: "GET", path: "/api/v1/pods", query: "fieldSelector=spec.nodeName%3Dw"},
+		{method: "POST", path: "/api/v1/namespaces/default/pods", contentType: "application/json"},
+		{method: "DELETE", path: "/api/v1/namespaces/default/pods/web-w", contentType: "application/json"},
+		{method: "PATCH", path: "/api/v1/namespaces/default/pods/web-w/status", contentType: "application/strategic-merge-patch+json", body: `{"status":{}}`},
+	}
+	for i, w := range want {
+		got := (*seen)[i]
+		if got.method != w.method || got.path != w.path || got.contentType != w.contentType || got.query != w.query || (w.body != "" && got.body != w.body) {
+			t.Errorf("request %d = %+v, want %+v", i, got, w)
+		}
+	}
+	var opts metav1.DeleteOptions
+	if err := json.Unmarshal([]byte((*seen)[2].body), &opts); err != nil {
+		t.Fatal(err)
+	}
+	if opts.GracePeriodSeconds == nil || *opts.GracePeriodSeconds != 0 || opts.Preconditions == nil || opts.Preconditions.UID == nil || *opts.Preconditions.UID != "m1" {
+		t.Errorf("delete options %s: want grace 0 and the UID precondition m1", (*seen)[2].body)
+	}
+}
+
+// A watch of this node's pods asks for its resourceVersion and decodes the
+// stream's events into Pods.
+func TestPodWatch(t *testing.T) {
+	var query string
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		query = r.URL.RawQuery
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"type":"MODIFIED","object":{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-w","uid":"m1"}}}`+"\n")
+	}))
+	t.Cleanup(server.Close)
+	client, err := New(&rest.Config{Host: server.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := client.Pods().WatchOnNode(context.Background(), "w", "42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	ev := <-w.ResultChan()
+	if pod, ok := ev.Object.(*v1.Pod); ev.Type != "MODIFIED" || !ok || pod.UID != "m1" {
+		t.Errorf("event %s %#v, want MODIFIED of pod m1", ev.Type, ev.Object)
+	}
+	for _, want := range []string{"watch=true", "resourceVersion=42", "fieldSelector=spec.nodeName%3Dw"} {
+		if !strings.Contains(query, want) {
+			t.Errorf("watch query %q lacks %s", query, want)
+		}
 	}
 }

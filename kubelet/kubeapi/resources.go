@@ -7,7 +7,9 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 )
 
@@ -89,4 +91,59 @@ func (c csrs) Create(ctx context.Context, csr *certificatesv1.CertificateSigning
 func (c csrs) Get(ctx context.Context, name string) (*certificatesv1.CertificateSigningRequest, error) {
 	out := &certificatesv1.CertificateSigningRequest{}
 	return out, c.rc.Get().Resource("certificatesigningrequests").Name(name).Do(ctx).Into(out)
+}
+
+// Pods is what the agent does with Pod objects: today, the mirror pods of
+// its static pods.
+type Pods interface {
+	// ListOnNode lists the pods of every namespace bound to node, the only
+	// list of pods the Node authorizer lets a node make.
+	ListOnNode(ctx context.Context, node string) (*v1.PodList, error)
+	// WatchOnNode watches the pods bound to node from resourceVersion.
+	WatchOnNode(ctx context.Context, node, resourceVersion string) (watch.Interface, error)
+	Create(ctx context.Context, pod *v1.Pod) (*v1.Pod, error)
+	// Delete deletes the pod now (grace 0) if its UID is still uid, as
+	// the kubelet deletes a mirror pod: a pod recreated meanwhile under
+	// the same name is left alone (a Conflict).
+	Delete(ctx context.Context, namespace, name string, uid types.UID) error
+	// PatchStatus applies a strategic merge patch to pods/status.
+	PatchStatus(ctx context.Context, namespace, name string, patch []byte) (*v1.Pod, error)
+}
+
+// Pods returns the client of Pod objects.
+func (c *Client) Pods() Pods { return pods{c.core} }
+
+type pods struct{ rc rest.Interface }
+
+func onNode(node string) *metav1.ListOptions {
+	return &metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String()}
+}
+
+func (p pods) ListOnNode(ctx context.Context, node string) (*v1.PodList, error) {
+	out := &v1.PodList{}
+	return out, p.rc.Get().Resource("pods").VersionedParams(onNode(node), parameterCodec).Do(ctx).Into(out)
+}
+
+func (p pods) WatchOnNode(ctx context.Context, node, resourceVersion string) (watch.Interface, error) {
+	opts := onNode(node)
+	opts.Watch, opts.ResourceVersion, opts.AllowWatchBookmarks = true, resourceVersion, true
+	return p.rc.Get().Resource("pods").VersionedParams(opts, parameterCodec).Watch(ctx)
+}
+
+func (p pods) Create(ctx context.Context, pod *v1.Pod) (*v1.Pod, error) {
+	out := &v1.Pod{}
+	return out, p.rc.Post().Namespace(pod.Namespace).Resource("pods").
+		VersionedParams(&metav1.CreateOptions{}, parameterCodec).Body(pod).Do(ctx).Into(out)
+}
+
+func (p pods) Delete(ctx context.Context, namespace, name string, uid types.UID) error {
+	grace := int64(0)
+	opts := &metav1.DeleteOptions{GracePeriodSeconds: &grace, Preconditions: &metav1.Preconditions{UID: &uid}}
+	return p.rc.Delete().Namespace(namespace).Resource("pods").Name(name).Body(opts).Do(ctx).Error()
+}
+
+func (p pods) PatchStatus(ctx context.Context, namespace, name string, patch []byte) (*v1.Pod, error) {
+	out := &v1.Pod{}
+	return out, p.rc.Patch(types.StrategicMergePatchType).Namespace(namespace).Resource("pods").Name(name).SubResource("status").
+		VersionedParams(&metav1.PatchOptions{}, parameterCodec).Body(patch).Do(ctx).Into(out)
 }

@@ -11,7 +11,9 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
@@ -62,4 +64,36 @@ func (s csrs) Create(ctx context.Context, csr *certificatesv1.CertificateSigning
 
 func (s csrs) Get(ctx context.Context, name string) (*certificatesv1.CertificateSigningRequest, error) {
 	return s.c.CertificatesV1().CertificateSigningRequests().Get(ctx, name, metav1.GetOptions{})
+}
+
+// Pods serves kubeapi.Pods from c.
+func Pods(c kubernetes.Interface) kubeapi.Pods { return pods{c} }
+
+type pods struct{ c kubernetes.Interface }
+
+func onNode(node string) metav1.ListOptions {
+	return metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", node).String()}
+}
+
+func (p pods) ListOnNode(ctx context.Context, node string) (*v1.PodList, error) {
+	return p.c.CoreV1().Pods(metav1.NamespaceAll).List(ctx, onNode(node))
+}
+
+func (p pods) WatchOnNode(ctx context.Context, node, resourceVersion string) (watch.Interface, error) {
+	opts := onNode(node)
+	opts.ResourceVersion = resourceVersion
+	return p.c.CoreV1().Pods(metav1.NamespaceAll).Watch(ctx, opts)
+}
+
+func (p pods) Create(ctx context.Context, pod *v1.Pod) (*v1.Pod, error) {
+	return p.c.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+}
+
+func (p pods) Delete(ctx context.Context, namespace, name string, uid types.UID) error {
+	grace := int64(0)
+	return p.c.CoreV1().Pods(namespace).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &grace, Preconditions: &metav1.Preconditions{UID: &uid}})
+}
+
+func (p pods) PatchStatus(ctx context.Context, namespace, name string, patch []byte) (*v1.Pod, error) {
+	return p.c.CoreV1().Pods(namespace).Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 }
