@@ -8,6 +8,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
 
 // Annotations of mirror pods, as the kubelet spells them.
@@ -145,6 +147,9 @@ func sameMetadata(m, p *v1.Pod) bool {
 		return false
 	}
 	for k, v := range p.Annotations {
+		if k == staticpods.AnnotationManifestFile {
+			continue // not shown on mirrors (see Pod)
+		}
 		if got, ok := m.Annotations[k]; !ok || got != v {
 			return false
 		}
@@ -179,6 +184,9 @@ func Pod(p *v1.Pod, node Node) *v1.Pod {
 		annotations = map[string]string{}
 	}
 	annotations[AnnotationMirror] = configHash(p)
+	// The manifest's path on the node is the node's business, not the
+	// cluster's (the kubelet shows none either).
+	delete(annotations, staticpods.AnnotationManifestFile)
 	spec := *p.Spec.DeepCopy()
 	spec.NodeName = node.Name
 	return &v1.Pod{

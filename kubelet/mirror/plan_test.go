@@ -10,6 +10,8 @@ import (
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
 
 var (
@@ -103,7 +105,14 @@ func TestPlan(t *testing.T) {
 // manifest on two nodes makes two mirror pods.
 func TestMirrorPod(t *testing.T) {
 	p := staticPod("web", "h1")
+	p.Annotations[staticpods.AnnotationManifestFile] = "/etc/minikubelet/manifests/web.yaml"
 	m := Pod(p, node)
+	if path, ok := m.Annotations[staticpods.AnnotationManifestFile]; ok {
+		t.Errorf("the mirror pod shows the manifest's path on the node (%s) to the cluster", path)
+	}
+	if !sameMetadata(m, p) {
+		t.Error("a mirror without the manifest path counts as out of date: it would be replaced for ever")
+	}
 	if m.Name != "web-w1" || m.Namespace != "default" || m.Spec.NodeName != "w1" || m.UID != "" {
 		t.Errorf("mirror %s/%s on %q uid %q", m.Namespace, m.Name, m.Spec.NodeName, m.UID)
 	}
