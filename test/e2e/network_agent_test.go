@@ -117,8 +117,12 @@ func TestAgentNetworkRepairsItsConflist(t *testing.T) {
 
 // leakGrace is the crash test's --cni-leak-grace: long enough for a
 // RunPodSandbox on a busy 2-core machine (an allocation younger than it is
-// never released), short enough to converge in seconds.
-const leakGrace = 5 * time.Second
+// never released), short enough to converge in seconds. containerd 1.6
+// lists a sandbox only once RunPodSandbox is done, well after its CNI ADD:
+// with 5 s, on a machine loaded with a second runtime's pod churn, the
+// agent released 4 of 10 sandboxes' addresses mid-creation (ADD to listed
+// took 6-8 s). The agent's default, 3 minutes, outlasts the CRI timeout.
+const leakGrace = 15 * time.Second
 
 // TestAgentNetworkCrashMidCreationLeaksNoAddress: the runtime and the agent
 // are SIGKILLed while 10 sandboxes are being created; once both are back,
@@ -159,8 +163,10 @@ func TestAgentNetworkCrashMidCreationLeaksNoAddress(t *testing.T) {
 		len(atKill), orphans, len(listed)-len(node.SandboxIDs(t, true)))
 	agent.Start()
 
+	var lastSeen string // what kept the last check from converging
 	converged := func() bool {
 		ready, allocations := node.SandboxIDs(t, true), agentNetAllocations(t, node)
+		lastSeen = fmt.Sprintf("%d ready sandboxes of %d pods, %d addresses: %v; every sandbox: %v", len(ready), len(names), len(allocations), allocations, node.SandboxIDs(t, false))
 		if len(ready) != len(names) || len(allocations) != len(ready) {
 			return false
 		}
@@ -169,10 +175,17 @@ func TestAgentNetworkCrashMidCreationLeaksNoAddress(t *testing.T) {
 				return false
 			}
 		}
-		return agentNetAllRunning(agent, names)
+		for _, name := range names {
+			if pod := agent.Pod(name); pod == nil || !framework.Running(pod) {
+				lastSeen = fmt.Sprintf("pod %s not Running in the agent's API: %+v", name, pod)
+				return false
+			}
+		}
+		return true
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
+			t.Logf("last check: %s", lastSeen)
 			t.Logf("agent log:\n%s", agent.Logs())
 		}
 	})
