@@ -55,25 +55,31 @@ func parseStatus(text string) (memory, error) {
 	return m, nil
 }
 
-// parseStatTicks returns utime + stime, in ticks, from /proc/PID/stat: the
-// CPU time of all the process's threads.
+// parseStatTicks returns utime + stime + cutime + cstime, in ticks, from
+// /proc/PID/stat: the CPU time of all the process's threads and of the
+// children it waited for (the agent's iptables checks and CNI plugin runs
+// are its work too).
 func parseStatTicks(text string) (uint64, error) {
 	// The command name is in parentheses and may hold spaces.
 	end := strings.LastIndexByte(text, ')')
 	if end < 0 {
 		return 0, fmt.Errorf("/proc/PID/stat has no command name: %q", text)
 	}
-	// After the name: state (field 3) ... utime (14), stime (15).
+	// After the name: state (field 3) ... utime (14), stime (15), cutime
+	// (16), cstime (17).
 	fields := strings.Fields(text[end+1:])
-	if len(fields) < 13 {
+	if len(fields) < 15 {
 		return 0, fmt.Errorf("/proc/PID/stat is short: %q", text)
 	}
-	utime, err1 := strconv.ParseUint(fields[11], 10, 64)
-	stime, err2 := strconv.ParseUint(fields[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("/proc/PID/stat utime %q stime %q are not numbers", fields[11], fields[12])
+	var total uint64
+	for _, field := range fields[11:15] {
+		ticks, err := strconv.ParseUint(field, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/PID/stat utime, stime, cutime, cstime %q are not numbers", fields[11:15])
+		}
+		total += ticks
 	}
-	return utime + stime, nil
+	return total, nil
 }
 
 // cpuTime is the CPU time ticks stand for.

@@ -21,16 +21,16 @@ func TestParseStatus(t *testing.T) {
 
 func TestParseStatTicks(t *testing.T) {
 	// A command name with a space and a parenthesis, which naive splitting
-	// would miscount; utime 150 and stime 50 ticks.
-	stat := "4242 (mini kubelet) S 1 4242 4242 0 -1 4194560 2000 0 0 0 150 50 0 0 20 0 12 0 100 1300000000 8250 18446744073709551615"
+	// would miscount; utime 150, stime 50, and 30 + 20 ticks of children.
+	stat := "4242 (mini kubelet) S 1 4242 4242 0 -1 4194560 2000 0 0 0 150 50 30 20 20 0 12 0 100 1300000000 8250 18446744073709551615"
 	ticks, err := parseStatTicks(stat)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ticks != 200 || cpuTime(ticks) != 2*time.Second {
-		t.Errorf("ticks = %d (%s), want 200 (2s)", ticks, cpuTime(ticks))
+	if ticks != 250 || cpuTime(ticks) != 2500*time.Millisecond {
+		t.Errorf("ticks = %d (%s), want 250 (2.5s: the agent's and its children's)", ticks, cpuTime(ticks))
 	}
-	for _, bad := range []string{"4242 no name", "4242 (x) S 1 2"} {
+	for _, bad := range []string{"4242 no name", "4242 (x) S 1 2", "4242 (x) S 1 4242 4242 0 -1 4194560 2000 0 0 0 150 50"} {
 		if _, err := parseStatTicks(bad); err == nil {
 			t.Errorf("parseStatTicks(%q) parsed without error", bad)
 		}

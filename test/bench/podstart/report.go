@@ -43,7 +43,7 @@ func printCalls(w io.Writer, label string, agent, floor opCounts) {
 
 func printSteady(w io.Writer, n int, s steadyResult) {
 	fmt.Fprintf(w, "at rest with %d pod(s), over %.1f s\n", n, s.window.Seconds())
-	fmt.Fprintf(w, "  %-22s %.2f %% of one core\n", "agent CPU", s.cpuPercent)
+	fmt.Fprintf(w, "  %-22s %.2f %% of one core (with the children it ran)\n", "agent CPU", s.cpuPercent)
 	fmt.Fprintf(w, "  %-22s %s\n", "agent RSS", s.mem)
 	fmt.Fprintf(w, "  %-22s %.0f\n", "goroutines", s.goroutines)
 	fmt.Fprintf(w, "  %-22s %.2f ms mean over %.0f relists\n", "relist duration", float64(s.relistMean.Microseconds())/1000, s.relists)
