@@ -267,3 +267,22 @@ func (k *Kubelet) DesiredSeen() bool {
 	defer k.mu.Unlock()
 	return k.desiredSeen
 }
+
+// Gone reports whether nothing of the pod is left on the node: the agent
+// does not track it and the runtime held nothing of it at the last relist
+// (or the agent removed it since). False until the first relist and until
+// every source has delivered, when an untracked pod may be about to be
+// adopted. A cluster pod is deleted from the API server only once Gone,
+// as the kubelet deletes it with grace 0 once its containers are gone.
+func (k *Kubelet) Gone(uid types.UID) bool {
+	present := k.relister.present.Load()
+	if present == nil {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, tracked := k.pods[uid]; tracked || !k.desiredSeen {
+		return false
+	}
+	return !(*present)[uid] || k.removed[uid]
+}
