@@ -44,5 +44,5 @@ func (l localPods) PodStatuses() map[types.UID]v1.PodStatus {
 	return out
 }
 
-func (l localPods) Gone(uid types.UID) bool   { return l.kl.Gone(uid) }
+func (l localPods) Gone(uid types.UID) bool  { return l.kl.Gone(uid) }
 func (l localPods) Changed() <-chan struct{} { return l.kl.Changed() }

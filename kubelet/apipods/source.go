@@ -2,6 +2,7 @@ package apipods
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -92,7 +93,10 @@ func (s *Source) Run(ctx context.Context, deliver func(kubelet.SourceUpdate)) er
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err == nil {
+		if err == nil || errors.Is(err, errExpired) {
+			// The history moved past the watch: list again at once, as
+			// a reflector does; that is no failure.
+			s.log.Debug("re-listing this node's pods", "err", err)
 			retry = 0
 			continue
 		}
@@ -128,12 +132,23 @@ func (s *Source) listAndWatch(ctx context.Context, client Lister, deliver func(k
 	s.deliver(deliver)
 	rv := list.ResourceVersion
 	for ctx.Err() == nil {
+		began := time.Now()
 		if rv, err = s.watch(ctx, client, rv, deliver); err != nil {
 			return err
+		}
+		// A server that ends watches at once is not asked in a tight loop.
+		if time.Since(began) < time.Second {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
 		}
 	}
 	return nil
 }
+
+// errExpired marks a watch whose resourceVersion is too old (410 Gone).
+var errExpired = errors.New("the watch's history is gone")
 
 // watch runs one watch from rv and returns the resourceVersion to resume
 // from.
@@ -149,7 +164,11 @@ func (s *Source) watch(ctx context.Context, client Lister, rv string, deliver fu
 		if ev.Type == watch.Error {
 			// 410 Gone (the history was compacted) or another failure:
 			// only a new list is sure to see everything.
-			return rv, fmt.Errorf("watching the pods bound to node %s: %w", s.cfg.NodeName, apierrors.FromObject(ev.Object))
+			err := apierrors.FromObject(ev.Object)
+			if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+				return rv, fmt.Errorf("%w: %w", errExpired, err)
+			}
+			return rv, fmt.Errorf("watching the pods bound to node %s: %w", s.cfg.NodeName, err)
 		}
 		pod, ok := ev.Object.(*v1.Pod)
 		if !ok {
