@@ -24,16 +24,19 @@ import (
 // restart leaves its container alone; `kubectl delete pod` with the
 // default grace stops it on the node (no sandbox left) and removes it
 // from the API server, and so does a delete made while the agent was
-// down, once it is back; a pod with a configMap volume is refused, Failed
-// with the reason. Skipped without test/testbed/env.cluster.
+// down, once it is back. Pods the node must refuse show Failed with the
+// reason: one with a configMap volume, and one beyond maxPods (both bound
+// by nodeName: the scheduler itself keeps to the node's pod capacity).
+// Skipped without test/testbed/env.cluster.
 func TestClusterRunsTheScheduledPods(t *testing.T) {
 	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t)
+	agent := framework.NewAgent(t, "--max-pods", "2")
 	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
 	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
-	web, down, refused := framework.UniqueName("web"), framework.UniqueName("down"), framework.UniqueName("refused")
+	web, down := framework.UniqueName("web"), framework.UniqueName("down")
+	refused, extra := framework.UniqueName("refused"), framework.UniqueName("extra")
 	framework.Cleanup(t, "delete the pods and the Node", func(context.Context) error {
-		for _, name := range []string{web, down, refused} {
+		for _, name := range []string{web, down, refused, extra} {
 			_, _, _ = admin.run("", "delete", "pod", name, "--ignore-not-found", "--grace-period=0", "--force")
 		}
 		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
@@ -62,15 +65,16 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 	created := time.Now()
 	apply(web, scheduledPod(web, agent.NodeName, agent.Env.KubiaImage, ""))
 	apply(down, scheduledPod(down, agent.NodeName, agent.Env.KubiaImage, ""))
-	apply(refused, scheduledPod(refused, agent.NodeName, agent.Env.KubiaImage, `  volumes:
+	first := waitWide(t, admin, web, agent.NodeName, 90*time.Second)
+	t.Logf("pod Running and Ready in `kubectl get pod -o wide` %s after kubectl create", time.Since(created).Round(time.Millisecond))
+	waitWide(t, admin, down, agent.NodeName, 60*time.Second)
+	apply(refused, scheduledPod(refused, agent.NodeName, agent.Env.KubiaImage, `  nodeName: `+agent.NodeName+`
+  volumes:
   - name: config
     configMap:
       name: settings
 `))
-
-	first := waitWide(t, admin, web, agent.NodeName, 90*time.Second)
-	t.Logf("pod Running and Ready in `kubectl get pod -o wide` %s after kubectl create", time.Since(created).Round(time.Millisecond))
-	waitWide(t, admin, down, agent.NodeName, 60*time.Second)
+	apply(extra, scheduledPod(extra, agent.NodeName, agent.Env.KubiaImage, "  nodeName: "+agent.NodeName+"\n"))
 	if first.Status.HostIP == "" || first.Status.StartTime == nil || len(first.Status.ContainerStatuses) != 1 ||
 		first.Status.ContainerStatuses[0].State.Running == nil || podCondition(first, v1.ContainersReady) != v1.ConditionTrue {
 		t.Errorf("pod status %+v: want hostIP, startTime and a running container", first.Status)
@@ -85,6 +89,23 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 		t.Errorf("refused pod status reason %q message %q: want UnsupportedPodSpec naming spec.volumes[0].configMap", rp.Status.Reason, rp.Status.Message)
 	}
 	t.Logf("refused pod: %s: %s", rp.Status.Reason, rp.Status.Message)
+	var xp *v1.Pod
+	framework.WaitUntil(t, 30*time.Second, "pod beyond maxPods Failed", func() bool {
+		xp = getMirror(t, admin, extra)
+		return xp != nil && xp.Status.Phase == v1.PodFailed
+	})
+	if xp.Status.Reason != "OutOfpods" || !strings.Contains(xp.Status.Message, "capacity: 2") {
+		t.Errorf("pod beyond maxPods: reason %q message %q: want OutOfpods, capacity: 2", xp.Status.Reason, xp.Status.Message)
+	}
+	t.Logf("pod beyond maxPods: %s: %s", xp.Status.Reason, xp.Status.Message)
+	checkNoSandbox(t, agent, string(xp.UID))
+
+	// Idle, the node writes no pod status.
+	idle := getMirror(t, admin, web)
+	time.Sleep(3 * time.Second)
+	if now := getMirror(t, admin, web); now.ResourceVersion != idle.ResourceVersion {
+		t.Errorf("pod written while idle: resourceVersion %s → %s", idle.ResourceVersion, now.ResourceVersion)
+	}
 
 	// A restarted agent adopts the pod: same container, no restart.
 	agent.Signal(syscall.SIGTERM)
@@ -115,7 +136,7 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 	checkNoSandbox(t, agent, string(downPod.UID))
 
 	// A refused pod runs nothing: deleted, it goes at once.
-	admin.must("delete", "pod", refused, "--timeout=30s")
+	admin.must("delete", "pod", refused, extra, "--timeout=30s")
 }
 
 // scheduledPod is a kubia pod without nodeName, for the scheduler to bind
