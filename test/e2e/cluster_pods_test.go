@@ -184,3 +184,78 @@ func checkNoSandbox(t *testing.T, agent *framework.Agent, uid string) {
 		}
 	}
 }
+
+// TestClusterRunsADeployment: a Deployment's pods, scheduled to the node,
+// run and are Ready as the controllers read it (the Deployment reports its
+// replicas available), and scaling down stops the extra pod on the node
+// and removes it from the API server.
+func TestClusterRunsADeployment(t *testing.T) {
+	cluster := framework.LoadClusterEnv(t)
+	agent := framework.NewAgent(t)
+	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
+	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	name := framework.UniqueName("kubia")
+	framework.Cleanup(t, "delete the Deployment and the Node", func(context.Context) error {
+		_, _, _ = admin.run("", "delete", "deployment", name, "--ignore-not-found", "--wait=false")
+		_, _, _ = admin.run("", "delete", "pod", "-l", "app="+name, "--ignore-not-found", "--grace-period=0", "--force")
+		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
+		return err
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("agent log:\n%s", agent.Logs())
+		}
+	})
+	agent.Start()
+	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
+		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
+	})
+	file := filepath.Join(t.TempDir(), "deployment.yaml")
+	manifest := fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: %[1]s
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: %[1]s}
+  template:
+    metadata:
+      labels: {app: %[1]s}
+    spec:
+      automountServiceAccountToken: false
+      nodeSelector:
+        kubernetes.io/hostname: %[2]s
+      containers:
+      - name: kubia
+        image: %[3]s
+`, name, agent.NodeName, agent.Env.KubiaImage)
+	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now()
+	admin.must("create", "-f", file)
+	admin.must("rollout", "status", "deployment/"+name, "--timeout=120s")
+	t.Logf("deployment of 2 replicas available %s after kubectl create", time.Since(created).Round(time.Millisecond))
+	pods := strings.Fields(admin.must("get", "pods", "-l", "app="+name, "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.uid}={.spec.nodeName} {end}"))
+	if len(pods) != 2 {
+		t.Fatalf("deployment pods %v, want 2", pods)
+	}
+	for _, p := range pods {
+		if f := strings.Split(p, "="); f[2] != agent.NodeName {
+			t.Errorf("pod %s on %q, want %s", f[0], f[2], agent.NodeName)
+		}
+	}
+
+	admin.must("scale", "deployment", name, "--replicas=1")
+	var left []string
+	framework.WaitUntil(t, 60*time.Second, "one pod left after scaling down", func() bool {
+		left = strings.Fields(admin.must("get", "pods", "-l", "app="+name, "-o", "jsonpath={range .items[*]}{.metadata.uid} {end}"))
+		return len(left) == 1
+	})
+	for _, p := range pods {
+		if uid := strings.Split(p, "=")[1]; uid != left[0] {
+			checkNoSandbox(t, agent, uid)
+		}
+	}
+}
