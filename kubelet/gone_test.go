@@ -44,3 +44,31 @@ func (s stubSource) Run(ctx context.Context, _ func(SourceUpdate)) error {
 	<-ctx.Done()
 	return nil
 }
+
+// TestDeletionGraceReachesAPodAdoptedAfterARestart: a cluster pod deleted
+// while the agent was down stops, once the restarted agent adopts it, with
+// the delete's grace period, not its spec's.
+func TestDeletionGraceReachesAPodAdoptedAfterARestart(t *testing.T) {
+	rt := newFakeRuntime()
+	first, stop := runKubelet(t, rt, nil)
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	pod.Spec.TerminationGracePeriodSeconds = new(int64(30))
+	first.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(first, "web"); return phase == v1.PodRunning })
+	stop()
+
+	second := startKubelet(t, rt)
+	second.SetDeletionGracePeriod(pod.UID, 3) // the source saw it deleted, before any relist
+	second.SetSourcePods(SourceUpdate{Source: SourceFile})
+	eventually(t, "removed", func() bool { s, c := rt.count(""); return s == 0 && c == 0 })
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if len(rt.stopTimeouts) != 1 || rt.stopTimeouts[0] != 3 {
+		t.Fatalf("StopContainer grace periods %v, want [3]", rt.stopTimeouts)
+	}
+	second.mu.Lock()
+	defer second.mu.Unlock()
+	if len(second.pendingGrace) != 0 {
+		t.Errorf("pending grace left after adoption: %v", second.pendingGrace)
+	}
+}

@@ -188,12 +188,19 @@ func (k *Kubelet) bump(rec *podRecord) {
 // SetDeletionGracePeriod makes the next deletion of the pod use seconds
 // instead of its terminationGracePeriodSeconds, as a Kubernetes delete with
 // gracePeriodSeconds does. Call it before removing the pod's manifest.
+//
+// A pod the agent does not track yet (deleted from the API server while
+// the agent was down, its containers not adopted yet) keeps the grace
+// until the relist that adopts it, so it stops with the grace the delete
+// asked for rather than its spec's.
 func (k *Kubelet) SetDeletionGracePeriod(uid types.UID, seconds int64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if rec, ok := k.pods[uid]; ok {
 		rec.deletionGrace = &seconds
+		return
 	}
+	k.pendingGrace[uid] = seconds
 }
 
 // deletionGrace is the per-deletion grace override of a pod, nil when
