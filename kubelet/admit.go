@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"strings"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -45,6 +46,9 @@ func (k *Kubelet) admitLocked(rec *podRecord, pod *v1.Pod) (time.Duration, bool)
 		return 0, true
 	}
 	message := verdict.Waiting[pod.UID]
+	if rec.source == SourceAPI {
+		return k.rejectLocked(rec, pod, message), false
+	}
 	if rec.outOfPods == "" {
 		k.log.Info("pod waits: the node runs maxPods pods", "pod", podRef(pod, pod.UID), "maxPods", k.cfg.MaxPods)
 		rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: ReasonOutOfPods, Message: message})
@@ -56,6 +60,27 @@ func (k *Kubelet) admitLocked(rec *podRecord, pod *v1.Pod) (time.Duration, bool)
 		k.bump(rec)
 	}
 	return admissionRecheck, false
+}
+
+// rejectLocked fails a cluster pod that does not fit, as the kubelet's
+// admit handler rejects it: Failed, reason OutOfpods, for good (the API
+// server's pod never runs again; its controller makes another, which the
+// scheduler may bind elsewhere). A static pod has nowhere else to go, so
+// it waits instead. It returns the worker's requeue: none, nothing is left
+// to do until the source drops the pod. Callers hold k.mu.
+func (k *Kubelet) rejectLocked(rec *podRecord, pod *v1.Pod, message string) time.Duration {
+	if rec.status.Phase == v1.PodFailed {
+		return 0
+	}
+	// The kubelet's own message; the advice on waiting for a slot is for
+	// static pods.
+	message, _, _ = strings.Cut(message, ";")
+	k.log.Info("pod rejected: the node runs maxPods pods", "pod", podRef(pod, pod.UID), "maxPods", k.cfg.MaxPods)
+	rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: ReasonOutOfPods, Message: message})
+	start := metav1.NewTime(rec.firstSeen)
+	rec.status = v1.PodStatus{Phase: v1.PodFailed, Reason: ReasonOutOfPods, Message: message, QOSClass: qosClass(pod), StartTime: &start}
+	k.bump(rec)
+	return 0
 }
 
 // admissionPodsLocked describes every pod the agent or the runtime knows

@@ -187,3 +187,41 @@ func TestNewRefusesNegativeMaxPods(t *testing.T) {
 		t.Fatalf("unset maxPods became %d, want the kubelet's %d", k.cfg.MaxPods, DefaultMaxPods)
 	}
 }
+
+// A cluster pod beyond maxPods is rejected for good, Failed with reason
+// OutOfpods, as the kubelet's admit handler rejects it; it gets no
+// sandbox, even once a slot frees.
+func TestMaxPodsRejectsAClusterPod(t *testing.T) {
+	rt := newFakeRuntime()
+	k := startKubeletWith(t, rt, withMaxPods(1))
+	a, b := namedPod("a", v1.RestartPolicyAlways), namedPod("b", v1.RestartPolicyAlways)
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{a, b}})
+	eventually(t, "one pod running, the other Failed OutOfpods", func() bool {
+		runA, runB := runs(k, "a"), runs(k, "b")
+		if runA == runB {
+			return false
+		}
+		rejected := "b"
+		if runB {
+			rejected = "a"
+		}
+		phase, p := viewPhase(k, rejected)
+		return phase == v1.PodFailed && p.Status.Reason == ReasonOutOfPods && p.Status.Message == "Node didn't have enough resource: pods, requested: 1, used: 1, capacity: 1"
+	})
+	running := "a"
+	if runs(k, "b") {
+		running = "b"
+	}
+	left := b
+	if running == "b" {
+		left = a
+	}
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{left}})
+	time.Sleep(300 * time.Millisecond)
+	if got := sandboxedPods(rt); len(got) != 0 {
+		t.Errorf("sandboxes of %v after the running pod left: a rejected pod must not start", got)
+	}
+	if phase, _ := viewPhase(k, left.Pod.Name); phase != v1.PodFailed {
+		t.Errorf("rejected pod is %s, want Failed", phase)
+	}
+}

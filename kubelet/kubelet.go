@@ -100,6 +100,9 @@ type Kubelet struct {
 	// removed are pods finishDeletion saw gone from the runtime that the
 	// last relist may still show: admission counts no slot for them.
 	removed map[types.UID]bool
+	// pendingGrace is the deletion grace of pods not tracked yet, given to
+	// them when a relist adopts them (SetDeletionGracePeriod).
+	pendingGrace map[types.UID]int64
 }
 
 // orphanScanInterval is the time between scans for pod files left
@@ -160,6 +163,7 @@ func New(cfg Config) (*Kubelet, error) {
 		startRetry:   newBackoff(time.Second, 30*time.Second, cfg.Now),
 		pods:         map[types.UID]*podRecord{},
 		removed:      map[types.UID]bool{},
+		pendingGrace: map[types.UID]int64{},
 		sources:      newSourceSets(sourceNames(cfg.Sources)),
 		changed:      make(chan struct{}),
 
@@ -306,10 +310,17 @@ func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID, seen func(t
 	if k.desiredSeen {
 		for _, uid := range present {
 			if _, ok := k.pods[uid]; !ok {
-				k.pods[uid] = &podRecord{firstSeen: k.cfg.Now()}
+				rec := &podRecord{firstSeen: k.cfg.Now()}
+				if seconds, ok := k.pendingGrace[uid]; ok {
+					rec.deletionGrace = &seconds
+				}
+				k.pods[uid] = rec
 				wake = append(wake, uid)
 			}
 		}
+	}
+	if present != nil && len(k.pendingGrace) > 0 {
+		k.forgetPendingGraceLocked(present)
 	}
 	for _, uid := range changed {
 		if rec, ok := k.pods[uid]; ok && !seen(uid, rec) {
@@ -319,5 +330,21 @@ func (k *Kubelet) handleRuntimeChanges(changed, present []types.UID, seen func(t
 	k.mu.Unlock()
 	for _, uid := range wake {
 		k.workers.enqueue(uid)
+	}
+}
+
+// forgetPendingGraceLocked drops the pending grace of pods now tracked,
+// and of pods the runtime does not hold (nothing to adopt, nothing to
+// stop), so the map does not grow with every deleted pod. Callers hold
+// k.mu.
+func (k *Kubelet) forgetPendingGraceLocked(present []types.UID) {
+	held := make(map[types.UID]bool, len(present))
+	for _, uid := range present {
+		held[uid] = true
+	}
+	for uid := range k.pendingGrace {
+		if _, tracked := k.pods[uid]; tracked || !held[uid] {
+			delete(k.pendingGrace, uid)
+		}
 	}
 }

@@ -188,12 +188,19 @@ func (k *Kubelet) bump(rec *podRecord) {
 // SetDeletionGracePeriod makes the next deletion of the pod use seconds
 // instead of its terminationGracePeriodSeconds, as a Kubernetes delete with
 // gracePeriodSeconds does. Call it before removing the pod's manifest.
+//
+// A pod the agent does not track yet (deleted from the API server while
+// the agent was down, its containers not adopted yet) keeps the grace
+// until the relist that adopts it, so it stops with the grace the delete
+// asked for rather than its spec's.
 func (k *Kubelet) SetDeletionGracePeriod(uid types.UID, seconds int64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if rec, ok := k.pods[uid]; ok {
 		rec.deletionGrace = &seconds
+		return
 	}
+	k.pendingGrace[uid] = seconds
 }
 
 // deletionGrace is the per-deletion grace override of a pod, nil when
@@ -266,4 +273,23 @@ func (k *Kubelet) DesiredSeen() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.desiredSeen
+}
+
+// Gone reports whether nothing of the pod is left on the node: the agent
+// does not track it and the runtime held nothing of it at the last relist
+// (or the agent removed it since). False until the first relist and until
+// every source has delivered, when an untracked pod may be about to be
+// adopted. A cluster pod is deleted from the API server only once Gone,
+// as the kubelet deletes it with grace 0 once its containers are gone.
+func (k *Kubelet) Gone(uid types.UID) bool {
+	present := k.relister.present.Load()
+	if present == nil {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, tracked := k.pods[uid]; tracked || !k.desiredSeen {
+		return false
+	}
+	return !(*present)[uid] || k.removed[uid]
 }

@@ -16,16 +16,18 @@ import (
 
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet/apiclient"
+	"github.com/minikubelet/minikubelet/kubelet/apipods"
 	"github.com/minikubelet/minikubelet/kubelet/mirror"
 	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
 )
 
 // cluster is the cluster the agent joins: its client (nil until a
-// bootstrap token has been exchanged for a node certificate) and this
-// node's IP.
+// bootstrap token has been exchanged for a node certificate; ready is
+// closed once it is set) and this node's IP.
 type cluster struct {
 	client *nodeauth.Client
+	ready  chan struct{}
 	ip     net.IP
 }
 
@@ -40,11 +42,12 @@ func joinCluster(opts Options) (*cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig (--kubeconfig): %w", err)
 	}
-	c := &cluster{}
+	c := &cluster{ready: make(chan struct{})}
 	if !bootstrap {
 		if c.client, err = loadClusterClient(opts, opts.Kubeconfig); err != nil {
 			return nil, err
 		}
+		close(c.ready)
 	}
 	if c.ip, err = internalIP(opts.NodeIP); err != nil {
 		return nil, err
@@ -65,12 +68,21 @@ func loadClusterClient(opts Options, path string) (*nodeauth.Client, error) {
 
 func userAgent() string { return "minikubelet/" + apiclient.ClientVersion() }
 
+// clusterPods are the agent's pods the cluster sees: the static pods it
+// mirrors, and the pods bound to this node (api) whose status it sends.
+type clusterPods struct {
+	static mirror.StaticPods
+	api    *apipods.Source
+	local  apipods.Node
+}
+
 // run bootstraps the node's credentials when needed, then registers the
-// node and keeps it alive, and keeps the static pods' mirror pods, until
-// ctx ends. Failing to join never stops the agent: its pods run on, and
-// the join is retried.
-func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, static mirror.StaticPods, agentLog *slog.Logger) error {
+// node and keeps it alive, keeps the static pods' mirror pods, and sends
+// the status of the pods bound to this node, until ctx ends. Failing to
+// join never stops the agent: its pods run on, and the join is retried.
+func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, network *readiness, pods clusterPods, agentLog *slog.Logger) error {
 	log := agentLog.With("component", "node")
+	bootstrapped := c.client == nil
 	for failures := 0; c.client == nil; {
 		err := c.bootstrap(ctx, opts, log)
 		if ctx.Err() != nil {
@@ -86,17 +98,25 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 			}
 		}
 	}
+	if bootstrapped {
+		close(c.ready)
+	}
 	keeper, err := c.nodeKeeper(opts, runtime, network, log)
 	if err != nil {
 		return err
 	}
 	mirrors := mirror.New(mirror.Config{
 		NodeName: opts.NodeName, NodeIP: c.ip.String(), Pods: c.client.Pods(), Nodes: c.client.Nodes(),
-		Static: static, Logger: agentLog.With("component", "mirror"),
+		Static: pods.static, Logger: agentLog.With("component", "mirror"),
+	})
+	status := apipods.NewStatus(apipods.StatusConfig{
+		Node: mirror.Node{Name: opts.NodeName, IP: c.ip.String()}, Local: pods.local, API: pods.api,
+		Writer: c.client.Pods(), Logger: agentLog.With("component", "apipods"),
 	})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return keeper.Run(ctx) })
 	g.Go(func() error { return mirrors.Run(ctx) })
+	g.Go(func() error { return status.Run(ctx) })
 	return g.Wait()
 }
 

@@ -12,10 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/minikubelet/minikubelet/cni"
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/apipods"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
 	"github.com/minikubelet/minikubelet/kubelet/translate"
@@ -97,13 +99,22 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	kl, err := kubelet.New(kubelet.Config{
+	sources := []kubelet.PodSource{fileSource{source: source, metrics: m}}
+	var kl *kubelet.Kubelet
+	var apiPods *apipods.Source
+	if cluster != nil {
+		// The sync loop waits for this source's first list before it
+		// removes pods it finds in the runtime, so a restart adopts them.
+		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) }, log)
+		sources = append(sources, apiPods)
+	}
+	kl, err = kubelet.New(kubelet.Config{
 		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
 		NodeName: opts.NodeName, RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,
-		Sources: []kubelet.PodSource{fileSource{source: source, metrics: m}},
+		Sources: sources,
 		Logger:  log.With("component", "kubelet"),
 	})
 	if err != nil {
@@ -144,7 +155,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	if cluster != nil {
 		g.Go(func() error {
-			return cluster.run(ctx, opts, runtime, networkReady, staticPods{kl}, log)
+			return cluster.run(ctx, opts, runtime, networkReady, clusterPods{static: staticPods{kl}, api: apiPods, local: localPods{kl}}, log)
 		})
 	}
 	g.Go(func() error { return kl.Run(ctx) })

@@ -49,27 +49,27 @@ func Status(p *v1.Pod, m *v1.Pod, node Node, now time.Time) v1.PodStatus {
 func StatusPatch(m *v1.Pod, want v1.PodStatus) (patch []byte, changed bool, err error) {
 	oldData, err := json.Marshal(v1.Pod{Status: m.Status})
 	if err != nil {
-		return nil, false, fmt.Errorf("encoding the status of mirror pod %s/%s: %w", m.Namespace, m.Name, err)
+		return nil, false, fmt.Errorf("encoding the status of pod %s/%s: %w", m.Namespace, m.Name, err)
 	}
 	newData, err := json.Marshal(v1.Pod{Status: want})
 	if err != nil {
-		return nil, false, fmt.Errorf("encoding the status of mirror pod %s/%s: %w", m.Namespace, m.Name, err)
+		return nil, false, fmt.Errorf("encoding the status of pod %s/%s: %w", m.Namespace, m.Name, err)
 	}
 	diff, err := strategicpatch.CreateTwoWayMergePatch(oldData, newData, v1.Pod{})
 	if err != nil {
-		return nil, false, fmt.Errorf("computing the status patch of mirror pod %s/%s: %w", m.Namespace, m.Name, err)
+		return nil, false, fmt.Errorf("computing the status patch of pod %s/%s: %w", m.Namespace, m.Name, err)
 	}
 	if string(diff) == "{}" {
 		return nil, false, nil
 	}
 	var body map[string]any
 	if err := json.Unmarshal(diff, &body); err != nil {
-		return nil, false, fmt.Errorf("computing the status patch of mirror pod %s/%s: %w", m.Namespace, m.Name, err)
+		return nil, false, fmt.Errorf("computing the status patch of pod %s/%s: %w", m.Namespace, m.Name, err)
 	}
 	body["metadata"] = map[string]any{"uid": m.UID}
 	patch, err = json.Marshal(body)
 	if err != nil {
-		return nil, false, fmt.Errorf("encoding the status patch of mirror pod %s/%s: %w", m.Namespace, m.Name, err)
+		return nil, false, fmt.Errorf("encoding the status patch of pod %s/%s: %w", m.Namespace, m.Name, err)
 	}
 	return patch, true, nil
 }

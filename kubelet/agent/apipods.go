@@ -1,0 +1,48 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/apipods"
+)
+
+// newAPISource makes the sync loop's "api" source of the pods bound to this
+// node. Its client comes from the cluster once joined (a bootstrapping
+// node has none yet); setGrace reaches the sync loop made after it.
+func newAPISource(c *cluster, nodeName string, setGrace func(types.UID, int64), log *slog.Logger) *apipods.Source {
+	return apipods.NewSource(apipods.SourceConfig{
+		NodeName: nodeName,
+		Client: func(ctx context.Context) (apipods.Lister, error) {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-c.ready:
+				return c.client.Pods(), nil
+			}
+		},
+		SetGrace: setGrace,
+		Logger:   log.With("component", "apipods"),
+	})
+}
+
+// localPods serves the sync loop's pods to the status loop.
+type localPods struct{ kl *kubelet.Kubelet }
+
+func (l localPods) PodStatuses() map[types.UID]v1.PodStatus {
+	views := l.kl.Pods()
+	out := make(map[types.UID]v1.PodStatus, len(views))
+	for _, v := range views {
+		if v.Source == kubelet.SourceAPI {
+			out[v.Pod.UID] = v.Pod.Status
+		}
+	}
+	return out
+}
+
+func (l localPods) Gone(uid types.UID) bool  { return l.kl.Gone(uid) }
+func (l localPods) Changed() <-chan struct{} { return l.kl.Changed() }

@@ -1,0 +1,64 @@
+package apipods
+
+import (
+	"fmt"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/minikubelet/minikubelet/kubelet/volume"
+)
+
+// ReasonUnsupported is the status reason of a pod this node refuses
+// because it asks for something the agent does not build yet.
+const ReasonUnsupported = "UnsupportedPodSpec"
+
+// Refusal says why this node cannot run pod, "" when it can. The agent
+// cannot read ConfigMaps or Secrets nor request tokens yet: a pod that
+// needs them would start without its files, env or credentials, so it is
+// refused with a visible status instead, as the kubelet's admit handlers
+// refuse what a node cannot run. It is pure.
+func Refusal(pod *v1.Pod) string {
+	var problems []string
+	add := func(path *field.Path, what string) {
+		problems = append(problems, path.String()+": "+what)
+	}
+	spec := field.NewPath("spec")
+	for i := range pod.Spec.Volumes {
+		for _, source := range volume.SourceNames(&pod.Spec.Volumes[i].VolumeSource) {
+			if volume.Refusal(source) != "" {
+				add(spec.Child("volumes").Index(i).Child(source),
+					fmt.Sprintf("%s volumes are not supported yet (volume %q)", source, pod.Spec.Volumes[i].Name))
+			}
+		}
+	}
+	if len(pod.Spec.ImagePullSecrets) > 0 {
+		add(spec.Child("imagePullSecrets"), "image pull secrets are not supported yet")
+	}
+	containers := func(path *field.Path, cs []v1.Container) {
+		for i := range cs {
+			c := &cs[i]
+			for j, env := range c.Env {
+				if from := env.ValueFrom; from != nil && (from.ConfigMapKeyRef != nil || from.SecretKeyRef != nil || from.FileKeyRef != nil) {
+					add(path.Index(i).Child("env").Index(j).Child("valueFrom"), "env from ConfigMaps, Secrets or files is not supported yet")
+				}
+			}
+			if len(c.EnvFrom) > 0 {
+				add(path.Index(i).Child("envFrom"), "envFrom is not supported yet")
+			}
+		}
+	}
+	containers(spec.Child("initContainers"), pod.Spec.InitContainers)
+	containers(spec.Child("containers"), pod.Spec.Containers)
+	if len(problems) == 0 {
+		return ""
+	}
+	return "minikubelet cannot run this pod: " + strings.Join(problems, "; ")
+}
+
+// refusedStatus is the status of a pod refused for why, as the kubelet's
+// rejectPod sets it: Failed, with the reason and message.
+func refusedStatus(why string) v1.PodStatus {
+	return v1.PodStatus{Phase: v1.PodFailed, Reason: ReasonUnsupported, Message: why}
+}

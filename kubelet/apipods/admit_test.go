@@ -1,0 +1,45 @@
+package apipods
+
+import (
+	"strings"
+	"testing"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+func TestRefusal(t *testing.T) {
+	withVolume := func(src v1.VolumeSource) func(*v1.Pod) {
+		return func(p *v1.Pod) { p.Spec.Volumes = append(p.Spec.Volumes, v1.Volume{Name: "v", VolumeSource: src}) }
+	}
+	withEnv := func(from *v1.EnvVarSource) func(*v1.Pod) {
+		return func(p *v1.Pod) { p.Spec.Containers[0].Env = []v1.EnvVar{{Name: "X", ValueFrom: from}} }
+	}
+	tests := []struct {
+		name   string
+		change func(*v1.Pod)
+		want   string // in the refusal; "" = runs
+	}{
+		{"plain pod", func(*v1.Pod) {}, ""},
+		{"emptyDir", withVolume(v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}), ""},
+		{"hostPath", withVolume(v1.VolumeSource{HostPath: &v1.HostPathVolumeSource{Path: "/tmp"}}), ""},
+		{"env fieldRef", withEnv(&v1.EnvVarSource{FieldRef: &v1.ObjectFieldSelector{FieldPath: "metadata.name"}}), ""},
+		{"configMap volume", withVolume(v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{}}), `spec.volumes[0].configMap: configMap volumes are not supported yet (volume "v")`},
+		{"secret volume", withVolume(v1.VolumeSource{Secret: &v1.SecretVolumeSource{}}), "spec.volumes[0].secret"},
+		{"service account token", withVolume(v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{}}), "spec.volumes[0].projected"},
+		{"env secretKeyRef", withEnv(&v1.EnvVarSource{SecretKeyRef: &v1.SecretKeySelector{Key: "k"}}), "spec.containers[0].env[0].valueFrom"},
+		{"envFrom", func(p *v1.Pod) {
+			p.Spec.InitContainers = []v1.Container{{Name: "init", EnvFrom: []v1.EnvFromSource{{ConfigMapRef: &v1.ConfigMapEnvSource{}}}}}
+		}, "spec.initContainers[0].envFrom"},
+		{"image pull secrets", func(p *v1.Pod) { p.Spec.ImagePullSecrets = []v1.LocalObjectReference{{Name: "reg"}} }, "spec.imagePullSecrets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &v1.Pod{Spec: v1.PodSpec{Containers: []v1.Container{{Name: "c", Image: "kubia"}}}}
+			tt.change(p)
+			got := Refusal(p)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("Refusal = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,81 @@
+package apipods
+
+import (
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/kubelet/mirror"
+)
+
+// Local is what the node knows of one pod.
+type Local struct {
+	// Tracked says the sync loop runs (or stops) the pod; Status is then
+	// its status.
+	Tracked bool
+	Status  v1.PodStatus
+	// Gone says nothing of the pod is left on the node.
+	Gone bool
+}
+
+// Kind is what an Action does.
+type Kind string
+
+const (
+	PatchStatus Kind = "patch-status"
+	Delete      Kind = "delete"
+)
+
+// Action is one API call Plan asks for.
+type Action struct {
+	Kind            Kind
+	Namespace, Name string
+	UID             types.UID
+	// Patch is PatchStatus's body; Phase the phase it sends, for the log.
+	Patch []byte
+	Phase v1.PodPhase
+}
+
+// Plan decides the calls that bring the API server's pods (api) in line
+// with the node (local, by UID): a status patch where the status differs
+// (the node's, or Failed for a pod Refusal refuses), and, for a pod being
+// deleted whose containers and sandbox are gone, the final delete. A
+// finished pod never gets another phase, as the kubelet's status manager
+// refuses that transition. It is pure.
+func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, now time.Time) ([]Action, error) {
+	var actions []Action
+	for _, p := range api {
+		if p.Annotations[mirror.AnnotationMirror] != "" {
+			continue
+		}
+		l := local[p.UID]
+		if p.DeletionTimestamp != nil && l.Gone {
+			actions = append(actions, Action{Kind: Delete, Namespace: p.Namespace, Name: p.Name, UID: p.UID})
+			continue
+		}
+		var status v1.PodStatus
+		switch why := Refusal(p); {
+		case l.Tracked:
+			status = l.Status
+		case why != "" && p.DeletionTimestamp == nil:
+			status = refusedStatus(why)
+		default:
+			continue // not run, or not yet picked up
+		}
+		want := mirror.Status(&v1.Pod{Status: status}, p, node, now)
+		if finished(p.Status.Phase) && want.Phase != p.Status.Phase {
+			continue
+		}
+		patch, changed, err := mirror.StatusPatch(p, want)
+		if err != nil {
+			return nil, err
+		}
+		if changed {
+			actions = append(actions, Action{Kind: PatchStatus, Namespace: p.Namespace, Name: p.Name, UID: p.UID, Patch: patch, Phase: want.Phase})
+		}
+	}
+	return actions, nil
+}
+
+func finished(phase v1.PodPhase) bool { return phase == v1.PodSucceeded || phase == v1.PodFailed }

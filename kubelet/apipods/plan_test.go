@@ -1,0 +1,74 @@
+package apipods
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/minikubelet/minikubelet/kubelet/mirror"
+)
+
+func TestPlan(t *testing.T) {
+	node := mirror.Node{Name: "n1", IP: "10.0.0.5"}
+	now := time.Unix(2000, 0)
+	deleted := metav1.NewTime(now)
+	running := v1.PodStatus{Phase: v1.PodRunning, PodIP: "10.86.0.9", PodIPs: []v1.PodIP{{IP: "10.86.0.9"}},
+		StartTime:  &metav1.Time{Time: time.Unix(1500, 0)},
+		Conditions: []v1.PodCondition{{Type: v1.PodReady, Status: v1.ConditionTrue}}}
+	// inSync is running as the API server holds it after the patch.
+	inSync := mirror.Status(&v1.Pod{Status: running}, nil, node, now)
+	refused := func(p *v1.Pod) {
+		p.Spec.Volumes = []v1.Volume{{Name: "c", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{}}}}
+	}
+	tests := []struct {
+		name  string
+		pod   *v1.Pod
+		local Local
+		want  Kind   // "" = no call
+		patch string // in the patch
+	}{
+		{"new status", apiPod("web", nil), Local{Tracked: true, Status: running}, PatchStatus, `"podIP":"10.86.0.9"`},
+		{"hostIP", apiPod("web", nil), Local{Tracked: true, Status: running}, PatchStatus, `"hostIP":"10.0.0.5"`},
+		{"in sync", apiPod("web", func(p *v1.Pod) { p.Status = inSync }), Local{Tracked: true, Status: running}, "", ""},
+		{"not picked up yet", apiPod("web", nil), Local{}, "", ""},
+		{"mirror pod", apiPod("m", func(p *v1.Pod) { p.Annotations = map[string]string{mirror.AnnotationMirror: "h"} }), Local{Tracked: true, Status: running}, "", ""},
+		{"refused", apiPod("r", refused), Local{}, PatchStatus, `"reason":"UnsupportedPodSpec"`},
+		{"refused, shown", apiPod("r", func(p *v1.Pod) {
+			refused(p)
+			p.Status = mirror.Status(&v1.Pod{Status: refusedStatus(Refusal(p))}, nil, node, now)
+		}), Local{}, "", ""},
+		{"finished stays finished", apiPod("web", func(p *v1.Pod) { p.Status.Phase = v1.PodSucceeded }), Local{Tracked: true, Status: running}, "", ""},
+		{"deleting, still on the node", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp, p.Status = &deleted, inSync }), Local{Tracked: true, Status: running}, "", ""},
+		{"deleting, stopping: status still sent", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{Tracked: true, Status: running}, PatchStatus, `"podIP"`},
+		{"deleting, not tracked but not gone", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{}, "", ""},
+		{"deleting, gone", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{Gone: true}, Delete, ""},
+		{"refused, deleting, gone", apiPod("r", func(p *v1.Pod) { refused(p); p.DeletionTimestamp = &deleted }), Local{Gone: true}, Delete, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			actions, err := Plan(node, []*v1.Pod{tt.pod}, map[types.UID]Local{tt.pod.UID: tt.local}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(actions) != 0 {
+					t.Errorf("actions %+v: want none", actions)
+				}
+				return
+			}
+			if len(actions) != 1 || actions[0].Kind != tt.want || actions[0].UID != tt.pod.UID {
+				t.Fatalf("actions %+v: want one %s of %s", actions, tt.want, tt.pod.UID)
+			}
+			if !strings.Contains(string(actions[0].Patch), tt.patch) {
+				t.Errorf("patch %s: want %s", actions[0].Patch, tt.patch)
+			}
+			if tt.want == PatchStatus && !strings.Contains(string(actions[0].Patch), `"uid":"`+string(tt.pod.UID)+`"`) {
+				t.Errorf("patch %s has no UID precondition", actions[0].Patch)
+			}
+		})
+	}
+}
