@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
@@ -33,12 +34,16 @@ type nodeEndpoint struct {
 	listener net.Listener
 	cas      *x509.CertPool
 	routes   map[string]http.Handler
+	pods     podLookup
 }
+
+// podLookup says whether the node runs a pod.
+type podLookup func(namespace, name string) bool
 
 // openNodeEndpoint loads the client CAs and opens the listener before
 // the agent starts, so a busy port or an unreadable CA is one error at
 // start; it serves once the cluster's client exists (serve).
-func openNodeEndpoint(opts Options, ip net.IP, routes map[string]http.Handler) (*nodeEndpoint, error) {
+func openNodeEndpoint(opts Options, ip net.IP, routes map[string]http.Handler, pods podLookup) (*nodeEndpoint, error) {
 	cas, err := clientCAs(opts)
 	if err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func openNodeEndpoint(opts Options, ip net.IP, routes map[string]http.Handler) (
 	if err != nil {
 		return nil, err
 	}
-	return &nodeEndpoint{listener: l, cas: cas, routes: routes}, nil
+	return &nodeEndpoint{listener: l, cas: cas, routes: routes, pods: pods}, nil
 }
 
 // clientCAs are --client-ca-file's, or the kubeconfig's CA.
@@ -74,7 +79,7 @@ func clientCAs(opts Options) (*x509.CertPool, error) {
 func (e *nodeEndpoint) serve(ctx context.Context, opts Options, client *nodeauth.Client, log *slog.Logger) error {
 	handler, err := nodeserver.New(nodeserver.Config{
 		NodeName: opts.NodeName, ClientCAs: e.cas, Reviews: client.SubjectAccessReviews(),
-		Routes: e.routes, Logger: log,
+		Routes: e.routes, LocalPodName: localPodName(opts.NodeName, e.pods), Logger: log,
 	})
 	if err != nil {
 		return err
@@ -83,4 +88,19 @@ func (e *nodeEndpoint) serve(ctx context.Context, opts Options, client *nodeauth
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("node endpoint listening", "address", e.listener.Addr().String())
 	return serveHTTP(ctx, srv, e.listener, log)
+}
+
+// localPodName maps a static pod's mirror name, <name>-<node> (package
+// mirror), back to the node's own <name>, as the kubelet finds a static
+// pod by its mirror's name. A name the node runs as is stays.
+func localPodName(node string, runs podLookup) func(namespace, name string) string {
+	return func(namespace, name string) string {
+		if runs(namespace, name) {
+			return name
+		}
+		if local, ok := strings.CutSuffix(name, "-"+node); ok && runs(namespace, local) {
+			return local
+		}
+		return name
+	}
 }

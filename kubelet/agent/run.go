@@ -129,7 +129,10 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	if cluster != nil {
-		if cluster.endpoint, err = openNodeEndpoint(opts, cluster.ip, kubeletRoutes); err != nil {
+		if cluster.endpoint, err = openNodeEndpoint(opts, cluster.ip, kubeletRoutes, func(namespace, name string) bool {
+			_, ok := kl.GetPod(namespace, name)
+			return ok
+		}); err != nil {
 			return err
 		}
 		defer cluster.endpoint.listener.Close()

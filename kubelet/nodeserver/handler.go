@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,10 @@ type Config struct {
 	Reviews Reviewer
 	// Routes are ServeMux patterns (the kubelet's paths) and their handlers.
 	Routes map[string]http.Handler
+	// LocalPodName maps the pod name the API server asks for to the
+	// node's own; nil keeps it. A static pod's mirror is <name>-<node> in
+	// the cluster but <name> on this node.
+	LocalPodName func(namespace, name string) string
 	// ReviewTimeout bounds one SubjectAccessReview; default 10 s.
 	ReviewTimeout time.Duration
 	// CacheTTL is how long an allowed answer is reused (default 1 min);
@@ -97,5 +102,19 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Debug("authorized", "user", user.Name)
+	if g.cfg.LocalPodName != nil {
+		r.URL.Path, r.URL.RawPath = localPath(r.URL.Path, g.cfg.LocalPodName), ""
+	}
 	g.next.ServeHTTP(w, r)
+}
+
+// localPath renames the pod in a kubelet path, /VERB/{namespace}/{pod}/…,
+// with rename.
+func localPath(path string, rename func(namespace, name string) string) string {
+	parts := strings.SplitN(path, "/", 5) // "", verb, namespace, pod, rest
+	if len(parts) < 4 || parts[2] == "" || parts[3] == "" {
+		return path
+	}
+	parts[3] = rename(parts[2], parts[3])
+	return strings.Join(parts, "/")
 }

@@ -179,3 +179,27 @@ func TestEndpointReviewErrorIsNotAnAnswer(t *testing.T) {
 		t.Errorf("after the API server is back: %d", code)
 	}
 }
+
+func TestLocalPathRenamesOnlyThePod(t *testing.T) {
+	rename := func(namespace, name string) string {
+		if namespace == "default" && name == "web-node-1" {
+			return "web"
+		}
+		return name
+	}
+	for in, want := range map[string]string{
+		"/containerLogs/default/web-node-1/kubia":   "/containerLogs/default/web/kubia",
+		"/exec/default/web-node-1/kubia":            "/exec/default/web/kubia",
+		"/portForward/default/web-node-1":           "/portForward/default/web",
+		"/portForward/default/web-node-1/uid-1":     "/portForward/default/web/uid-1",
+		"/portForward/kube-system/web-node-1":       "/portForward/kube-system/web-node-1",
+		"/containerLogs/default/other/kubia":        "/containerLogs/default/other/kubia",
+		"/containerLogs/default":                    "/containerLogs/default",
+		"/containerLogs//web-node-1/kubia":          "/containerLogs//web-node-1/kubia",
+		"/exec/default/web-node-1/kubia/extra/more": "/exec/default/web/kubia/extra/more",
+	} {
+		if got := localPath(in, rename); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
