@@ -29,7 +29,7 @@ import (
 // TestClusterLogsExecPortForwardThroughTheAPIServer joins the test bed's
 // control plane with a static kubia pod and drives its mirror pod with the
 // real kubectl as the cluster's administrator: `kubectl logs`, `kubectl
-// exec` and `kubectl port-forward` go through kube-apiserver to the node
+// exec`, `kubectl attach` and `kubectl port-forward` go through kube-apiserver to the node
 // endpoint on --kubelet-port, which the Node reports. Then, calling that
 // endpoint directly: no client certificate and one from another CA are
 // 401; a certificate of the cluster CA for a user without RBAC rights on
@@ -85,16 +85,36 @@ func TestClusterLogsExecPortForwardThroughTheAPIServer(t *testing.T) {
 		t.Errorf("kubectl exec of a failing command: exit %d, stderr %q; want its exit code 1", exitCode(err), errOut)
 	}
 	t.Logf("four kubectl exec in %s", time.Since(started).Round(time.Millisecond))
+	attachLines, stopAttach := admin.background("attach", mirrorName, "-c", "kubia")
 	port := apiFreePort(t)
 	pfLines, stopForward := admin.background("port-forward", "pod/"+mirrorName, port+":8080")
 	waitLine(t, pfLines, regexp.MustCompile(`^Forwarding from 127\.0\.0\.1:`+port), 30*time.Second)
 	if body, err := framework.HTTPGet(framework.Context(t, time.Minute), "http://127.0.0.1:"+port+"/"); err != nil || !strings.Contains(body, "You've hit") {
 		t.Errorf("GET through kubectl port-forward = %q, %v", body, err)
 	}
-	stopForward()
-	// The request through port-forward shows in the followed log.
+	// The request through port-forward shows in the followed log; the
+	// attached output shows requests made once attach is connected, so
+	// they are repeated until one shows.
 	waitLine(t, logLines, regexp.MustCompile(`GET /`), 20*time.Second)
 	stopLogs()
+	framework.WaitUntil(t, 30*time.Second, "a request through port-forward on kubectl attach's output", func() bool {
+		_, _ = framework.HTTPGet(framework.Context(t, 5*time.Second), "http://127.0.0.1:"+port+"/attach")
+		for {
+			select {
+			case line, ok := <-attachLines:
+				if !ok {
+					t.Fatal("kubectl attach ended before showing the request")
+				}
+				if strings.Contains(line, "GET /attach") {
+					return true
+				}
+			case <-time.After(500 * time.Millisecond):
+				return false
+			}
+		}
+	})
+	stopAttach()
+	stopForward()
 
 	// The node endpoint itself.
 	endpoint := "https://" + net.JoinHostPort(internalIP(t, node), agent.KubeletPort) + "/containerLogs/default/" + mirrorName + "/kubia"
