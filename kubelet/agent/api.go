@@ -19,6 +19,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/portforward"
 	"github.com/minikubelet/minikubelet/kubelet/server"
+	"github.com/minikubelet/minikubelet/kubelet/streaming"
 	"github.com/minikubelet/minikubelet/metrics"
 )
 
@@ -26,49 +27,58 @@ import (
 // the node API (kubectl's pod verbs), port-forward, exec and attach,
 // logs and metrics, all behind the bearer token but /healthz. follow keeps
 // the node API in step with the sync loop (apiserver.Server.Follow).
-func apiHandler(opts Options, token string, kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.Registry, ownLabels map[string]string, ready *readiness, log *slog.Logger) (handler http.Handler, follow func(context.Context) error, err error) {
+// kubeletRoutes are the same log, exec/attach and port-forward handlers on
+// the kubelet's paths only, for the node endpoint the cluster's API server
+// reaches (package nodeserver).
+func apiHandler(opts Options, token string, kl *kubelet.Kubelet, runtime *cri.Client, registry *prometheus.Registry, ownLabels map[string]string, ready *readiness, log *slog.Logger) (handler http.Handler, follow func(context.Context) error, kubeletRoutes map[string]http.Handler, err error) {
 	metricHandlers, err := metrics.NewHandlers(metrics.HandlerConfig{
 		Gatherer: registry, Runtime: runtime, Images: runtime, PodSelector: ownLabels, Logger: log.With("component", "metrics"),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	logHandler, err := logs.NewHandler(logs.HandlerConfig{Locator: logLocator{kl}, Logger: log.With("component", "logs")})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	routes := metricHandlers.Routes()
 	routes["GET /containerLogs/"] = logHandler
+	kubeletRoutes = map[string]http.Handler{"GET /containerLogs/": logHandler}
 	nodeAPI, err := apiserver.New(apiserver.Config{
 		Pods: kl, ManifestDir: opts.ManifestDir, NodeName: opts.NodeName, Logs: logHandler,
 		Node:  nodeInfo(node.LinuxHost{RootDir: opts.RootDir}, runtime.RuntimeName(), runtime.RuntimeVersion(), opts.MaxPods, ready.check),
 		Usage: metricHandlers, Logger: log.With("component", "apiserver"),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	maps.Copy(routes, nodeAPI.Routes())
 	forwarder, err := portforward.NewHandler(portforward.HandlerConfig{
 		Pods: sandboxLocator{kl}, Runtime: runtime, Logger: log.With("component", "portforward"),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, pattern := range portforward.Patterns() {
 		routes[pattern] = forwarder
 	}
+	kubeletRoutes[portforward.KubeletPattern] = forwarder
+	kubeletRoutes[portforward.KubeletUIDPattern] = forwarder
 	execAttach, err := streamingRoutes(kl, runtime, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	maps.Copy(routes, execAttach)
+	for _, pattern := range streaming.KubeletPatterns() {
+		kubeletRoutes[pattern] = execAttach[pattern]
+	}
 	maps.Copy(routes, profilingRoutes())
 	mux := server.New(server.Config{
 		Pods: kl, Routes: routes, Logger: log,
 		Healthy: ready.check,
 	})
 	handler, err = apiserver.RequireToken(mux, token, log.With("component", "apiserver"))
-	return handler, nodeAPI.Follow, err
+	return handler, nodeAPI.Follow, kubeletRoutes, err
 }
 
 // APIListen is where and how the options say the API listens.

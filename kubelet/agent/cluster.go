@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -26,9 +25,10 @@ import (
 // bootstrap token has been exchanged for a node certificate; ready is
 // closed once it is set) and this node's IP.
 type cluster struct {
-	client *nodeauth.Client
-	ready  chan struct{}
-	ip     net.IP
+	client   *nodeauth.Client
+	ready    chan struct{}
+	ip       net.IP
+	endpoint *nodeEndpoint
 }
 
 // joinCluster reads --kubeconfig and finds the node's IP before anything
@@ -117,6 +117,11 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	g.Go(func() error { return keeper.Run(ctx) })
 	g.Go(func() error { return mirrors.Run(ctx) })
 	g.Go(func() error { return status.Run(ctx) })
+	if c.endpoint != nil {
+		g.Go(func() error {
+			return c.endpoint.serve(ctx, opts, c.client, agentLog.With("component", "nodeendpoint"))
+		})
+	}
 	return g.Wait()
 }
 
@@ -139,7 +144,7 @@ func (c *cluster) bootstrap(ctx context.Context, opts Options, log *slog.Logger)
 func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) (*node.Keeper, error) {
 	client, ip := c.client, c.ip
 	spec := node.Spec{
-		Name: opts.NodeName, InternalIP: ip, KubeletPort: listenPort(opts.Listen), MaxPods: opts.MaxPods,
+		Name: opts.NodeName, InternalIP: ip, KubeletPort: opts.KubeletPort, MaxPods: opts.MaxPods,
 		RuntimeVersion: containerRuntimeVersion(runtime.RuntimeName(), runtime.RuntimeVersion()),
 		KubeletVersion: apiclient.ClientVersion(),
 	}
@@ -164,20 +169,6 @@ func internalIP(flag string) (net.IP, error) {
 		return nil, fmt.Errorf("finding this node's IP for the cluster: %w (set --node-ip)", err)
 	}
 	return ip, nil
-}
-
-// listenPort is the TCP port of --listen; 0 for a unix socket, which the
-// API server cannot reach.
-func listenPort(listen string) int32 {
-	_, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return 0
-	}
-	n, err := strconv.ParseInt(port, 10, 32)
-	if err != nil {
-		return 0
-	}
-	return int32(n)
 }
 
 // runtimeReady is the runtime's RuntimeReady condition, as the kubelet

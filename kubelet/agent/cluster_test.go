@@ -7,16 +7,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-func TestListenPort(t *testing.T) {
-	for listen, want := range map[string]int32{
-		"127.0.0.1:10350": 10350, "[::]:10250": 10250, "unix:///run/minikubelet/api.sock": 0, "nonsense": 0,
-	} {
-		if got := listenPort(listen); got != want {
-			t.Errorf("listenPort(%q) = %d, want %d", listen, got, want)
-		}
-	}
-}
-
 func TestCheckRuntimeReady(t *testing.T) {
 	status := func(conds ...*runtimeapi.RuntimeCondition) *runtimeapi.StatusResponse {
 		return &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: conds}}

@@ -68,6 +68,10 @@ func (o Options) validate(checkExposure bool) error {
 	}
 	check("nodeName", "node-name", clusterNodeName(o.NodeName, o.Kubeconfig))
 	check("nodeIP", "node-ip", nodeIP(o.NodeIP, o.Kubeconfig))
+	check("kubeletPort", "kubelet-port", port(o.KubeletPort))
+	if o.ClientCAFile != "" && o.Kubeconfig == "" {
+		check("clientCAFile", "client-ca-file", errors.New("is for the node endpoint of a cluster: set kubeconfig (--kubeconfig) too, or drop it"))
+	}
 	for _, registry := range o.InsecureRegistries {
 		check("insecureRegistries", "insecure-registry", registryHost(registry))
 	}
@@ -250,6 +254,13 @@ func quantity(value string) error {
 func registryHost(value string) error {
 	if value == "" || strings.ContainsAny(value, "/\\ ") || strings.Trim(value, ".") == "" {
 		return fmt.Errorf("%q is not a registry HOST[:PORT] such as 127.0.0.1:5000", value)
+	}
+	return nil
+}
+
+func port(p int32) error {
+	if p < 1 || p > 65535 {
+		return fmt.Errorf("%d is not a TCP port (1-65535)", p)
 	}
 	return nil
 }

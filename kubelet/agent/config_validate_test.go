@@ -194,6 +194,9 @@ func TestValidateClusterOptions(t *testing.T) {
 			o.Kubeconfig, o.NodeName = "k", "My_Host"
 		},
 		`nodeIP (--node-ip): "10.0.0" is not an IP address such as 192.168.1.10`:                                                                                          func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "10.0.0" },
+		"kubeletPort (--kubelet-port): 0 is not a TCP port (1-65535)":                                                                                                     func(o *Options) { o.KubeletPort = 0 },
+		"kubeletPort (--kubelet-port): 70000 is not a TCP port (1-65535)":                                                                                                 func(o *Options) { o.KubeletPort = 70000 },
+		"clientCAFile (--client-ca-file): is for the node endpoint of a cluster: set kubeconfig (--kubeconfig) too, or drop it":                                           func(o *Options) { o.ClientCAFile = "/ca.crt" },
 		`nodeIP (--node-ip): is the Node's address in a cluster: set kubeconfig (--kubeconfig) too, or drop it`:                                                           func(o *Options) { o.NodeIP = "10.0.0.1" },
 		"nodeIP (--node-ip): 127.0.0.1 cannot be reached from other hosts: use an address of this host's network interface, such as the one `ip route get 1.1.1.1` names": func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "127.0.0.1" },
 		"nodeIP (--node-ip): 0.0.0.0 cannot be reached from other hosts: use an address of this host's network interface, such as the one `ip route get 1.1.1.1` names":   func(o *Options) { o.Kubeconfig, o.NodeIP = "k", "0.0.0.0" },

@@ -38,6 +38,13 @@ type Options struct {
 	// the default route.
 	Kubeconfig string `json:"kubeconfig"`
 	NodeIP     string `json:"nodeIP"`
+	// KubeletPort is the node endpoint the cluster's API server reaches
+	// for logs, exec, attach and port-forward (the Node's
+	// daemonEndpoints.kubeletEndpoint), on every address, as the
+	// kubelet's 10250. ClientCAFile holds the CAs its client certificates
+	// must verify against; empty means the kubeconfig's CA.
+	KubeletPort  int32  `json:"kubeletPort"`
+	ClientCAFile string `json:"clientCAFile"`
 
 	// API security. TLSCertFile and TLSKeyFile serve the API over HTTPS;
 	// TokenFile holds the bearer token every request must carry. Listening
@@ -85,6 +92,7 @@ func DefaultOptions() Options {
 		RootDir:                     "/var/lib/minikubelet",
 		PodLogDir:                   "/var/log/pods",
 		Listen:                      "127.0.0.1:10350",
+		KubeletPort:                 10250,
 		CgroupParent:                "/minikubelet",
 		RelistPeriod:                time.Second,
 		ManifestRelist:              20 * time.Second,

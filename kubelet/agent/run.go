@@ -135,9 +135,18 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	handler, followPods, err := apiHandler(opts, creds.Token, kl, runtime, registry, ownLabels, networkReady, log)
+	handler, followPods, kubeletRoutes, err := apiHandler(opts, creds.Token, kl, runtime, registry, ownLabels, networkReady, log)
 	if err != nil {
 		return err
+	}
+	if cluster != nil {
+		if cluster.endpoint, err = openNodeEndpoint(opts, cluster.ip, kubeletRoutes, func(namespace, name string) bool {
+			_, ok := kl.GetPod(namespace, name)
+			return ok
+		}); err != nil {
+			return err
+		}
+		defer cluster.endpoint.listener.Close()
 	}
 	listener, apiURL, err := apiserver.Listen(opts.APIListen(), creds)
 	if err != nil {

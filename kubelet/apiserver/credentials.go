@@ -127,6 +127,12 @@ func CheckSecretFile(path, what string) error {
 	return nil
 }
 
+// EnsureServingCert is ensureServingCert for the agent's other HTTPS
+// endpoint, the node endpoint the cluster's API server reaches.
+func EnsureServingCert(certFile, keyFile, host string, ips []net.IP) error {
+	return ensureServingCert(certFile, keyFile, host, ips)
+}
+
 // ensureServingCert keeps a generated certificate that is readable, valid
 // for the names asked for and not close to expiry; otherwise it writes a
 // new self-signed one (client-go's, a CA and a leaf: the CA's key is never

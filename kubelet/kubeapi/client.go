@@ -1,6 +1,6 @@
 // Package kubeapi is the agent's client of a cluster's API server: REST
 // clients for only the API groups a node uses (core: nodes and pods; coordination,
-// certificates) with a scheme of only their types.
+// certificates; authorization, for the node endpoint's SubjectAccessReviews) with a scheme of only their types.
 //
 // client-go's generated clientset registers every API group of Kubernetes
 // in one scheme at init. Linking it made every agent, standalone ones too,
@@ -12,6 +12,7 @@ package kubeapi
 import (
 	"fmt"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
@@ -24,7 +25,7 @@ import (
 
 // Client holds one REST client per API group the node uses.
 type Client struct {
-	core, coordination, certificates rest.Interface
+	core, coordination, certificates, authorization rest.Interface
 }
 
 // scheme knows the types of the groups below, and metav1's options and
@@ -33,7 +34,7 @@ var scheme = newScheme()
 
 func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{v1.AddToScheme, coordinationv1.AddToScheme, certificatesv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{v1.AddToScheme, coordinationv1.AddToScheme, certificatesv1.AddToScheme, authorizationv1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(fmt.Sprintf("kubeapi: registering API types: %v", err))
 		}
@@ -58,7 +59,11 @@ func New(cfg *rest.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{core: core, coordination: coordination, certificates: certificates}, nil
+	authorization, err := groupClient(cfg, "/apis", authorizationv1.SchemeGroupVersion)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{core: core, coordination: coordination, certificates: certificates, authorization: authorization}, nil
 }
 
 func groupClient(cfg *rest.Config, apiPath string, gv schema.GroupVersion) (*rest.RESTClient, error) {

@@ -93,3 +93,21 @@ func certificateUser(cfg *rest.Config) (string, error) {
 	}
 	return cert.Subject.CommonName, nil
 }
+
+// KubeconfigCA is the PEM of the CA the kubeconfig at path trusts the API
+// server by; empty when it names none. In a kubeadm-style cluster the
+// same CA signs kube-apiserver's client certificate towards the nodes.
+func KubeconfigCA(path string) ([]byte, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("loading the cluster's kubeconfig %s: %w", path, err)
+	}
+	if len(cfg.CAData) > 0 || cfg.CAFile == "" {
+		return cfg.CAData, nil
+	}
+	data, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the CA of the kubeconfig %s: %w", path, err)
+	}
+	return data, nil
+}

@@ -50,3 +50,15 @@ func Patterns() []string {
 	}
 	return out
 }
+
+// KubeletPatterns are the kubelet's paths of Patterns, the ones the
+// cluster's API server calls on a node.
+func KubeletPatterns() []string {
+	var out []string
+	for _, r := range routes {
+		if !r.api {
+			out = append(out, r.pattern)
+		}
+	}
+	return out
+}

@@ -121,8 +121,8 @@ func checkRegisteredNode(t *testing.T, n *v1.Node, agent *framework.Agent, maxPo
 	if n.Status.Capacity.Cpu().IsZero() || n.Status.Capacity.Memory().IsZero() || n.Status.Capacity.StorageEphemeral().IsZero() {
 		t.Errorf("capacity %v: want cpu, memory and ephemeral-storage", n.Status.Capacity)
 	}
-	if _, port, _ := net.SplitHostPort(agent.Listen); port != itoa(n.Status.DaemonEndpoints.KubeletEndpoint.Port) {
-		t.Errorf("kubelet endpoint port %d, want the agent's API port %s", n.Status.DaemonEndpoints.KubeletEndpoint.Port, port)
+	if port := agent.KubeletPort; port != itoa(n.Status.DaemonEndpoints.KubeletEndpoint.Port) {
+		t.Errorf("kubelet endpoint port %d, want the agent's --kubelet-port %s", n.Status.DaemonEndpoints.KubeletEndpoint.Port, port)
 	}
 	var internalIP bool
 	for _, a := range n.Status.Addresses {

@@ -29,6 +29,10 @@ type Agent struct {
 	RootDir     string
 	PodLogDir   string
 	Listen      string
+	// KubeletPort is the node endpoint's port for the cluster's API
+	// server (--kubelet-port), free, so agents that join a cluster do not
+	// share the kubelet's 10250.
+	KubeletPort string
 	LogFile     string
 	// CgroupParent is the agent's own cgroup parent, so the inventory
 	// sees exactly its pod cgroups and teardown can check none is left.
@@ -91,6 +95,7 @@ func NewAgent(t testing.TB, extraArgs ...string) *Agent {
 		RootDir:     filepath.Join(base, "root"),
 		PodLogDir:   filepath.Join(base, "pods"),
 		Listen:      freeLoopbackAddr(t),
+		KubeletPort: freePort(t),
 		LogFile:     filepath.Join(base, "agent.log"),
 		ExtraArgs:   extraArgs,
 	}
@@ -179,6 +184,7 @@ func (a *Agent) runArgs() []string {
 		"--pod-log-dir", a.PodLogDir,
 		"--node-name", a.NodeName,
 		"--listen", a.Listen,
+		"--kubelet-port", a.KubeletPort,
 		"--cni-conf-dir", a.Env.CNIConfDir,
 		"--cni-bin-dir", a.Env.CNIBinDir,
 		"--cgroup-parent", a.CgroupParent,
@@ -334,6 +340,17 @@ func (a *Agent) teardown(ctx context.Context) error {
 	}
 	a.keepLogIfFailed(err)
 	return err
+}
+
+// freePort is a TCP port free on every address.
+func freePort(t testing.TB) string {
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
 }
 
 func freeLoopbackAddr(t testing.TB) string {
