@@ -49,18 +49,7 @@ func (e *eventedRuntime) send(t *testing.T, ev *runtimeapi.ContainerEventRespons
 
 func TestContainerEventWakesPodWithoutWaitingForRelist(t *testing.T) {
 	rt := &eventedRuntime{fakeRuntime: newFakeRuntime(), feed: make(chan *runtimeapi.ContainerEventResponse)}
-	dir := t.TempDir()
-	k, err := New(Config{Runtime: rt, Images: rt, Events: rt, NodeName: "n1", RootDir: dir, PodLogDir: dir, ResolvConf: dir + "/none",
-		RelistPeriod: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = k.Run(ctx) }()
-	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
-	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	k, pod := runOnePod(t, rt, rt)
 
 	rt.exit("a", 1)
 	labels := map[string]string{translate.ManagedByLabel: translate.ManagedByValue, translate.NodeLabel: "n1", translate.PodUIDLabel: string(pod.UID)}
@@ -142,6 +131,23 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// runOnePod starts a Kubelet over rt as node n1, relisting only every
+// hour, with events from events (nil for none), and returns it once its
+// one pod runs.
+func runOnePod(t *testing.T, rt interface {
+	Runtime
+	ImageService
+}, events EventSource) (*Kubelet, *v1.Pod) {
+	t.Helper()
+	k := startKubeletWith(t, newFakeRuntime(), func(cfg *Config) {
+		cfg.Runtime, cfg.Images, cfg.Events, cfg.NodeName, cfg.RelistPeriod = rt, rt, events, "n1", time.Hour
+	})
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	return k, pod
+}
+
 // statusCounter counts ContainerStatus calls: one per container per
 // observation of a pod.
 type statusCounter struct {
@@ -159,18 +165,7 @@ func (s *statusCounter) ContainerStatus(ctx context.Context, id string, verbose 
 // costs no sync (an observation is four CRI calls); a newer one does.
 func TestEventOlderThanTheLastObservationWakesNoSync(t *testing.T) {
 	rt := &statusCounter{eventedRuntime: &eventedRuntime{fakeRuntime: newFakeRuntime(), feed: make(chan *runtimeapi.ContainerEventResponse)}}
-	dir := t.TempDir()
-	k, err := New(Config{Runtime: rt, Images: rt, Events: rt, NodeName: "n1", RootDir: dir, PodLogDir: dir, ResolvConf: dir + "/none",
-		RelistPeriod: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = k.Run(ctx) }()
-	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
-	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	k, pod := runOnePod(t, rt, rt)
 	time.Sleep(2 * resyncAfterAction) // the re-read after acting is done
 	before := rt.statuses.Load()
 

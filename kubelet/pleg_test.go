@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -61,18 +60,7 @@ func TestRelistIsRareWhileEventsFlowAndPromptWhenTheyStop(t *testing.T) {
 // states has nothing new and costs no sync, one that differs does.
 func TestRelistShowingWhatThePodsWorkerSawWakesNoSync(t *testing.T) {
 	rt := &statusCounter{eventedRuntime: &eventedRuntime{fakeRuntime: newFakeRuntime()}}
-	dir := t.TempDir()
-	k, err := New(Config{Runtime: rt, Images: rt, NodeName: "n1", RootDir: dir, PodLogDir: dir, ResolvConf: dir + "/none",
-		RelistPeriod: time.Hour, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { _ = k.Run(ctx) }()
-	pod := testPod(v1.RestartPolicyAlways, nil, "a")
-	k.SetSourcePods(SourceUpdate{Source: SourceFile, Pods: []DesiredPod{{Pod: pod}}})
-	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	k, pod := runOnePod(t, rt, nil)
 	eventually(t, "observed running", func() bool {
 		k.mu.Lock()
 		defer k.mu.Unlock()

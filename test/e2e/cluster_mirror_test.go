@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"syscall"
@@ -24,21 +23,9 @@ import (
 // container restarting; replaced when the manifest changes; gone with the
 // manifest. Skipped without test/testbed/env.cluster.
 func TestClusterMirrorPodsFollowTheManifests(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t)
-	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	agent, admin, objects := joinedAgent(t)
 	mirrorName := "web-" + agent.NodeName
-	framework.Cleanup(t, "delete the Node and the mirror pod", func(context.Context) error {
-		_, _, _ = admin.run("", "delete", "pod", mirrorName, "--ignore-not-found", "--grace-period=0", "--force")
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	objects.pod(mirrorName)
 	manifest := apiKubiaManifest("web", agent.Env.KubiaImage)
 	agent.WriteManifest("web.yaml", manifest)
 	agent.Start()

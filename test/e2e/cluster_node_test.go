@@ -33,21 +33,8 @@ import (
 // controller marks it Unknown; the same Node adopted and Ready again when
 // it starts again. Skipped without test/testbed/env.cluster.
 func TestClusterNodeJoinsAndKeepsItsLease(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
 	const maxPods = 17 // not the default, so capacity shows it is the flag's
-	agent := framework.NewAgent(t, "--max-pods", "17")
-	kubeconfig := cluster.NodeKubeconfigFor(t, agent.NodeName)
-	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", kubeconfig)
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
-	framework.Cleanup(t, "delete the Node", func(context.Context) error {
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	agent, admin, _ := joinedAgent(t, "--max-pods", "17")
 	agent.Start()
 
 	node := waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -37,23 +36,11 @@ import (
 // grants it, so the answer is the API server's SubjectAccessReview.
 // Skipped without test/testbed/env.cluster.
 func TestClusterLogsExecPortForwardThroughTheAPIServer(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t)
-	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	agent, admin, objects := joinedAgent(t)
 	mirrorName := "web-" + agent.NodeName
 	user := framework.UniqueName("e2e-viewer")
-	framework.Cleanup(t, "delete the Node, the mirror pod and the RBAC objects", func(context.Context) error {
-		_, _, _ = admin.run("", "delete", "clusterrolebinding,clusterrole", user, "--ignore-not-found")
-		_, _, _ = admin.run("", "delete", "pod", mirrorName, "--ignore-not-found", "--grace-period=0", "--force")
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	objects.add("clusterrolebinding,clusterrole", user)
+	objects.pod(mirrorName)
 	agent.WriteManifest("web.yaml", apiKubiaManifest("web", agent.Env.KubiaImage))
 	agent.Start()
 	agent.WaitPod("web", 90*time.Second, "running", framework.Running)
@@ -118,7 +105,7 @@ func TestClusterLogsExecPortForwardThroughTheAPIServer(t *testing.T) {
 
 	// The node endpoint itself.
 	endpoint := "https://" + net.JoinHostPort(internalIP(t, node), agent.KubeletPort) + "/containerLogs/default/" + mirrorName + "/kubia"
-	pki := filepath.Dir(cluster.CA)
+	pki := filepath.Dir(framework.LoadClusterEnv(t).CA)
 	if code, body := nodeGet(t, endpoint, nil); code != http.StatusUnauthorized || !strings.Contains(body, "no client certificate") {
 		t.Errorf("without a client certificate: %d %q; want 401 saying so", code, body)
 	}

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,24 +28,10 @@ import (
 // by nodeName: the scheduler itself keeps to the node's pod capacity).
 // Skipped without test/testbed/env.cluster.
 func TestClusterRunsTheScheduledPods(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t, "--max-pods", "2")
-	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	agent, admin, objects := joinedAgent(t, "--max-pods", "2")
 	web, down := framework.UniqueName("web"), framework.UniqueName("down")
 	refused, extra := framework.UniqueName("refused"), framework.UniqueName("extra")
-	framework.Cleanup(t, "delete the pods and the Node", func(context.Context) error {
-		for _, name := range []string{web, down, refused, extra} {
-			_, _, _ = admin.run("", "delete", "pod", name, "--ignore-not-found", "--grace-period=0", "--force")
-		}
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	objects.pod(web, down, refused, extra)
 	agent.Start()
 	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
 		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
@@ -190,22 +175,10 @@ func checkNoSandbox(t *testing.T, agent *framework.Agent, uid string) {
 // replicas available), and scaling down stops the extra pod on the node
 // and removes it from the API server.
 func TestClusterRunsADeployment(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t)
-	agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	agent, admin, objects := joinedAgent(t)
 	name := framework.UniqueName("kubia")
-	framework.Cleanup(t, "delete the Deployment and the Node", func(context.Context) error {
-		_, _, _ = admin.run("", "delete", "deployment", name, "--ignore-not-found", "--wait=false")
-		_, _, _ = admin.run("", "delete", "pod", "-l", "app="+name, "--ignore-not-found", "--grace-period=0", "--force")
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	objects.add("deployment", name, "--wait=false")
+	objects.pod("-l", "app="+name)
 	agent.Start()
 	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
 		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
