@@ -149,6 +149,18 @@ func (k *Kubelet) GetPod(namespace, name string) (PodView, bool) {
 	return PodView{}, false
 }
 
+// PodSources returns the source of each pod the agent has under namespace
+// and name (pods of two sources may share one).
+func (k *Kubelet) PodSources(namespace, name string) []string {
+	var sources []string
+	for _, v := range k.Pods() {
+		if v.Pod.Namespace == namespace && v.Pod.Name == name {
+			sources = append(sources, v.Source)
+		}
+	}
+	return sources
+}
+
 // ManifestErrors returns the manifest files with problems.
 func (k *Kubelet) ManifestErrors() []ManifestError {
 	k.mu.Lock()

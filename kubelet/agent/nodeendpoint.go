@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/netutil"
+
+	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
 	"github.com/minikubelet/minikubelet/kubelet/nodeserver"
@@ -25,6 +28,10 @@ const (
 	kubeletKeyFile  = "pki/kubelet.key"
 )
 
+// maxNodeConnections bounds the node endpoint's open connections:
+// kube-apiserver opens one per logs, exec, attach or port-forward.
+const maxNodeConnections = 1024
+
 // nodeEndpoint is the HTTPS endpoint the cluster's API server reaches on
 // --kubelet-port. It is apart from --listen: that one takes the node's
 // own bearer token and serves the whole node API, usually on loopback;
@@ -37,8 +44,9 @@ type nodeEndpoint struct {
 	pods     podLookup
 }
 
-// podLookup says whether the node runs a pod.
-type podLookup func(namespace, name string) bool
+// podLookup returns the sources (kubelet.SourceFile, SourceAPI) of the
+// pods the node has under a namespace and name.
+type podLookup func(namespace, name string) []string
 
 // openNodeEndpoint loads the client CAs and opens the listener before
 // the agent starts, so a busy port or an unreadable CA is one error at
@@ -79,28 +87,56 @@ func clientCAs(opts Options) (*x509.CertPool, error) {
 func (e *nodeEndpoint) serve(ctx context.Context, opts Options, client *nodeauth.Client, log *slog.Logger) error {
 	handler, err := nodeserver.New(nodeserver.Config{
 		NodeName: opts.NodeName, ClientCAs: e.cas, Reviews: client.SubjectAccessReviews(),
-		Routes: e.routes, LocalPodName: localPodName(opts.NodeName, e.pods), Logger: log,
+		Routes: e.routes, ResolvePod: resolvePod(opts.NodeName, e.pods), Logger: log,
 	})
 	if err != nil {
 		return err
 	}
+	// The endpoint faces the network: an idle keep-alive connection is
+	// closed after 90 s (the kubelet's), and at most maxNodeConnections
+	// are open at once, so clients that never authenticate cannot hold
+	// sockets without bound. Streams (exec, port-forward) are not idle.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
-		BaseContext: func(net.Listener) context.Context { return ctx }}
+		IdleTimeout: 90 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("node endpoint listening", "address", e.listener.Addr().String())
-	return serveHTTP(ctx, srv, e.listener, log)
+	return serveHTTP(ctx, srv, netutil.LimitListener(e.listener, maxNodeConnections), log)
 }
 
-// localPodName maps a static pod's mirror name, <name>-<node> (package
-// mirror), back to the node's own <name>, as the kubelet finds a static
-// pod by its mirror's name. A name the node runs as is stays.
-func localPodName(node string, runs podLookup) func(namespace, name string) string {
-	return func(namespace, name string) string {
-		if runs(namespace, name) {
-			return name
+// resolvePod finds the pod the API server asks for among the node's, by
+// source: a name is a pod from the API server of that very name, and
+// <name>-<node> is also the static pod <name> (its mirror's name, package
+// mirror). A static pod is never reached by its own name, nor is a name
+// two sources share: a user who may create pods could otherwise name one
+// after a static pod, have the node refuse or finish it, and reach the
+// static pod through the API server's checks of their own pod.
+func resolvePod(node string, pods podLookup) func(namespace, name string) (string, error) {
+	return func(namespace, name string) (string, error) {
+		api, static := countSources(pods(namespace, name))
+		switch {
+		case api > 0 && static == 0:
+			return name, nil
+		case api > 0:
+			return "", fmt.Errorf("pod %s/%s: a static pod and a pod from the API server share this name on node %s; neither is served here", namespace, name, node)
 		}
-		if local, ok := strings.CutSuffix(name, "-"+node); ok && runs(namespace, local) {
-			return local
+		local, mirror := strings.CutSuffix(name, "-"+node)
+		if mirror {
+			api, static := countSources(pods(namespace, local))
+			if static > 0 && api == 0 {
+				return local, nil
+			}
 		}
-		return name
+		return "", fmt.Errorf("pod %s/%s is not running on node %s", namespace, name, node)
 	}
+}
+
+func countSources(sources []string) (api, static int) {
+	for _, source := range sources {
+		switch source {
+		case kubelet.SourceAPI:
+			api++
+		case kubelet.SourceFile:
+			static++
+		}
+	}
+	return api, static
 }

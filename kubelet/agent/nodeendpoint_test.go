@@ -8,23 +8,45 @@ import (
 	"testing"
 
 	certutil "k8s.io/client-go/util/cert"
+
+	"github.com/minikubelet/minikubelet/kubelet"
 )
 
-func TestLocalPodNameFindsStaticPodsByTheirMirrorName(t *testing.T) {
-	runs := func(namespace, name string) bool {
-		return namespace == "default" && (name == "web" || name == "api-node-1")
+// TestResolvePodKeepsSourcesApart: the API server asks for a pod by its
+// cluster name; a static pod answers only to its mirror's name
+// <name>-<node>, and a name a static pod and an API pod share answers for
+// neither, so a user who may create pods cannot reach a static pod by
+// naming theirs after it.
+func TestResolvePodKeepsSourcesApart(t *testing.T) {
+	pods := map[[2]string][]string{
+		{"default", "web"}:        {kubelet.SourceFile},                    // static web, mirror web-node-1
+		{"default", "api"}:        {kubelet.SourceAPI},                     // a scheduled pod
+		{"default", "both"}:       {kubelet.SourceFile, kubelet.SourceAPI}, // a user named theirs after a static pod
+		{"default", "db"}:         {kubelet.SourceFile},                    // static db ...
+		{"default", "db-node-1"}:  {kubelet.SourceAPI},                     // ... and an API pod of its mirror's name
+		{"default", "run-node-1"}: {kubelet.SourceAPI},
 	}
-	local := localPodName("node-1", runs)
+	resolve := resolvePod("node-1", func(namespace, name string) []string { return pods[[2]string{namespace, name}] })
 	for in, want := range map[[2]string]string{
-		{"default", "web-node-1"}:     "web",        // a static pod's mirror
-		{"default", "api-node-1"}:     "api-node-1", // a pod of that very name
-		{"default", "web"}:            "web",
-		{"default", "gone-node-1"}:    "gone-node-1", // not here: the handler says so
-		{"kube-system", "web-node-1"}: "web-node-1",
-		{"default", "web-node-2"}:     "web-node-2",
+		{"default", "web-node-1"}: "web", // a static pod's mirror
+		{"default", "api"}:        "api",
+		{"default", "db-node-1"}:  "db-node-1", // the API pod of that very name
+		{"default", "run-node-1"}: "run-node-1",
 	} {
-		if got := local(in[0], in[1]); got != want {
-			t.Errorf("localPodName(%s/%s) = %q, want %q", in[0], in[1], got, want)
+		if got, err := resolve(in[0], in[1]); got != want || err != nil {
+			t.Errorf("resolvePod(%s/%s) = %q, %v; want %q", in[0], in[1], got, err, want)
+		}
+	}
+	for _, in := range [][2]string{
+		{"default", "web"},            // a static pod by its own name
+		{"default", "both"},           // shared by two sources
+		{"default", "both-node-1"},    // nor through its mirror name
+		{"kube-system", "web-node-1"}, // another namespace
+		{"default", "web-node-2"},     // another node's mirror
+		{"default", "gone-node-1"},
+	} {
+		if got, err := resolve(in[0], in[1]); err == nil {
+			t.Errorf("resolvePod(%s/%s) = %q; want it refused", in[0], in[1], got)
 		}
 	}
 }

@@ -140,9 +140,8 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	if cluster != nil {
-		if cluster.endpoint, err = openNodeEndpoint(opts, cluster.ip, kubeletRoutes, func(namespace, name string) bool {
-			_, ok := kl.GetPod(namespace, name)
-			return ok
+		if cluster.endpoint, err = openNodeEndpoint(opts, cluster.ip, kubeletRoutes, func(namespace, name string) []string {
+			return kl.PodSources(namespace, name)
 		}); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/minikubelet/minikubelet/kubelet/volume"
+	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
 
 // ReasonUnsupported is the status reason of a pod this node refuses
@@ -36,9 +37,32 @@ func Refusal(pod *v1.Pod) string {
 	if len(pod.Spec.ImagePullSecrets) > 0 {
 		add(spec.Child("imagePullSecrets"), "image pull secrets are not supported yet")
 	}
+	if n := len(pod.Namespace) + len(pod.Name); n > staticpods.MaxNamespacedNameLength {
+		add(field.NewPath("metadata", "name"), fmt.Sprintf("namespace and name together are %d characters; this node keeps a pod's logs in "+
+			"<namespace>_<name>_<uid>, which allows %d", n, staticpods.MaxNamespacedNameLength))
+	}
+	if len(pod.Spec.EphemeralContainers) > 0 {
+		add(spec.Child("ephemeralContainers"), "ephemeral containers are not supported yet")
+	}
+	if len(pod.Spec.ResourceClaims) > 0 {
+		add(spec.Child("resourceClaims"), "resource claims are not supported yet")
+	}
 	containers := func(path *field.Path, cs []v1.Container) {
 		for i := range cs {
 			c := &cs[i]
+			switch {
+			case c.RestartPolicy == nil:
+			case *c.RestartPolicy == v1.ContainerRestartPolicyAlways && path.String() == "spec.initContainers":
+				add(path.Index(i).Child("restartPolicy"), "sidecar containers (an init container with restartPolicy: Always) are not supported yet")
+			default:
+				add(path.Index(i).Child("restartPolicy"), "per-container restartPolicy is not supported yet")
+			}
+			if len(c.RestartPolicyRules) > 0 {
+				add(path.Index(i).Child("restartPolicyRules"), "container restart rules are not supported yet")
+			}
+			if len(c.Resources.Claims) > 0 {
+				add(path.Index(i).Child("resources", "claims"), "resource claims are not supported yet")
+			}
 			for j, env := range c.Env {
 				if from := env.ValueFrom; from != nil && (from.ConfigMapKeyRef != nil || from.SecretKeyRef != nil || from.FileKeyRef != nil) {
 					add(path.Index(i).Child("env").Index(j).Child("valueFrom"), "env from ConfigMaps, Secrets or files is not supported yet")

@@ -31,6 +31,22 @@ func TestRefusal(t *testing.T) {
 			p.Spec.InitContainers = []v1.Container{{Name: "init", EnvFrom: []v1.EnvFromSource{{ConfigMapRef: &v1.ConfigMapEnvSource{}}}}}
 		}, "spec.initContainers[0].envFrom"},
 		{"image pull secrets", func(p *v1.Pod) { p.Spec.ImagePullSecrets = []v1.LocalObjectReference{{Name: "reg"}} }, "spec.imagePullSecrets"},
+		{"sidecar", func(p *v1.Pod) {
+			always := v1.ContainerRestartPolicyAlways
+			p.Spec.InitContainers = []v1.Container{{Name: "side", RestartPolicy: &always}}
+		}, "spec.initContainers[0].restartPolicy: sidecar containers"},
+		{"per-container restartPolicy", func(p *v1.Pod) {
+			never := v1.ContainerRestartPolicyNever
+			p.Spec.Containers[0].RestartPolicy = &never
+		}, "spec.containers[0].restartPolicy: per-container restartPolicy"},
+		{"ephemeral containers", func(p *v1.Pod) {
+			p.Spec.EphemeralContainers = []v1.EphemeralContainer{{EphemeralContainerCommon: v1.EphemeralContainerCommon{Name: "debug"}}}
+		}, "spec.ephemeralContainers"},
+		{"resource claims", func(p *v1.Pod) { p.Spec.ResourceClaims = []v1.PodResourceClaim{{Name: "gpu"}} }, "spec.resourceClaims"},
+		{"container resource claims", func(p *v1.Pod) { p.Spec.Containers[0].Resources.Claims = []v1.ResourceClaim{{Name: "gpu"}} }, "spec.containers[0].resources.claims"},
+		{"name too long for the log directory", func(p *v1.Pod) {
+			p.Namespace, p.Name = "default", strings.Repeat("n", 250)
+		}, "metadata.name: namespace and name together are 257 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,6 +33,12 @@ func ReviewSpec(method, path string, user User, nodeName string) (spec authoriza
 	if verb == "" {
 		return spec, false
 	}
+	if actsInPod(path) {
+		// The kubelet asks for the method's verb, so `get` on
+		// nodes/proxy (read access) is enough to exec through a WebSocket
+		// GET; running something in a pod is a create, however it comes.
+		verb = "create"
+	}
 	return authorizationv1.SubjectAccessReviewSpec{
 		User: user.Name, Groups: user.Groups,
 		ResourceAttributes: &authorizationv1.ResourceAttributes{
@@ -44,6 +50,19 @@ func ReviewSpec(method, path string, user User, nodeName string) (spec authoriza
 var verbs = map[string]string{
 	http.MethodGet: "get", http.MethodPost: "create", http.MethodPut: "update",
 	http.MethodPatch: "patch", http.MethodDelete: "delete",
+}
+
+// actingPrefixes are the paths that run something in a pod or open a
+// connection into it.
+var actingPrefixes = []string{"/exec/", "/attach/", "/portForward/", "/run/"}
+
+func actsInPod(path string) bool {
+	for _, prefix := range actingPrefixes {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func subresource(path string) string {

@@ -10,7 +10,11 @@ func TestReviewSpecMapsAsTheKubelet(t *testing.T) {
 	}{
 		{"GET", "/containerLogs/default/web/kubia", "get", "proxy"},
 		{"POST", "/exec/default/web/kubia", "create", "proxy"},
-		{"GET", "/exec/default/web/kubia", "get", "proxy"},
+		// A WebSocket exec is a GET; running something is still a create,
+		// so read access to nodes/proxy cannot exec (the kubelet asks get).
+		{"GET", "/exec/default/web/kubia", "create", "proxy"},
+		{"GET", "/attach/default/web/kubia", "create", "proxy"},
+		{"GET", "/portForward/default/web", "create", "proxy"},
 		{"POST", "/attach/default/web/kubia", "create", "proxy"},
 		{"POST", "/portForward/default/web", "create", "proxy"},
 		{"GET", "/stats/summary", "get", "stats"},

@@ -20,10 +20,12 @@ type Config struct {
 	Reviews Reviewer
 	// Routes are ServeMux patterns (the kubelet's paths) and their handlers.
 	Routes map[string]http.Handler
-	// LocalPodName maps the pod name the API server asks for to the
-	// node's own; nil keeps it. A static pod's mirror is <name>-<node> in
-	// the cluster but <name> on this node.
-	LocalPodName func(namespace, name string) string
+	// ResolvePod maps the pod the API server asks for to the name the
+	// node's routes know it by, or says why there is none (a 404): a
+	// static pod's mirror is <name>-<node> in the cluster but <name> on
+	// this node, and a name must never reach a pod of another source.
+	// nil keeps every name.
+	ResolvePod func(namespace, name string) (local string, err error)
 	// ReviewTimeout bounds one SubjectAccessReview; default 10 s.
 	ReviewTimeout time.Duration
 	// CacheTTL is how long an allowed answer is reused (default 1 min);
@@ -88,33 +90,49 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := g.authz.authorize(r.Context(), spec)
 	if err != nil {
+		// The API server's error stays in the log: it may say more about
+		// the cluster than the client should learn.
 		log.Warn("authorization failed", "user", user.Name, "err", err)
-		http.Error(w, fmt.Sprintf("Authorization error (user=%s, %s): %v", user.Name, describe(spec), err), http.StatusInternalServerError)
+		http.Error(w, fmt.Sprintf("Authorization error (user=%s, %s)", user.Name, describe(spec)), http.StatusInternalServerError)
 		return
 	}
 	if !d.allowed {
+		// The authorizer's reason (which roles were looked at) is logged,
+		// not shown, as the kubelet answers.
 		log.Info("refused an unauthorized request", "user", user.Name, "groups", user.Groups, "reason", d.reason)
-		msg := fmt.Sprintf("Forbidden (user=%s, %s)", user.Name, describe(spec))
-		if d.reason != "" {
-			msg += ": " + d.reason
-		}
-		http.Error(w, msg, http.StatusForbidden)
+		http.Error(w, fmt.Sprintf("Forbidden (user=%s, %s)", user.Name, describe(spec)), http.StatusForbidden)
 		return
 	}
 	log.Debug("authorized", "user", user.Name)
-	if g.cfg.LocalPodName != nil {
-		r.URL.Path, r.URL.RawPath = localPath(r.URL.Path, g.cfg.LocalPodName), ""
+	if r.URL.RawPath != "" {
+		// An escaped character in a path of pod and container names is
+		// never the API server's; the routes would see other segments
+		// than the review did.
+		http.Error(w, "escaped characters are not served in this path", http.StatusBadRequest)
+		return
+	}
+	if g.cfg.ResolvePod != nil {
+		path, err := localPath(r.URL.Path, g.cfg.ResolvePod)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		r.URL.Path = path
 	}
 	g.next.ServeHTTP(w, r)
 }
 
-// localPath renames the pod in a kubelet path, /VERB/{namespace}/{pod}/…,
-// with rename.
-func localPath(path string, rename func(namespace, name string) string) string {
+// localPath resolves the pod in a kubelet path, /VERB/{namespace}/{pod}/…,
+// with resolve.
+func localPath(path string, resolve func(namespace, name string) (string, error)) (string, error) {
 	parts := strings.SplitN(path, "/", 5) // "", verb, namespace, pod, rest
 	if len(parts) < 4 || parts[2] == "" || parts[3] == "" {
-		return path
+		return path, nil
 	}
-	parts[3] = rename(parts[2], parts[3])
-	return strings.Join(parts, "/")
+	local, err := resolve(parts[2], parts[3])
+	if err != nil {
+		return "", err
+	}
+	parts[3] = local
+	return strings.Join(parts, "/"), nil
 }
