@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
@@ -60,7 +58,7 @@ func openNodeEndpoint(opts Options, ip net.IP, routes map[string]http.Handler, p
 	if err := apiserver.EnsureServingCert(certFile, keyFile, opts.NodeName, []net.IP{ip}); err != nil {
 		return nil, fmt.Errorf("node endpoint: %w", err)
 	}
-	l, err := nodeserver.Listen(net.JoinHostPort("", strconv.Itoa(int(opts.KubeletPort))), certFile, keyFile)
+	l, err := nodeserver.Listen(net.JoinHostPort("", strconv.Itoa(int(opts.KubeletPort))), certFile, keyFile, maxNodeConnections)
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +91,12 @@ func (e *nodeEndpoint) serve(ctx context.Context, opts Options, client *nodeauth
 		return err
 	}
 	// The endpoint faces the network: an idle keep-alive connection is
-	// closed after 90 s (the kubelet's), and at most maxNodeConnections
-	// are open at once, so clients that never authenticate cannot hold
-	// sockets without bound. Streams (exec, port-forward) are not idle.
+	// closed after 90 s (the kubelet's); the listener caps how many are
+	// open. Streams (exec, port-forward) are not idle.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10,
 		IdleTimeout: 90 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("node endpoint listening", "address", e.listener.Addr().String())
-	return serveHTTP(ctx, srv, netutil.LimitListener(e.listener, maxNodeConnections), log)
+	return serveHTTP(ctx, srv, e.listener, log)
 }
 
 // resolvePod finds the pod the API server asks for among the node's, by

@@ -7,13 +7,18 @@ import (
 	"fmt"
 	"net"
 	"os"
+
+	"golang.org/x/net/netutil"
 )
 
 // Listen opens the endpoint's TLS listener on address with the serving
-// certificate. It asks for a client certificate but lets the handshake
-// through without one, or with one of another CA, so the refusal is an
-// HTTP 401 that says why (as the kubelet answers), not a TLS alert.
-func Listen(address, certFile, keyFile string) (net.Listener, error) {
+// certificate, with at most maxConns connections open at once (the
+// endpoint faces the network: clients that never authenticate must not
+// hold sockets without bound). It asks for a client certificate but lets
+// the handshake through without one, or with one of another CA, so the
+// refusal is an HTTP 401 that says why (as the kubelet answers), not a
+// TLS alert.
+func Listen(address, certFile, keyFile string, maxConns int) (net.Listener, error) {
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("loading the node endpoint's serving certificate %s and key %s: %w", certFile, keyFile, err)
@@ -28,7 +33,9 @@ func Listen(address, certFile, keyFile string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s for the node endpoint: %w (another kubelet? set --kubelet-port)", address, err)
 	}
-	return tls.NewListener(l, cfg), nil
+	// The cap goes under TLS: net/http finds a client's certificate only
+	// on a *tls.Conn, so the TLS listener must be the outer one.
+	return tls.NewListener(netutil.LimitListener(l, maxConns), cfg), nil
 }
 
 // LoadCAs reads a PEM bundle of CA certificates; what names where it came

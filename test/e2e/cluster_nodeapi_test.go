@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -102,6 +103,24 @@ func TestClusterLogsExecPortForwardThroughTheAPIServer(t *testing.T) {
 	})
 	stopAttach()
 	stopForward()
+
+	// A user's pod named after the static pod (default/web), bound to this
+	// node and refused there (a configMap volume): the API server lets its
+	// creator read its logs, and they must not be the static pod's.
+	squatter := filepath.Join(t.TempDir(), "web.yaml")
+	if err := os.WriteFile(squatter, []byte(scheduledPod("web", agent.NodeName, agent.Env.KubiaImage,
+		"  nodeName: "+agent.NodeName+"\n  volumes:\n  - name: config\n    configMap:\n      name: settings\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	objects.pod("web")
+	admin.must("create", "-f", squatter)
+	framework.WaitUntil(t, 30*time.Second, "the pod named after the static pod refused (Failed)", func() bool {
+		p := getMirror(t, admin, "web")
+		return p != nil && p.Status.Phase == v1.PodFailed
+	})
+	if out, _, err := admin.run("", "logs", "web", "-c", "kubia"); err == nil || strings.Contains(out, "listening on") {
+		t.Errorf("kubectl logs of a pod named after the static pod answered with the static pod's logs (%v):\n%s", err, out)
+	}
 
 	// The node endpoint itself.
 	endpoint := "https://" + net.JoinHostPort(internalIP(t, node), agent.KubeletPort) + "/containerLogs/default/" + mirrorName + "/kubia"
