@@ -114,7 +114,7 @@ func (netlinkBridge) state(bridge string, family int) (bridgeState, error) {
 	if err != nil {
 		return bridgeState{}, fmt.Errorf("looking up bridge %s: %w", bridge, err)
 	}
-	addrs, err := netlink.AddrList(link, family)
+	addrs, err := redoInterrupted(func() ([]netlink.Addr, error) { return netlink.AddrList(link, family) })
 	if err != nil {
 		return bridgeState{}, fmt.Errorf("listing the addresses of bridge %s: %w", bridge, err)
 	}
@@ -122,7 +122,7 @@ func (netlinkBridge) state(bridge string, family int) (bridgeState, error) {
 	for _, addr := range addrs {
 		state.addrs = append(state.addrs, addr.IPNet)
 	}
-	links, err := netlink.LinkList()
+	links, err := redoInterrupted(netlink.LinkList)
 	if err != nil {
 		return bridgeState{}, fmt.Errorf("listing interfaces to find those on bridge %s: %w", bridge, err)
 	}

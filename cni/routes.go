@@ -116,7 +116,9 @@ type netlinkTable struct{}
 
 func (netlinkTable) listOurs(family int) ([]netlink.Route, error) {
 	filter := &netlink.Route{Protocol: RouteProtocol, Table: unix.RT_TABLE_MAIN}
-	return netlink.RouteListFiltered(family, filter, netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
+	return redoInterrupted(func() ([]netlink.Route, error) {
+		return netlink.RouteListFiltered(family, filter, netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
+	})
 }
 
 func (netlinkTable) replace(route *netlink.Route) error { return netlink.RouteReplace(route) }
