@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/minikubelet/minikubelet/kubelet/prober"
+	"github.com/minikubelet/minikubelet/kubelet/volume"
 )
 
 // Config holds what the sync loop needs; New fills in defaults.
@@ -61,8 +62,11 @@ type Config struct {
 	MaxPods int
 	// Sources supply the desired pods; Run runs them.
 	Sources []PodSource
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// PodObjects reads the ConfigMaps, Secrets and tokens that pods from
+	// the API server refer to; nil on a standalone node.
+	PodObjects volume.Objects
+	Logger     *slog.Logger
+	Now        func() time.Time
 }
 
 // Kubelet keeps the runtime's pods equal to the desired pods.

@@ -21,6 +21,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
 	"github.com/minikubelet/minikubelet/kubelet/translate"
+	"github.com/minikubelet/minikubelet/kubelet/volume"
 	"github.com/minikubelet/minikubelet/metrics"
 	staticpods "github.com/minikubelet/minikubelet/static-pods"
 )
@@ -102,7 +103,9 @@ func Run(ctx context.Context, opts Options) error {
 	sources := []kubelet.PodSource{fileSource{source: source, metrics: m}}
 	var kl *kubelet.Kubelet
 	var apiPods *apipods.Source
+	var podObjects volume.Objects
 	if cluster != nil {
+		podObjects = newPodObjects(cluster)
 		// The sync loop waits for this source's first list before it
 		// removes pods it finds in the runtime, so a restart adopts them.
 		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) }, log)
@@ -114,8 +117,8 @@ func Run(ctx context.Context, opts Options) error {
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,
-		Sources: sources,
-		Logger:  log.With("component", "kubelet"),
+		Sources: sources, PodObjects: podObjects,
+		Logger: log.With("component", "kubelet"),
 	})
 	if err != nil {
 		return err

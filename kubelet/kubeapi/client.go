@@ -1,5 +1,6 @@
 // Package kubeapi is the agent's client of a cluster's API server: REST
-// clients for only the API groups a node uses (core: nodes and pods; coordination,
+// clients for only the API groups a node uses (core: nodes, pods, and the
+// ConfigMaps, Secrets and service account tokens pods refer to; coordination,
 // certificates; authorization, for the node endpoint's SubjectAccessReviews) with a scheme of only their types.
 //
 // client-go's generated clientset registers every API group of Kubernetes
@@ -12,6 +13,7 @@ package kubeapi
 import (
 	"fmt"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	certificatesv1 "k8s.io/api/certificates/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -34,7 +36,7 @@ var scheme = newScheme()
 
 func newScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{v1.AddToScheme, coordinationv1.AddToScheme, certificatesv1.AddToScheme, authorizationv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{v1.AddToScheme, coordinationv1.AddToScheme, certificatesv1.AddToScheme, authorizationv1.AddToScheme, authenticationv1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(fmt.Sprintf("kubeapi: registering API types: %v", err))
 		}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -186,5 +187,35 @@ func TestPodWatch(t *testing.T) {
 		if !strings.Contains(query, want) {
 			t.Errorf("watch query %q lacks %s", query, want)
 		}
+	}
+}
+
+// What pods refer to is read in the pod's namespace, and a token is asked
+// of the service account's token subresource with the request's fields.
+func TestPodObjectRequests(t *testing.T) {
+	ok := func(obj any) func() (int, any) { return func() (int, any) { return http.StatusOK, obj } }
+	token := &authenticationv1.TokenRequest{TypeMeta: metav1.TypeMeta{Kind: "TokenRequest", APIVersion: "authentication.k8s.io/v1"},
+		Status: authenticationv1.TokenRequestStatus{Token: "t0k"}}
+	client, seen := fakeAPIServer(t, map[string]func() (int, any){
+		"GET /api/v1/namespaces/ns/configmaps/cm": ok(&v1.ConfigMap{TypeMeta: metav1.TypeMeta{Kind: "ConfigMap", APIVersion: "v1"}, Data: map[string]string{"k": "v"}}),
+		"GET /api/v1/namespaces/ns/secrets/s":     ok(&v1.Secret{TypeMeta: metav1.TypeMeta{Kind: "Secret", APIVersion: "v1"}, Data: map[string][]byte{"k": []byte("v")}}),
+		"POST /api/v1/namespaces/ns/serviceaccounts/default/token": ok(token),
+	})
+	ctx := context.Background()
+	cm, err := client.PodObjects().ConfigMap(ctx, "ns", "cm")
+	if err != nil || cm.Data["k"] != "v" {
+		t.Fatalf("ConfigMap = %v, %v", cm, err)
+	}
+	secret, err := client.PodObjects().Secret(ctx, "ns", "s")
+	if err != nil || string(secret.Data["k"]) != "v" {
+		t.Fatalf("Secret = %v, %v", secret, err)
+	}
+	got, err := client.PodObjects().CreateToken(ctx, "ns", "default", &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{Audiences: []string{"api"}}})
+	if err != nil || got.Status.Token != "t0k" {
+		t.Fatalf("CreateToken = %v, %v", got, err)
+	}
+	if body := (*seen)[2].body; !strings.Contains(body, `"audiences":["api"]`) || !strings.Contains(body, `"kind":"TokenRequest"`) {
+		t.Errorf("token request body = %s", body)
 	}
 }
