@@ -28,6 +28,7 @@ func (k *Kubelet) removePodResources(uid types.UID) error {
 			return fmt.Errorf("tearing down %s volumes: %w", t.Name(), err)
 		}
 	}
+	k.forgetPodObjects(uid)
 	var errs []error
 	logDirs, _ := filepath.Glob(filepath.Join(k.cfg.PodLogDir, "*_"+string(uid)))
 	for _, dir := range logDirs {

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -99,9 +100,9 @@ func (k *Kubelet) etcHostsPath(pod *v1.Pod) string {
 // (a subPath bind-mounted), the pod's /etc/hosts unless a volume goes
 // there, and the instance's termination log. env is the container's, for
 // subPathExpr.
-func (k *Kubelet) prepareContainerHost(pod *v1.Pod, start translate.ContainerStart, env translate.Env) ([]*runtimeapi.Mount, error) {
+func (k *Kubelet) prepareContainerHost(ctx context.Context, pod *v1.Pod, start translate.ContainerStart, env translate.Env) ([]*runtimeapi.Mount, error) {
 	c := start.Spec
-	mounts, err := k.volumeMounts(pod, c, env.Lookup)
+	mounts, err := k.volumeMounts(ctx, pod, c, env.Lookup)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -73,7 +74,7 @@ func TestPrepareContainerHostMounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := translate.ContainerStart{Spec: &pod.Spec.Containers[0], Type: translate.ContainerTypeApp, RestartCount: 3}
-	got, err := k.prepareContainerHost(pod, start, translate.Env{})
+	got, err := k.prepareContainerHost(context.Background(), pod, start, translate.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestPrepareContainerHostLeavesOutWhatIsNotWanted(t *testing.T) {
 		if err := k.writeEtcHosts(pod, nil); err != nil {
 			t.Fatal(err)
 		}
-		got, err := k.prepareContainerHost(pod, translate.ContainerStart{Spec: &pod.Spec.Containers[0]}, translate.Env{})
+		got, err := k.prepareContainerHost(context.Background(), pod, translate.ContainerStart{Spec: &pod.Spec.Containers[0]}, translate.Env{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +119,7 @@ func TestPrepareContainerHostLeavesOutWhatIsNotWanted(t *testing.T) {
 		if err := k.writeEtcHosts(pod, nil); err != nil {
 			t.Fatal(err)
 		}
-		got, err := k.prepareContainerHost(pod, translate.ContainerStart{Spec: &pod.Spec.Containers[0]}, translate.Env{})
+		got, err := k.prepareContainerHost(context.Background(), pod, translate.ContainerStart{Spec: &pod.Spec.Containers[0]}, translate.Env{})
 		if err != nil || len(got) != 0 {
 			t.Fatalf("mounts %v, %v; want none", got, err)
 		}
@@ -134,8 +135,8 @@ func TestVolumeMountErrorsNameTheField(t *testing.T) {
 	}{
 		{name: "a volume the pod does not have", mount: v1.VolumeMount{Name: "nope", MountPath: "/x"},
 			wantErr: `container a volumeMounts[0]: no volume named "nope" in spec.volumes`},
-		{name: "a volume type static pods cannot have", mount: v1.VolumeMount{Name: "config", MountPath: "/x"},
-			wantErr: `container a volumeMounts[0] (config): volume "config": its type is not supported`},
+		{name: "a configMap on a node outside a cluster", mount: v1.VolumeMount{Name: "config", MountPath: "/x"},
+			wantErr: `container a volumeMounts[0] (config): configMap volume "config": this volume reads from the API server, and this node has not joined a cluster (--kubeconfig)`},
 		{name: "a sub-path leaving the volume", mount: v1.VolumeMount{Name: "data", MountPath: "/x", SubPath: "../../etc"},
 			wantErr: `spec.containers[0].volumeMounts[0].subPath: "../../etc" contains ".."`},
 		{name: "an absolute sub-path", mount: v1.VolumeMount{Name: "data", MountPath: "/x", SubPath: "/etc"},
@@ -158,7 +159,7 @@ func TestVolumeMountErrorsNameTheField(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = k.prepareContainerHost(pod, translate.ContainerStart{Spec: &pod.Spec.Containers[0]}, env)
+			_, err = k.prepareContainerHost(context.Background(), pod, translate.ContainerStart{Spec: &pod.Spec.Containers[0]}, env)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error %v, want one with %q", err, tt.wantErr)
 			}

@@ -201,6 +201,7 @@ func (k *Kubelet) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return k.relister.run(ctx, k.handleRelist) })
 	g.Go(func() error { k.runCgroupHousekeeping(ctx); return nil })
+	g.Go(func() error { k.runVolumeRefresh(ctx); return nil })
 	return g.Wait()
 }
 

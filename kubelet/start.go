@@ -55,7 +55,7 @@ func (k *Kubelet) startContainer(ctx context.Context, pod *v1.Pod, sb sandboxRef
 // has the runtime create and start it, then runs its postStart hook.
 func (k *Kubelet) createAndStart(ctx context.Context, pod *v1.Pod, sb sandboxRef, start translate.ContainerStart) error {
 	name := start.Spec.Name
-	config, err := k.containerConfig(pod, start, sb)
+	config, err := k.containerConfig(ctx, pod, start, sb)
 	if err != nil {
 		k.failContainer(pod, name, ReasonCreateConfig, err)
 		return err

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"context"
 	"fmt"
 
 	v1 "k8s.io/api/core/v1"
@@ -13,7 +14,7 @@ import (
 // volumeMounts sets up the host side of each of the container's volume
 // mounts and returns them in the runtime's terms. env looks up the
 // container's resolved env, for subPathExpr.
-func (k *Kubelet) volumeMounts(pod *v1.Pod, c *v1.Container, env func(string) (string, bool)) ([]*runtimeapi.Mount, error) {
+func (k *Kubelet) volumeMounts(ctx context.Context, pod *v1.Pod, c *v1.Container, env func(string) (string, bool)) ([]*runtimeapi.Mount, error) {
 	volumes := make(map[string]*v1.Volume, len(pod.Spec.Volumes))
 	for i := range pod.Spec.Volumes {
 		volumes[pod.Spec.Volumes[i].Name] = &pod.Spec.Volumes[i]
@@ -25,12 +26,17 @@ func (k *Kubelet) volumeMounts(pod *v1.Pod, c *v1.Container, env func(string) (s
 		if !ok {
 			return nil, fmt.Errorf("container %s volumeMounts[%d]: no volume named %q in spec.volumes", c.Name, i, m.Name)
 		}
-		hostPath, err := k.prepareVolume(pod, vol)
+		hostPath, err := k.prepareVolume(ctx, pod, vol)
 		if err != nil {
 			return nil, fmt.Errorf("container %s volumeMounts[%d] (%s): %w", c.Name, i, m.Name, err)
 		}
 		if hostPath, err = k.subPathHostPath(pod, c.Name, i, m, hostPath, env); err != nil {
 			return nil, err
+		}
+		if volume.AlwaysReadOnly(&vol.VolumeSource) {
+			readOnly := *m
+			readOnly.ReadOnly = true
+			m = &readOnly
 		}
 		mounts = append(mounts, translate.Mount(m, hostPath))
 	}
@@ -64,10 +70,10 @@ func (k *Kubelet) subPathHostPath(pod *v1.Pod, container string, index int, m *v
 
 // prepareVolume sets up the volume's host side through its type and
 // returns what the runtime mounts.
-func (k *Kubelet) prepareVolume(pod *v1.Pod, vol *v1.Volume) (string, error) {
+func (k *Kubelet) prepareVolume(ctx context.Context, pod *v1.Pod, vol *v1.Volume) (string, error) {
 	t := volume.For(&vol.VolumeSource)
 	if t == nil {
 		return "", fmt.Errorf("volume %q: its type is not supported", vol.Name)
 	}
-	return t.SetUp(pod, vol, k.podDir(pod.UID))
+	return t.SetUp(ctx, pod, vol, volume.Host{PodDir: k.podDir(pod.UID), Objects: k.cfg.PodObjects})
 }

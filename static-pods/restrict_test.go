@@ -15,20 +15,19 @@ func TestRestrictAPIServerOnlyFields(t *testing.T) {
 	}{{
 		name: "configMap volume",
 		spec: "  volumes:\n  - {name: c, configMap: {name: settings}}\n" + container,
-		want: []string{`bad.yaml: spec.volumes[0].configMap: static pods cannot use configMap volumes (there is no API server to read ConfigMaps from); use hostPath or bake the file into the image`},
+		want: []string{`bad.yaml: spec.volumes[0].configMap: static pods cannot use configMap volumes (the API server does not let a static pod's mirror refer to ConfigMaps); use hostPath or bake the file into the image`},
 	}, {
-		name: "secret, projected, claim and downwardAPI volumes",
+		name: "secret, projected and claim volumes; downwardAPI is fine",
 		spec: "  volumes:\n  - {name: s, secret: {secretName: x}}\n  - {name: p, projected: {sources: []}}\n  - {name: c, persistentVolumeClaim: {claimName: x}}\n  - {name: d, downwardAPI: {}}\n" + container,
 		want: []string{
-			`bad.yaml: spec.volumes[0].secret: static pods cannot use secret volumes (there is no API server to read Secrets from); use hostPath or bake the file into the image`,
-			`bad.yaml: spec.volumes[1].projected: static pods cannot use projected volumes (there is no API server to read their sources from); use hostPath or bake the file into the image`,
+			`bad.yaml: spec.volumes[0].secret: static pods cannot use secret volumes (the API server does not let a static pod's mirror refer to Secrets); use hostPath or bake the file into the image`,
+			`bad.yaml: spec.volumes[1].projected: static pods cannot use projected volumes (their sources are read from the API server); use hostPath, downwardAPI, or bake the file into the image`,
 			`bad.yaml: spec.volumes[2].persistentVolumeClaim: static pods cannot use persistentVolumeClaim volumes (there is no API server to bind claims); use hostPath`,
-			`bad.yaml: spec.volumes[3].downwardAPI: downwardAPI volumes are not supported yet; use hostPath or bake the file into the image`,
 		},
 	}, {
 		name: "other volume types are named",
 		spec: "  volumes:\n  - {name: share, nfs: {server: s, path: /x}}\n" + container,
-		want: []string{`bad.yaml: spec.volumes[0].nfs: static pods cannot use nfs volumes: only emptyDir and hostPath are supported`},
+		want: []string{`bad.yaml: spec.volumes[0].nfs: static pods cannot use nfs volumes: only emptyDir, hostPath and downwardAPI are supported`},
 	}, {
 		name: "two types in one volume",
 		spec: "  volumes:\n  - {name: both, emptyDir: {}, hostPath: {path: /x}}\n" + container,

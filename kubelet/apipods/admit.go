@@ -27,10 +27,16 @@ func Refusal(pod *v1.Pod) string {
 	}
 	spec := field.NewPath("spec")
 	for i := range pod.Spec.Volumes {
-		for _, source := range volume.SourceNames(&pod.Spec.Volumes[i].VolumeSource) {
-			if volume.Refusal(source) != "" {
-				add(spec.Child("volumes").Index(i).Child(source),
-					fmt.Sprintf("%s volumes are not supported yet (volume %q)", source, pod.Spec.Volumes[i].Name))
+		vol := &pod.Spec.Volumes[i]
+		path := spec.Child("volumes").Index(i)
+		for _, source := range volume.SourceNames(&vol.VolumeSource) {
+			if why := volume.APIRefusal(source); why != "" {
+				add(path.Child(source), fmt.Sprintf("%s (volume %q)", why, vol.Name))
+			}
+		}
+		if t := volume.For(&vol.VolumeSource); t != nil {
+			for _, problem := range t.Check(&vol.VolumeSource, path) {
+				problems = append(problems, problem.Message)
 			}
 		}
 	}

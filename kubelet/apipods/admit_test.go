@@ -23,9 +23,18 @@ func TestRefusal(t *testing.T) {
 		{"emptyDir", withVolume(v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}), ""},
 		{"hostPath", withVolume(v1.VolumeSource{HostPath: &v1.HostPathVolumeSource{Path: "/tmp"}}), ""},
 		{"env fieldRef", withEnv(&v1.EnvVarSource{FieldRef: &v1.ObjectFieldSelector{FieldPath: "metadata.name"}}), ""},
-		{"configMap volume", withVolume(v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{}}), `spec.volumes[0].configMap: configMap volumes are not supported yet (volume "v")`},
-		{"secret volume", withVolume(v1.VolumeSource{Secret: &v1.SecretVolumeSource{}}), "spec.volumes[0].secret"},
-		{"service account token", withVolume(v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{}}), "spec.volumes[0].projected"},
+		{"configMap, secret, downwardAPI and token volumes", func(p *v1.Pod) {
+			p.Spec.Volumes = []v1.Volume{{Name: "c", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{}}},
+				{Name: "s", VolumeSource: v1.VolumeSource{Secret: &v1.SecretVolumeSource{}}},
+				{Name: "d", VolumeSource: v1.VolumeSource{DownwardAPI: &v1.DownwardAPIVolumeSource{}}},
+				{Name: "t", VolumeSource: v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{Sources: []v1.VolumeProjection{
+					{ServiceAccountToken: &v1.ServiceAccountTokenProjection{Path: "token"}}}}}}}
+		}, ""},
+		{"claim volume", withVolume(v1.VolumeSource{PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}),
+			`spec.volumes[0].persistentVolumeClaim: persistentVolumeClaim volumes are not supported (this node sets up emptyDir, hostPath, downwardAPI, configMap, secret, projected) (volume "v")`},
+		{"cluster trust bundle", withVolume(v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{Sources: []v1.VolumeProjection{
+			{ClusterTrustBundle: &v1.ClusterTrustBundleProjection{Path: "ca"}}}}}),
+			"spec.volumes[0].projected.sources[0].clusterTrustBundle: clusterTrustBundle projections are not supported"},
 		{"env secretKeyRef", withEnv(&v1.EnvVarSource{SecretKeyRef: &v1.SecretKeySelector{Key: "k"}}), "spec.containers[0].env[0].valueFrom"},
 		{"envFrom", func(p *v1.Pod) {
 			p.Spec.InitContainers = []v1.Container{{Name: "init", EnvFrom: []v1.EnvFromSource{{ConfigMapRef: &v1.ConfigMapEnvSource{}}}}}

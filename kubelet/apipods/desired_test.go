@@ -33,7 +33,7 @@ func TestDesired(t *testing.T) {
 		apiPod("done", func(p *v1.Pod) { p.Status.Phase = v1.PodSucceeded }),
 		apiPod("failed", func(p *v1.Pod) { p.Status.Phase = v1.PodFailed }),
 		apiPod("refused", func(p *v1.Pod) {
-			p.Spec.Volumes = []v1.Volume{{Name: "s", VolumeSource: v1.VolumeSource{Secret: &v1.SecretVolumeSource{}}}}
+			p.Spec.Volumes = []v1.Volume{{Name: "s", VolumeSource: v1.VolumeSource{PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
 		}),
 	}
 	got := desired(pods, nil)

@@ -22,7 +22,7 @@ func TestPlan(t *testing.T) {
 	// inSync is running as the API server holds it after the patch.
 	inSync := mirror.Status(&v1.Pod{Status: running}, nil, node, now)
 	refused := func(p *v1.Pod) {
-		p.Spec.Volumes = []v1.Volume{{Name: "c", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{}}}}
+		p.Spec.Volumes = []v1.Volume{{Name: "c", VolumeSource: v1.VolumeSource{PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
 	}
 	tests := []struct {
 		name  string

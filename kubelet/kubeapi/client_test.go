@@ -197,8 +197,8 @@ func TestPodObjectRequests(t *testing.T) {
 	token := &authenticationv1.TokenRequest{TypeMeta: metav1.TypeMeta{Kind: "TokenRequest", APIVersion: "authentication.k8s.io/v1"},
 		Status: authenticationv1.TokenRequestStatus{Token: "t0k"}}
 	client, seen := fakeAPIServer(t, map[string]func() (int, any){
-		"GET /api/v1/namespaces/ns/configmaps/cm": ok(&v1.ConfigMap{TypeMeta: metav1.TypeMeta{Kind: "ConfigMap", APIVersion: "v1"}, Data: map[string]string{"k": "v"}}),
-		"GET /api/v1/namespaces/ns/secrets/s":     ok(&v1.Secret{TypeMeta: metav1.TypeMeta{Kind: "Secret", APIVersion: "v1"}, Data: map[string][]byte{"k": []byte("v")}}),
+		"GET /api/v1/namespaces/ns/configmaps/cm":                  ok(&v1.ConfigMap{TypeMeta: metav1.TypeMeta{Kind: "ConfigMap", APIVersion: "v1"}, Data: map[string]string{"k": "v"}}),
+		"GET /api/v1/namespaces/ns/secrets/s":                      ok(&v1.Secret{TypeMeta: metav1.TypeMeta{Kind: "Secret", APIVersion: "v1"}, Data: map[string][]byte{"k": []byte("v")}}),
 		"POST /api/v1/namespaces/ns/serviceaccounts/default/token": ok(token),
 	})
 	ctx := context.Background()

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -46,8 +47,8 @@ func (emptyDir) Check(source *v1.VolumeSource, path *field.Path) []Problem {
 // SetUp creates the directory (a tmpfs for medium Memory, sized by
 // sizeLimit) writable by every user, or with a pod fsGroup owned by that
 // group with the setgid bit, so files created in it belong to the group.
-func (e emptyDir) SetUp(pod *v1.Pod, vol *v1.Volume, podDir string) (string, error) {
-	dir := EmptyDirPath(podDir, vol.Name)
+func (e emptyDir) SetUp(_ context.Context, pod *v1.Pod, vol *v1.Volume, host Host) (string, error) {
+	dir := EmptyDirPath(host.PodDir, vol.Name)
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return "", fmt.Errorf("creating emptyDir %s: %w", dir, err)
 	}

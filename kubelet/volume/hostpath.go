@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func (hostPath) Check(source *v1.VolumeSource, path *field.Path) []Problem {
 	return problems
 }
 
-func (hostPath) SetUp(_ *v1.Pod, vol *v1.Volume, _ string) (string, error) {
+func (hostPath) SetUp(_ context.Context, _ *v1.Pod, vol *v1.Volume, _ Host) (string, error) {
 	return vol.HostPath.Path, checkHostPath(vol.HostPath)
 }
 

@@ -3,6 +3,7 @@
 package volume
 
 import (
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func TestMemoryEmptyDirIsATmpfsUntilTearDown(t *testing.T) {
 	var dir string
 	for range 2 {
 		var err error
-		if dir, err = (emptyDir{}).SetUp(&v1.Pod{}, vol, podDir); err != nil {
+		if dir, err = (emptyDir{}).SetUp(context.Background(), &v1.Pod{}, vol, Host{PodDir: podDir}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"context"
 	"reflect"
 	"strings"
 
@@ -19,11 +20,20 @@ type Type interface {
 	Check(source *v1.VolumeSource, path *field.Path) []Problem
 	// SetUp makes the host side of one of the pod's volumes and returns
 	// the host path the runtime mounts. It is idempotent: every container
-	// start calls it.
-	SetUp(pod *v1.Pod, vol *v1.Volume, podDir string) (string, error)
+	// start calls it, and the periodic refresh of API-backed volumes.
+	SetUp(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Host) (string, error)
 	// TearDown undoes what SetUp made beyond plain files under podDir
 	// (which the pod's cleanup removes), before the pod directory goes.
 	TearDown(podDir string) error
+}
+
+// Host is what SetUp works with on the node.
+type Host struct {
+	// PodDir is the pod's directory, where its volumes live.
+	PodDir string
+	// Objects reads the ConfigMaps, Secrets and tokens API-backed
+	// volumes hold; nil on a standalone node.
+	Objects Objects
 }
 
 // Problem is one thing wrong with a volume's fields: the structured error
@@ -33,8 +43,9 @@ type Problem struct {
 	Message string
 }
 
-// supported are the types a static pod may use, in the order checked.
-var supported = []Type{emptyDir{}, hostPath{}}
+// supported are the types this agent sets up, in the order checked;
+// static pods may not use those that read from the API server (refused.go).
+var supported = []Type{emptyDir{}, hostPath{}, downwardAPI{}, configMap{}, secret{}, projected{}}
 
 // For returns the supported type of source, or nil.
 func For(source *v1.VolumeSource) Type {
@@ -61,4 +72,12 @@ func SourceNames(source *v1.VolumeSource) []string {
 		}
 	}
 	return names
+}
+
+// AlwaysReadOnly reports whether containers get the source read-only
+// whatever their mount says: the agent rewrites these volumes, and a
+// container's writes would be lost or, worse, read back by the writer.
+// The kubelet mounts the same four read-only.
+func AlwaysReadOnly(source *v1.VolumeSource) bool {
+	return source.ConfigMap != nil || source.Secret != nil || source.DownwardAPI != nil || source.Projected != nil
 }

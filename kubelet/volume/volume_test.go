@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,10 +55,11 @@ func TestCheckFindsWhatIsWrongWithASource(t *testing.T) {
 
 func TestRefusalNamesWhyAndWhatToUse(t *testing.T) {
 	tests := map[string]string{
-		"emptyDir":  "",
-		"hostPath":  "",
-		"configMap": "static pods cannot use configMap volumes (there is no API server to read ConfigMaps from); use hostPath or bake the file into the image",
-		"nfs":       "static pods cannot use nfs volumes: only emptyDir and hostPath are supported",
+		"emptyDir":    "",
+		"hostPath":    "",
+		"configMap":   "static pods cannot use configMap volumes (the API server does not let a static pod's mirror refer to ConfigMaps); use hostPath or bake the file into the image",
+		"downwardAPI": "",
+		"nfs":         "static pods cannot use nfs volumes: only emptyDir, hostPath and downwardAPI are supported",
 	}
 	for source, want := range tests {
 		if got := Refusal(source); got != want {
@@ -80,7 +82,7 @@ func TestEmptyDirSetUpIsSharedWritableAndIdempotent(t *testing.T) {
 	podDir := t.TempDir()
 	pod := &v1.Pod{}
 	vol := &v1.Volume{Name: "data", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{}}}
-	dir, err := emptyDir{}.SetUp(pod, vol, podDir)
+	dir, err := emptyDir{}.SetUp(context.Background(), pod, vol, Host{PodDir: podDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func TestEmptyDirSetUpIsSharedWritableAndIdempotent(t *testing.T) {
 		t.Errorf("path %s", dir)
 	}
 	os.WriteFile(filepath.Join(dir, "kept"), []byte("x"), 0o644)
-	if again, err := (emptyDir{}).SetUp(pod, vol, podDir); err != nil || again != dir {
+	if again, err := (emptyDir{}).SetUp(context.Background(), pod, vol, Host{PodDir: podDir}); err != nil || again != dir {
 		t.Fatalf("second SetUp: %s, %v", again, err)
 	}
 	info, _ := os.Stat(dir)
@@ -96,7 +98,7 @@ func TestEmptyDirSetUpIsSharedWritableAndIdempotent(t *testing.T) {
 		t.Errorf("mode %v, kept file %v: want 0777 and the file kept", info.Mode(), err)
 	}
 	pod.Spec.SecurityContext = &v1.PodSecurityContext{FSGroup: ptr(int64(4321))}
-	if _, err := (emptyDir{}).SetUp(pod, vol, podDir); err != nil {
+	if _, err := (emptyDir{}).SetUp(context.Background(), pod, vol, Host{PodDir: podDir}); err != nil {
 		t.Fatal(err)
 	}
 	info, _ = os.Stat(dir)
@@ -125,7 +127,7 @@ func TestHostPathTypesAreCheckedAndCreated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		vol := &v1.Volume{Name: "h", VolumeSource: v1.VolumeSource{HostPath: &v1.HostPathVolumeSource{Path: tt.path, Type: ptr(tt.kind)}}}
-		got, err := hostPath{}.SetUp(nil, vol, "")
+		got, err := hostPath{}.SetUp(context.Background(), nil, vol, Host{})
 		if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
 			t.Errorf("%s %s: %v, want %q", tt.kind, tt.path, err, tt.wantErr)
 			continue

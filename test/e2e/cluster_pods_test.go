@@ -24,7 +24,7 @@ import (
 // default grace stops it on the node (no sandbox left) and removes it
 // from the API server, and so does a delete made while the agent was
 // down, once it is back. Pods the node must refuse show Failed with the
-// reason: one with a configMap volume, and one beyond maxPods (both bound
+// reason: one with a persistentVolumeClaim volume, and one beyond maxPods (both bound
 // by nodeName: the scheduler itself keeps to the node's pod capacity).
 // Skipped without test/testbed/env.cluster.
 func TestClusterRunsTheScheduledPods(t *testing.T) {
@@ -55,9 +55,9 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 	waitWide(t, admin, down, agent.NodeName, 60*time.Second)
 	apply(refused, scheduledPod(refused, agent.NodeName, agent.Env.KubiaImage, `  nodeName: `+agent.NodeName+`
   volumes:
-  - name: config
-    configMap:
-      name: settings
+  - name: claim
+    persistentVolumeClaim:
+      claimName: data
 `))
 	apply(extra, scheduledPod(extra, agent.NodeName, agent.Env.KubiaImage, "  nodeName: "+agent.NodeName+"\n"))
 	if first.Status.HostIP == "" || first.Status.StartTime == nil || len(first.Status.ContainerStatuses) != 1 ||
@@ -70,8 +70,8 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 		rp = getMirror(t, admin, refused)
 		return rp != nil && rp.Status.Phase == v1.PodFailed
 	})
-	if rp.Status.Reason != "UnsupportedPodSpec" || !strings.Contains(rp.Status.Message, "spec.volumes[0].configMap") {
-		t.Errorf("refused pod status reason %q message %q: want UnsupportedPodSpec naming spec.volumes[0].configMap", rp.Status.Reason, rp.Status.Message)
+	if rp.Status.Reason != "UnsupportedPodSpec" || !strings.Contains(rp.Status.Message, "spec.volumes[0].persistentVolumeClaim") {
+		t.Errorf("refused pod status reason %q message %q: want UnsupportedPodSpec naming spec.volumes[0].persistentVolumeClaim", rp.Status.Reason, rp.Status.Message)
 	}
 	t.Logf("refused pod: %s: %s", rp.Status.Reason, rp.Status.Message)
 	var xp *v1.Pod
@@ -125,8 +125,8 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 }
 
 // scheduledPod is a kubia pod without nodeName, for the scheduler to bind
-// to node. It mounts no service-account token: projected volumes are not
-// supported yet (extra adds YAML under spec).
+// to node. It mounts no service-account token, to start without waiting
+// for a TokenRequest (extra adds YAML under spec).
 func scheduledPod(name, node, image, extra string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Pod
