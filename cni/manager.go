@@ -119,6 +119,27 @@ func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
 	}, nil
 }
 
+// SetPeers replaces the peers learnt from the cluster's Nodes (the --peer
+// ones stay) and installs their routes at once; the periodic check keeps
+// them. A route that cannot be installed is an error, retried by the check.
+func (m *Manager) SetPeers(ctx context.Context, peers []Peer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, host := range m.hosts {
+		routes, ok := host.(*peerRoutes)
+		if !ok {
+			continue
+		}
+		routes.learnt = append([]Peer(nil), peers...)
+		changed, err := routes.ensure(ctx)
+		if changed {
+			m.cfg.Logger.Info("routes to other nodes' pods changed", "peers", len(routes.peers)+len(peers))
+		}
+		return err
+	}
+	return nil
+}
+
 // ConfPath is the file the manager writes and keeps in place.
 func (m *Manager) ConfPath() string { return m.confPath }
 

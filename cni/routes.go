@@ -25,11 +25,14 @@ type routeTable interface {
 }
 
 // peerRoutes keeps one route per peer and removes our routes to peers that
-// are no longer configured.
+// are no longer configured. peers are the --peer flags; learnt are the
+// other nodes of the cluster this node joined (SetPeers). Callers hold
+// the Manager's lock.
 type peerRoutes struct {
 	table  routeTable
 	family int
 	peers  []Peer
+	learnt []Peer
 }
 
 func (r *peerRoutes) name() string { return "routes to peer pod CIDRs" }
@@ -84,7 +87,7 @@ func (r *peerRoutes) ensure(context.Context) (changed bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("listing routes with protocol %d: %w", RouteProtocol, err)
 	}
-	changes := planRoutes(r.peers, installed)
+	changes := planRoutes(append(append([]Peer(nil), r.peers...), r.learnt...), installed)
 	var errs []error
 	for _, route := range changes.replace {
 		if err := r.table.replace(&route); err != nil {

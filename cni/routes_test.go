@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 )
@@ -100,5 +101,36 @@ func TestPeerRouteErrorExplainsUnreachableGateway(t *testing.T) {
 	_, err := routes.ensure(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "10.88.2.0/24 via 172.31.0.9") || !strings.Contains(err.Error(), "directly connected") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// Peers learnt from the cluster are routed beside the --peer ones, and a
+// node that leaves the cluster loses its route while the flag's stays.
+func TestSetPeersRoutesLearntPeersBesideTheFlags(t *testing.T) {
+	table := &fakeTable{}
+	flags := []Peer{mustPeer(t, "192.168.1.12=10.88.2.0/24")}
+	logger, _ := newTestLogger(t)
+	m, err := newManager(Config{ConfDir: t.TempDir(), DataDir: t.TempDir(), CacheDir: t.TempDir(), Logger: logger}, &fakeSandboxes{}, deps{
+		exec: newFakeExec(t.TempDir()),
+		hosts: func(network) []hostSetup {
+			return []hostSetup{&peerRoutes{table: table, family: netlink.FAMILY_V4, peers: flags}}
+		},
+		now: time.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := m.SetPeers(ctx, []Peer{mustPeer(t, "192.168.1.13=10.88.3.0/24")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := table.describe(); got != "10.88.2.0/24 via 192.168.1.12, 10.88.3.0/24 via 192.168.1.13" {
+		t.Errorf("routes after a node joined: %s", got)
+	}
+	if err := m.SetPeers(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := table.describe(); got != "10.88.2.0/24 via 192.168.1.12" {
+		t.Errorf("routes after it left: %s", got)
 	}
 }

@@ -73,7 +73,7 @@ func addRunFlags(f *pflag.FlagSet, opts *agent.Options) {
 	f.DurationVar(&opts.ManifestRelist, "manifest-relist-period", opts.ManifestRelist, "how often the manifest directory is fully re-read")
 	f.IntVar(&opts.MaxPods, "max-pods", opts.MaxPods, "how many pods may run at once (the kubelet's maxPods); more wait, Pending with reason OutOfpods, and start oldest first as pods go")
 	f.BoolVar(&opts.ManageNetwork, "manage-network", opts.ManageNetwork, "write and repair the runtime's CNI config and release leaked pod IPs")
-	f.StringVar(&opts.PodCIDR, "pod-cidr", opts.PodCIDR, "this node's pod IP range")
+	f.StringVar(&opts.PodCIDR, "pod-cidr", opts.PodCIDR, "this node's pod IP range (default "+cni.DefaultPodCIDR+"; with --kubeconfig, the Node's spec.podCIDR from the controller-manager)")
 	f.StringVar(&opts.ClusterCIDR, "cluster-cidr", opts.ClusterCIDR, "range of every node's pods, not masqueraded (default: --pod-cidr)")
 	f.StringVar(&opts.BridgeName, "bridge-name", opts.BridgeName, "Linux bridge the pods attach to")
 	f.StringVar(&opts.CNIConfDir, "cni-conf-dir", opts.CNIConfDir, "the runtime's CNI config directory")

@@ -54,7 +54,7 @@ func (o Options) validate(checkExposure bool) error {
 	check("maxPods", "max-pods", maxPods(o.MaxPods))
 	check("logLevel", "log-level", logLevel(o.LogLevel))
 	check("logFormat", "log-format", oneOf(strings.ToLower(o.LogFormat), "text", "json"))
-	check("podCIDR", "pod-cidr", cidr(o.PodCIDR, false))
+	check("podCIDR", "pod-cidr", cidr(o.PodCIDR, true))
 	check("clusterCIDR", "cluster-cidr", cidr(o.ClusterCIDR, true))
 	check("bridgeName", "bridge-name", cni.CheckBridgeName(o.BridgeName))
 	// Zero would not mean "never": cni.New would quietly use its defaults.

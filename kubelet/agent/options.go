@@ -100,7 +100,6 @@ func DefaultOptions() Options {
 		LogFormat:                   "text",
 		MaxPods:                     kubelet.DefaultMaxPods,
 		ManageNetwork:               true,
-		PodCIDR:                     cni.DefaultPodCIDR,
 		BridgeName:                  cni.DefaultBridgeName,
 		CNIConfDir:                  cni.DefaultConfDir,
 		CNIBinDirs:                  append([]string(nil), cni.DefaultBinDirs...),

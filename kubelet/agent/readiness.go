@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -27,8 +28,9 @@ type readiness struct {
 	calls   singleflight.Group
 	// plugins, when set, says whether the pod network's CNI plugins are
 	// still installed (cni.Manager.PluginsReady); it is asked every time:
-	// a few stat calls, and a plugin put back counts at once.
-	plugins func() error
+	// a few stat calls, and a plugin put back counts at once. Set once the
+	// network starts, which in a cluster may be after the agent (setPlugins).
+	plugins atomic.Pointer[func() error]
 
 	mu     sync.Mutex
 	goodAt time.Time
@@ -36,9 +38,12 @@ type readiness struct {
 
 func newReadiness(runtime cni.StatusReader) *readiness { return &readiness{runtime: runtime} }
 
+// setPlugins makes check ask plugins first.
+func (r *readiness) setPlugins(plugins func() error) { r.plugins.Store(&plugins) }
+
 func (r *readiness) check(ctx context.Context) error {
-	if r.plugins != nil {
-		if err := r.plugins(); err != nil {
+	if plugins := r.plugins.Load(); plugins != nil {
+		if err := (*plugins)(); err != nil {
 			return err
 		}
 	}

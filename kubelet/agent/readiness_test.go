@@ -90,7 +90,7 @@ func TestReadinessAsksForThePluginsEveryTime(t *testing.T) {
 	r := newReadiness(runtime)
 	missing := errors.New(`CNI plugin "bridge" not found in /opt/cni/bin: install containernetworking-plugins or set --cni-bin-dir`)
 	var pluginErr error
-	r.plugins = func() error { return pluginErr }
+	r.setPlugins(func() error { return pluginErr })
 	if err := r.check(context.Background()); err != nil {
 		t.Fatalf("ready runtime, plugins present: %v", err)
 	}

@@ -83,14 +83,26 @@ func Run(ctx context.Context, opts Options) error {
 	})
 	g.Go(func() error { return managed.Supervise(ctx) })
 	networkReady := newReadiness(runtime)
-	if opts.ManageNetwork {
+	switch {
+	case opts.ManageNetwork && cluster != nil && opts.PodCIDR == "":
+		// The pod network starts on the Node's podCIDR, once the
+		// controller-manager assigned one; until then pods wait.
+		networkReady.setPlugins(waitingForPodCIDR)
+		g.Go(func() error { return runClusterNetwork(ctx, opts, cluster, runtime, m, networkReady, log) })
+	case opts.ManageNetwork:
+		if opts.PodCIDR == "" {
+			opts.PodCIDR = cni.DefaultPodCIDR
+		}
 		network, lock, err := startNetwork(ctx, opts, runtime, m, log)
 		if err != nil {
 			return err
 		}
 		defer lock.Release()
-		networkReady.plugins = network.PluginsReady
+		networkReady.setPlugins(network.PluginsReady)
 		g.Go(func() error { return network.Run(ctx) })
+		if cluster != nil {
+			g.Go(func() error { keepClusterRoutes(ctx, opts, cluster, network, log); return nil })
+		}
 	}
 
 	source, err := staticpods.NewSource(staticpods.Config{

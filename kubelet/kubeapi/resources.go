@@ -19,6 +19,13 @@ type Nodes interface {
 	Create(ctx context.Context, node *v1.Node) (*v1.Node, error)
 	// PatchStatus applies a strategic merge patch to nodes/status.
 	PatchStatus(ctx context.Context, name string, patch []byte) (*v1.Node, error)
+	// List and Watch read every Node, for the routes to other nodes'
+	// pods. The Node authorizer lets a node read only its own Node: this
+	// needs RBAC (the README's ClusterRole for system:nodes).
+	// Watch takes the informer's options as they are (resourceVersion,
+	// sendInitialEvents for a watch-list, timeouts).
+	List(ctx context.Context) (*v1.NodeList, error)
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
 }
 
 // Leases is what the agent does with its node Lease.
@@ -59,6 +66,16 @@ func (n nodes) PatchStatus(ctx context.Context, name string, patch []byte) (*v1.
 	out := &v1.Node{}
 	return out, n.rc.Patch(types.StrategicMergePatchType).Resource("nodes").Name(name).SubResource("status").
 		VersionedParams(&metav1.PatchOptions{}, parameterCodec).Body(patch).Do(ctx).Into(out)
+}
+
+func (n nodes) List(ctx context.Context) (*v1.NodeList, error) {
+	out := &v1.NodeList{}
+	return out, n.rc.Get().Resource("nodes").Do(ctx).Into(out)
+}
+
+func (n nodes) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	opts.Watch = true
+	return n.rc.Get().Resource("nodes").VersionedParams(&opts, parameterCodec).Watch(ctx)
 }
 
 type leases struct{ rc rest.Interface }

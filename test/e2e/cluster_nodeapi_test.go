@@ -105,11 +105,11 @@ func TestClusterLogsExecPortForwardThroughTheAPIServer(t *testing.T) {
 	stopForward()
 
 	// A user's pod named after the static pod (default/web), bound to this
-	// node and refused there (a configMap volume): the API server lets its
+	// node and refused there (a claim volume): the API server lets its
 	// creator read its logs, and they must not be the static pod's.
 	squatter := filepath.Join(t.TempDir(), "web.yaml")
 	if err := os.WriteFile(squatter, []byte(scheduledPod("web", agent.NodeName, agent.Env.KubiaImage,
-		"  nodeName: "+agent.NodeName+"\n  volumes:\n  - name: config\n    configMap:\n      name: settings\n")), 0o644); err != nil {
+		"  nodeName: "+agent.NodeName+"\n  volumes:\n  - name: claim\n    persistentVolumeClaim:\n      claimName: data\n")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	objects.pod("web")

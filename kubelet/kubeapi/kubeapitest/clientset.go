@@ -38,6 +38,14 @@ func (n nodes) Create(ctx context.Context, node *v1.Node) (*v1.Node, error) {
 	return n.c.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
 }
 
+func (n nodes) List(ctx context.Context) (*v1.NodeList, error) {
+	return n.c.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+}
+
+func (n nodes) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	return n.c.CoreV1().Nodes().Watch(ctx, opts)
+}
+
 func (n nodes) PatchStatus(ctx context.Context, name string, patch []byte) (*v1.Node, error) {
 	return n.c.CoreV1().Nodes().Patch(ctx, name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
 }
