@@ -363,6 +363,16 @@ ensure_bootstrap() {
 	step "bootstrap token $id. (secret kube-system/bootstrap-token-$id, groups system:bootstrappers, $BOOTSTRAP_GROUP)"
 }
 
+# ensure_node_routes lets every node read all Nodes, as deploy/node-routes-rbac.yaml
+# does for a real cluster: minikubelet routes to other nodes' pod CIDRs from
+# them, and the Node authorizer allows a node only its own Node.
+ensure_node_routes() {
+	apply "/apis/rbac.authorization.k8s.io/v1/clusterroles/minikubelet:node-routes" '{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+	 "metadata": {"name": "minikubelet:node-routes"},
+	 "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]}]}'
+	bind_cluster_role minikubelet:node-routes minikubelet:node-routes system:nodes
+}
+
 write_env_file() {
 	cat >"$CLUSTER_ENV_FILE.tmp" <<-ENV
 		# Written by test/testbed/cluster.sh up; removed by cluster.sh down.
@@ -418,6 +428,7 @@ up() {
 	start_controller_manager
 	start_scheduler
 	ensure_bootstrap
+	ensure_node_routes
 	for node in ${CLUSTER_NODE_NAMES:-}; do
 		node_kubeconfig "$node" "$CLUSTER_DIR/nodes/$node.kubeconfig"
 		step "node kubeconfig $CLUSTER_DIR/nodes/$node.kubeconfig"

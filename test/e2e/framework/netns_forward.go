@@ -82,11 +82,39 @@ func (ns *Netns) Relay(t testing.TB, listen, target string) string {
 	return listener.Addr().String()
 }
 
+// ForwardToHost listens on address (host:port) inside the namespace and,
+// until the test ends, connects every client to the same address on the
+// host: a node in the namespace so reaches a server on the host's
+// loopback (the test bed's kube-apiserver) at the address its
+// certificate names, and nothing else of the host.
+func (ns *Netns) ForwardToHost(t testing.TB, address string) {
+	t.Helper()
+	var listener net.Listener
+	if err := ns.Do(func() error {
+		var err error
+		listener, err = net.Listen("tcp", address)
+		return err
+	}); err != nil {
+		t.Fatalf("listening on %s in netns %s: %v", address, ns.Name, err)
+	}
+	var dialer net.Dialer
+	ns.startForwarderWith(t, listener, address, func(ctx context.Context, target string) (net.Conn, error) {
+		return dialer.DialContext(ctx, "tcp", target) // from the host: this goroutine's thread is not in ns
+	})
+}
+
 // startForwarder connects every client of listener to target inside the
 // namespace until the test ends.
 func (ns *Netns) startForwarder(t testing.TB, listener net.Listener, target string) {
 	t.Helper()
-	f := &forwarder{ns: ns, listener: listener, target: target, conns: map[net.Conn]bool{}}
+	ns.startForwarderWith(t, listener, target, ns.DialTCP)
+}
+
+// startForwarderWith connects every client of listener to target through
+// dial until the test ends.
+func (ns *Netns) startForwarderWith(t testing.TB, listener net.Listener, target string, dial func(context.Context, string) (net.Conn, error)) {
+	t.Helper()
+	f := &forwarder{ns: ns, listener: listener, target: target, dial: dial, conns: map[net.Conn]bool{}}
 	f.wg.Add(1)
 	go f.serve()
 	Cleanup(t, "stop forwarding "+listener.Addr().String()+" to "+target+" in "+ns.Name, func(context.Context) error {
@@ -98,7 +126,8 @@ func (ns *Netns) startForwarder(t testing.TB, listener net.Listener, target stri
 type forwarder struct {
 	ns       *Netns
 	listener net.Listener
-	target   string // inside ns
+	target   string
+	dial     func(context.Context, string) (net.Conn, error)
 	wg       sync.WaitGroup
 
 	mu     sync.Mutex
@@ -123,7 +152,7 @@ func (f *forwarder) serve() {
 func (f *forwarder) relay(client net.Conn) {
 	defer f.wg.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	server, err := f.ns.DialTCP(ctx, f.target)
+	server, err := f.dial(ctx, f.target)
 	cancel()
 	if err != nil {
 		client.Close()
