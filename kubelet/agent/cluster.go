@@ -29,6 +29,9 @@ type cluster struct {
 	ready    chan struct{}
 	ip       net.IP
 	endpoint *nodeEndpoint
+	// bootstrapped is set when the node got its certificate by TLS
+	// bootstrapping: the agent then also rotates it.
+	bootstrapped bool
 }
 
 // joinCluster reads --kubeconfig and finds the node's IP before anything
@@ -42,7 +45,7 @@ func joinCluster(opts Options) (*cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig (--kubeconfig): %w", err)
 	}
-	c := &cluster{ready: make(chan struct{})}
+	c := &cluster{ready: make(chan struct{}), bootstrapped: bootstrap}
 	if !bootstrap {
 		if c.client, err = loadClusterClient(opts, opts.Kubeconfig); err != nil {
 			return nil, err
@@ -65,6 +68,9 @@ func loadClusterClient(opts Options, path string) (*nodeauth.Client, error) {
 	}
 	return client, nil
 }
+
+// credentialsDir holds the node's bootstrapped credentials.
+func credentialsDir(opts Options) string { return filepath.Join(opts.RootDir, "cluster") }
 
 func userAgent() string { return "minikubelet/" + apiclient.ClientVersion() }
 
@@ -117,6 +123,13 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	g.Go(func() error { return keeper.Run(ctx) })
 	g.Go(func() error { return mirrors.Run(ctx) })
 	g.Go(func() error { return status.Run(ctx) })
+	if c.bootstrapped {
+		g.Go(func() error {
+			nodeauth.RotateCertificate(ctx, nodeauth.RotationConfig{Dir: credentialsDir(opts), NodeName: opts.NodeName,
+				CSRs: c.client.CSRs(), Logger: log})
+			return nil
+		})
+	}
 	if c.endpoint != nil {
 		g.Go(func() error {
 			return c.endpoint.serve(ctx, opts, c.client, agentLog.With("component", "nodeendpoint"))
@@ -129,7 +142,7 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 // the one an earlier start got) and makes the cluster client of it.
 func (c *cluster) bootstrap(ctx context.Context, opts Options, log *slog.Logger) error {
 	path, err := nodeauth.NodeKubeconfig(ctx, nodeauth.BootstrapConfig{
-		Kubeconfig: opts.Kubeconfig, NodeName: opts.NodeName, Dir: filepath.Join(opts.RootDir, "cluster"),
+		Kubeconfig: opts.Kubeconfig, NodeName: opts.NodeName, Dir: credentialsDir(opts),
 		UserAgent: userAgent(), Logger: log,
 	})
 	if err != nil {

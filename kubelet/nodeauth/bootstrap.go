@@ -32,14 +32,20 @@ import (
 // Bootstrapping, as the kubelet's --bootstrap-kubeconfig: a kubeconfig
 // whose user is a bootstrap token may only ask for a node client
 // certificate; the controller-manager approves and signs it, and the
-// agent then uses that certificate. Rotation before expiry is not done
-// yet: a certificate found expired at start is requested anew.
+// agent then uses that certificate, and replaces it before it expires
+// (rotation.go). A certificate found expiring at start is requested anew.
 
 // Files the bootstrap writes under its directory, all 0600.
 const (
 	KubeconfigName = "node.kubeconfig"
-	certName       = "node-client.crt"
-	keyName        = "node-client.key"
+	// credentialsName holds the certificate and then its key, in one file
+	// the kubeconfig names for both: a rotation replaces the pair in one
+	// rename, so client-go, which reloads the files, never reads a
+	// certificate with another's key.
+	credentialsName = "node-client.pem"
+	// certName and keyName are the layout before rotation, migrated at start.
+	certName = "node-client.crt"
+	keyName  = "node-client.key"
 	// pendingKeyName holds the key of a CSR not yet signed, so a restart
 	// while waiting asks again with the same key and reuses the CSR.
 	pendingKeyName = "node-client.key.pending"
@@ -100,8 +106,12 @@ func NodeKubeconfig(ctx context.Context, cfg BootstrapConfig) (string, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	out := filepath.Join(cfg.Dir, KubeconfigName)
+	if err := migrateSeparateFiles(cfg.Dir); err != nil {
+		cfg.Logger.Warn("could not combine the node's certificate and key into one file; requesting a new certificate", "err", err)
+	}
 	if err := validCredentials(cfg.Dir, cfg.NodeName, cfg.Now()); err == nil {
-		return out, nil
+		// Written again: a kubeconfig of the earlier layout names two files.
+		return out, writeNodeKubeconfig(cfg, out)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		cfg.Logger.Info("requesting a new node certificate", "reason", err)
 	}
@@ -129,12 +139,19 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 	if err != nil {
 		return fmt.Errorf("making a client of the bootstrap kubeconfig %s: %w", cfg.Kubeconfig, err)
 	}
+	return obtainCredentials(ctx, client.CSRs(), cfg)
+}
+
+// obtainCredentials asks for a certificate of the pending key (made if
+// there is none), waits for it, and replaces the credentials file with
+// both in one step; the pending key is then removed.
+func obtainCredentials(ctx context.Context, csrs kubeapi.CSRs, cfg BootstrapConfig) error {
 	keyPath := filepath.Join(cfg.Dir, pendingKeyName)
 	keyPEM, err := loadOrMakeKey(keyPath, cfg.Logger)
 	if err != nil {
 		return err
 	}
-	certPEM, err := signedCertificate(ctx, client.CSRs(), cfg, keyPEM)
+	certPEM, err := signedCertificate(ctx, csrs, cfg, keyPEM)
 	if errors.Is(err, errRequestRefused) {
 		// The same key would find the same refused CSR again: the next
 		// attempt asks anew with a new key.
@@ -143,13 +160,35 @@ func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
 	if err != nil {
 		return err
 	}
-	// Key first, then certificate, then (in NodeKubeconfig) the
-	// kubeconfig: a crash in between leaves a set validCredentials
-	// refuses, so the next start bootstraps again.
-	if err := os.Rename(keyPath, filepath.Join(cfg.Dir, keyName)); err != nil {
-		return fmt.Errorf("keeping the node's private key: %w", err)
+	if err := atomicfile.Write(filepath.Join(cfg.Dir, credentialsName), append(certPEM, keyPEM...), 0o600); err != nil {
+		return fmt.Errorf("keeping the node's certificate and key: %w", err)
 	}
-	return atomicfile.Write(filepath.Join(cfg.Dir, certName), certPEM, 0o600)
+	_ = os.Remove(keyPath)
+	return nil
+}
+
+// migrateSeparateFiles combines the certificate and key files of the
+// earlier layout into the credentials file, once.
+func migrateSeparateFiles(dir string) error {
+	credentials := filepath.Join(dir, credentialsName)
+	if _, err := os.Stat(credentials); err == nil {
+		return nil
+	}
+	certPEM, err := os.ReadFile(filepath.Join(dir, certName))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	keyPEM, err := os.ReadFile(filepath.Join(dir, keyName))
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(credentials, append(certPEM, keyPEM...), 0o600); err != nil {
+		return err
+	}
+	return errors.Join(os.Remove(filepath.Join(dir, certName)), os.Remove(filepath.Join(dir, keyName)))
 }
 
 // loadOrMakeKey reads the pending key, or makes one when there is none or
@@ -234,13 +273,13 @@ func csrName(key crypto.PrivateKey, node string) (string, error) {
 // certificate, valid for at least minValidity, the key it was issued for,
 // and the kubeconfig naming them. Anything less is bootstrapped again.
 func validCredentials(dir, node string, now time.Time) error {
-	certPath, keyPath := filepath.Join(dir, certName), filepath.Join(dir, keyName)
+	certPath := filepath.Join(dir, credentialsName)
 	if _, err := os.Stat(certPath); err != nil {
 		return err
 	}
-	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
+	pair, err := tls.LoadX509KeyPair(certPath, certPath)
 	if err != nil {
-		return fmt.Errorf("%s with %s: %w", certPath, keyPath, err)
+		return fmt.Errorf("%s: %w", certPath, err)
 	}
 	cert, err := x509.ParseCertificate(pair.Certificate[0])
 	if err != nil {
@@ -297,7 +336,7 @@ func writeNodeKubeconfig(cfg BootstrapConfig, out string) error {
 	node := clientcmdapi.Config{
 		Clusters: map[string]*clientcmdapi.Cluster{"cluster": cluster},
 		AuthInfos: map[string]*clientcmdapi.AuthInfo{"node": {
-			ClientCertificate: filepath.Join(cfg.Dir, certName), ClientKey: filepath.Join(cfg.Dir, keyName),
+			ClientCertificate: filepath.Join(cfg.Dir, credentialsName), ClientKey: filepath.Join(cfg.Dir, credentialsName),
 		}},
 		Contexts:       map[string]*clientcmdapi.Context{"node": {Cluster: "cluster", AuthInfo: "node"}},
 		CurrentContext: "node",

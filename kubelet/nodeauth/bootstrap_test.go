@@ -202,10 +202,10 @@ func TestValidCredentialsWantsTheWholeSet(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		certPEM := ca.sign(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), validFor)
 		for name, data := range map[string][]byte{
-			keyName:        keyPEM,
-			certName:       ca.sign(t, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), validFor),
-			KubeconfigName: []byte("apiVersion: v1\nkind: Config\n"),
+			credentialsName: append(certPEM, keyPEM...),
+			KubeconfigName:  []byte("apiVersion: v1\nkind: Config\n"),
 		} {
 			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 				t.Fatal(err)
@@ -227,7 +227,9 @@ func TestValidCredentialsWantsTheWholeSet(t *testing.T) {
 	}
 	otherKey := set(t, "system:node:w", 24*time.Hour)
 	other, _ := os.ReadFile(writeKey(t, t.TempDir()))
-	if err := os.WriteFile(filepath.Join(otherKey, keyName), other, 0o600); err != nil {
+	credentials, _ := os.ReadFile(filepath.Join(otherKey, credentialsName))
+	certOnly := credentials[:strings.Index(string(credentials), "-----END CERTIFICATE-----")+len("-----END CERTIFICATE-----\n")]
+	if err := os.WriteFile(filepath.Join(otherKey, credentialsName), append(certOnly, other...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := validCredentials(otherKey, "w", now); err == nil {
@@ -258,8 +260,8 @@ func TestWriteNodeKubeconfig(t *testing.T) {
 	if cluster.Server != "https://127.0.0.1:16443" || cluster.CertificateAuthority != filepath.Join(filepath.Dir(bootstrap), "ca.crt") {
 		t.Errorf("cluster %+v: want the bootstrap kubeconfig's, CA path absolute", cluster)
 	}
-	if user.Token != "" || user.ClientCertificate != filepath.Join(dir, certName) || user.ClientKey != filepath.Join(dir, keyName) {
-		t.Errorf("user %+v: want the node's certificate and key, no token", user)
+	if user.Token != "" || user.ClientCertificate != filepath.Join(dir, credentialsName) || user.ClientKey != filepath.Join(dir, credentialsName) {
+		t.Errorf("user %+v: want the node's certificate and key, both in one file, no token", user)
 	}
 }
 

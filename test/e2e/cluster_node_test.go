@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -216,7 +218,7 @@ func TestClusterNodeBootstrapsFromAToken(t *testing.T) {
 	if len(csrs) != 1 {
 		t.Fatalf("CSRs for system:node:%s: %v, want one", agent.NodeName, csrs)
 	}
-	certPath := filepath.Join(agent.RootDir, "cluster", "node-client.crt")
+	certPath := filepath.Join(agent.RootDir, "cluster", "node-client.pem")
 	info, err := os.Stat(certPath)
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("node certificate %s: %v, %v; want mode 0600", certPath, info, err)
@@ -253,4 +255,79 @@ func nodeCSRs(t *testing.T, admin cli, name string) []string {
 		}
 	}
 	return names
+}
+
+// TestClusterNodeRotatesItsCertificate starts a bootstrapped node whose
+// client certificate (signed by the cluster CA, as the bootstrap would
+// have got it) is past the point of its life where the kubelet renews
+// one: the agent asks for a new one with its node credentials (no
+// bootstrap token), the controller-manager approves it, and the agent
+// replaces its credentials file; the node stays Ready.
+func TestClusterNodeRotatesItsCertificate(t *testing.T) {
+	cluster := framework.LoadClusterEnv(t)
+	agent := framework.NewAgent(t, "--kubeconfig", cluster.NodeKubeconfig)
+	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	framework.Cleanup(t, "delete the Node and its CSRs", func(context.Context) error {
+		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
+		for _, name := range nodeCSRs(t, admin, agent.NodeName) {
+			_, _, _ = admin.run("", "delete", "csr", name, "--ignore-not-found")
+		}
+		return err
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("agent log:\n%s", agent.Logs())
+		}
+	})
+	// 23 of its 25 hours gone (92 %), 2 left: valid at start (the agent
+	// wants 1 h), due for rotation at any jitter (70-90 %).
+	ca := loadCA(t, filepath.Dir(cluster.CA))
+	certPEM, keyPEM := signClientCertPEM(t, ca, time.Now().Add(-23*time.Hour), time.Now().Add(2*time.Hour),
+		"system:node:"+agent.NodeName, "system:nodes")
+	dir := filepath.Join(agent.RootDir, "cluster")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	credentials := filepath.Join(dir, "node-client.pem")
+	if err := os.WriteFile(credentials, append(certPEM, keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "node.kubeconfig"), []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	agent.Start()
+	waitNode(t, admin, agent.NodeName, 90*time.Second, "Ready", func(n *v1.Node) bool {
+		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
+	})
+	var notAfter time.Time
+	framework.WaitUntil(t, 60*time.Second, "the node's credentials replaced by a long-lived certificate", func() bool {
+		pair, err := tls.LoadX509KeyPair(credentials, credentials)
+		if err != nil {
+			return false
+		}
+		leaf, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			return false
+		}
+		notAfter = leaf.NotAfter
+		return leaf.Subject.CommonName == "system:node:"+agent.NodeName && time.Until(notAfter) > 24*time.Hour
+	})
+	t.Logf("certificate rotated %s after the agent started; the new one expires %s", time.Since(started).Round(time.Millisecond), notAfter.Format(time.RFC3339))
+	var list certificatesv1.CertificateSigningRequestList
+	if err := json.Unmarshal([]byte(admin.must("get", "csr", "-o", "json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	names := nodeCSRs(t, admin, agent.NodeName)
+	for _, csr := range list.Items {
+		if slices.Contains(names, csr.Name) && csr.Spec.Username != "system:node:"+agent.NodeName {
+			t.Errorf("CSR %s was asked by %q, want the node itself (its current certificate), not a bootstrap token", csr.Name, csr.Spec.Username)
+		}
+	}
+	if len(names) != 1 {
+		t.Errorf("CSRs of the node: %v, want one (the rotation)", names)
+	}
+	if info, err := os.Stat(credentials); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("credentials %v, %v: want mode 0600", info, err)
+	}
 }

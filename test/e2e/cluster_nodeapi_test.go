@@ -221,12 +221,24 @@ func selfSignedCA(t *testing.T) testCA {
 // signClientCert issues a client certificate for user in groups.
 func signClientCert(t *testing.T, ca testCA, user string, groups ...string) tls.Certificate {
 	t.Helper()
+	certPEM, keyPEM := signClientCertPEM(t, ca, time.Now().Add(-time.Hour), time.Now().Add(time.Hour), user, groups...)
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pair
+}
+
+// signClientCertPEM is a client certificate of ca for user in groups,
+// valid from notBefore to notAfter, and its key, in PEM.
+func signClientCertPEM(t *testing.T, ca testCA, notBefore, notAfter time.Time, user string, groups ...string) (certPEM, keyPEM []byte) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: user, Organization: groups},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		NotBefore: notBefore, NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
@@ -236,10 +248,5 @@ func signClientCert(t *testing.T, ca testCA, user string, groups ...string) tls.
 	if err != nil {
 		t.Fatal(err)
 	}
-	pair, err := tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pair
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }
