@@ -39,9 +39,6 @@ func Refusal(pod *v1.Pod) string {
 			}
 		}
 	}
-	if len(pod.Spec.ImagePullSecrets) > 0 {
-		add(spec.Child("imagePullSecrets"), "image pull secrets are not supported yet")
-	}
 	if n := len(pod.Namespace) + len(pod.Name); n > staticpods.MaxNamespacedNameLength {
 		add(field.NewPath("metadata", "name"), fmt.Sprintf("namespace and name together are %d characters; this node keeps a pod's logs in "+
 			"<namespace>_<name>_<uid>, which allows %d", n, staticpods.MaxNamespacedNameLength))

@@ -42,7 +42,7 @@ func TestRefusal(t *testing.T) {
 		}, ""},
 		{"env fileKeyRef", withEnv(&v1.EnvVarSource{FileKeyRef: &v1.FileKeySelector{Key: "k"}}),
 			"spec.containers[0].env[0].valueFrom.fileKeyRef: env from files is not supported yet"},
-		{"image pull secrets", func(p *v1.Pod) { p.Spec.ImagePullSecrets = []v1.LocalObjectReference{{Name: "reg"}} }, "spec.imagePullSecrets"},
+		{"image pull secrets", func(p *v1.Pod) { p.Spec.ImagePullSecrets = []v1.LocalObjectReference{{Name: "reg"}} }, ""},
 		{"sidecar", func(p *v1.Pod) {
 			always := v1.ContainerRestartPolicyAlways
 			p.Spec.InitContainers = []v1.Container{{Name: "side", RestartPolicy: &always}}

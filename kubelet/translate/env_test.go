@@ -169,7 +169,7 @@ func TestContainerEnvFieldRefs(t *testing.T) {
 		"HOST_IPS", "192.168.1.5,fd00::5", "POD_IPS", "10.88.0.7,fd01::7"))
 
 	for path, wantErr := range map[string]string{
-		"status.hostIP":         `fieldRef "status.hostIP": this node does not know its IP (give it --node-ip)`,
+		"status.hostIP":         `fieldRef "status.hostIP": this node does not know its IP (no interface holds the default route)`,
 		"spec.nodeName['x']":    `fieldRef "spec.nodeName['x']" is not supported: only metadata.labels and metadata.annotations take a ['key']`,
 		"status.phase":          `fieldRef "status.phase" is not supported`,
 		"metadata.labels['app'": `fieldRef "metadata.labels['app'" is not supported`,

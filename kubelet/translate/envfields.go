@@ -40,7 +40,7 @@ func podField(node Node, pod *v1.Pod, path string, podIPs []string) (string, err
 		return strings.Join(podIPs, ","), nil
 	case "status.hostIP", "status.hostIPs":
 		if len(node.HostIPs) == 0 {
-			return "", fmt.Errorf("fieldRef %q: this node does not know its IP (give it --node-ip)", path)
+			return "", fmt.Errorf("fieldRef %q: this node does not know its IP (no interface holds the default route)", path)
 		}
 		if path == "status.hostIP" {
 			return node.HostIPs[0], nil
