@@ -36,12 +36,18 @@ type fakeRuntime struct {
 	// sandbox behind, as containerd's half-made ones are listed.
 	runSandboxErrs []error
 	failSandboxes  error
+	// envs are the env of the last container created with each name.
+	envs map[string][]*runtimeapi.KeyValue
+	// pullAuths are the credentials of each PullImage call, in order;
+	// pullAuthErr, when set, decides each call's error from them.
+	pullAuths   []*runtimeapi.AuthConfig
+	pullAuthErr func(*runtimeapi.AuthConfig) error
 }
 
 func newFakeRuntime() *fakeRuntime {
 	return &fakeRuntime{sandboxes: map[string]*runtimeapi.PodSandbox{}, containers: map[string]*runtimeapi.ContainerStatus{},
 		owners: map[string]string{}, images: map[string]bool{}, calls: map[string]int{},
-		mounts: map[string][]*runtimeapi.Mount{}}
+		mounts: map[string][]*runtimeapi.Mount{}, envs: map[string][]*runtimeapi.KeyValue{}}
 }
 
 func (f *fakeRuntime) id(prefix string) string { f.next++; return fmt.Sprintf("%s%d", prefix, f.next) }
@@ -141,6 +147,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, sandboxID string, c *ru
 		CreatedAt: time.Now().UnixNano(), Image: c.Image, Labels: c.Labels, Annotations: c.Annotations, LogPath: c.LogPath}
 	f.owners[id] = sandboxID
 	f.mounts[c.GetMetadata().GetName()] = c.Mounts
+	f.envs[c.GetMetadata().GetName()] = c.Envs
 	return id, nil
 }
 
@@ -230,12 +237,18 @@ func (f *fakeRuntime) ImageStatus(_ context.Context, image *runtimeapi.ImageSpec
 	return &runtimeapi.ImageStatusResponse{}, nil
 }
 
-func (f *fakeRuntime) PullImage(_ context.Context, image *runtimeapi.ImageSpec, _ *runtimeapi.AuthConfig, _ *runtimeapi.PodSandboxConfig) (string, error) {
+func (f *fakeRuntime) PullImage(_ context.Context, image *runtimeapi.ImageSpec, auth *runtimeapi.AuthConfig, _ *runtimeapi.PodSandboxConfig) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["PullImage"]++
+	f.pullAuths = append(f.pullAuths, auth)
 	if f.pullErr != nil {
 		return "", f.pullErr
+	}
+	if f.pullAuthErr != nil {
+		if err := f.pullAuthErr(auth); err != nil {
+			return "", err
+		}
 	}
 	f.images[image.Image] = true
 	return image.Image, nil

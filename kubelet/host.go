@@ -24,7 +24,8 @@ import (
 // node is the translation's view of this agent. Its HostDNS is nil:
 // sandboxConfig reads the node's resolver settings afresh for each pod.
 func (k *Kubelet) node() translate.Node {
-	return translate.Node{Name: k.cfg.NodeName, PodLogRoot: k.cfg.PodLogDir, CgroupParent: k.cfg.CgroupParent, RuntimeName: k.cfg.RuntimeName}
+	return translate.Node{Name: k.cfg.NodeName, PodLogRoot: k.cfg.PodLogDir, CgroupParent: k.cfg.CgroupParent, RuntimeName: k.cfg.RuntimeName,
+		HostIPs: k.cfg.NodeIPs}
 }
 
 // podDir holds the pod's volumes and managed files.

@@ -155,7 +155,7 @@ func TestVolumeMountErrorsNameTheField(t *testing.T) {
 			for name, value := range tt.env {
 				pod.Spec.Containers[0].Env = append(pod.Spec.Containers[0].Env, v1.EnvVar{Name: name, Value: value})
 			}
-			env, err := translate.ContainerEnv(k.node(), pod, &pod.Spec.Containers[0], nil)
+			env, err := translate.ContainerEnv(k.node(), pod, &pod.Spec.Containers[0], nil, translate.EnvObjects{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -32,9 +32,15 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 			return err
 		}
 	}
+	creds, err := k.pullCredentials(ctx, pod, c.Image)
+	if err != nil {
+		k.failContainer(pod, c.Name, ReasonErrImagePull, err)
+		k.pullBackoff.Next(key)
+		return err
+	}
 	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulling, Container: c.Name, Message: fmt.Sprintf("Pulling image %q", c.Image)})
 	began := time.Now()
-	if err := k.pullOnce(ctx, c, spec, sandboxConfig); err != nil {
+	if err := k.pullOnce(ctx, pod, c, spec, sandboxConfig, creds); err != nil {
 		err = fmt.Errorf("pulling image %q: %w", c.Image, err)
 		k.failContainer(pod, c.Name, ReasonErrImagePull, err)
 		k.pullBackoff.Next(key)
@@ -48,17 +54,18 @@ func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container,
 	return nil
 }
 
-// pullOnce pulls the container's image. Containers sharing an image share
-// one pull; one that asked a moment later finds the image present.
-func (k *Kubelet) pullOnce(ctx context.Context, c *v1.Container, spec *runtimeapi.ImageSpec, sandboxConfig *runtimeapi.PodSandboxConfig) error {
-	_, err, _ := k.pulls.Do(c.Image, func() (any, error) {
+// pullOnce pulls the container's image. Containers sharing an image and
+// its pull secrets share one pull; one that asked a moment later finds the
+// image present.
+func (k *Kubelet) pullOnce(ctx context.Context, pod *v1.Pod, c *v1.Container, spec *runtimeapi.ImageSpec,
+	sandboxConfig *runtimeapi.PodSandboxConfig, creds []*runtimeapi.AuthConfig) error {
+	_, err, _ := k.pulls.Do(pullGroup(pod, c.Image), func() (any, error) {
 		if c.ImagePullPolicy != v1.PullAlways {
 			if present, err := k.imagePresent(ctx, spec); err != nil || present {
 				return nil, err
 			}
 		}
-		_, err := k.cfg.Images.PullImage(ctx, spec, nil, sandboxConfig)
-		return nil, err
+		return nil, k.pullWith(ctx, spec, sandboxConfig, creds)
 	})
 	return err
 }

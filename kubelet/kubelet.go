@@ -32,6 +32,9 @@ type Config struct {
 	RuntimeName    string
 	RuntimeHandler string
 	NodeName       string
+	// NodeIPs are the node's IPs, primary first, for the downward API's
+	// status.hostIP(s); nil when not known.
+	NodeIPs []string
 	// RootDir holds pod volumes (emptyDir) and managed files.
 	RootDir string
 	// PodLogDir is where each pod gets <ns>_<name>_<uid>/<container>/<n>.log.

@@ -32,4 +32,9 @@ const (
 	EventFailed    = "Failed"
 	EventSandbox   = "SandboxChanged"
 	EventUnhealthy = "Unhealthy"
+	// EventInvalidEnvNames: envFrom found keys that are no variable names.
+	EventInvalidEnvNames = "InvalidEnvironmentVariableNames"
+	// EventPullSecretMissing: an imagePullSecret could not be read; the
+	// pull goes on without it, as the kubelet's does.
+	EventPullSecretMissing = "FailedToRetrieveImagePullSecret"
 )

@@ -184,6 +184,21 @@ func internalIP(flag string) (net.IP, error) {
 	return ip, nil
 }
 
+// nodeIPs are the node's IPs for the downward API's status.hostIP: the
+// Node's InternalIP in a cluster; standalone, the IP of the interface
+// holding the default route, when there is one (as the kubelet finds it).
+func nodeIPs(c *cluster, log *slog.Logger) []string {
+	if c != nil {
+		return []string{c.ip.String()}
+	}
+	ip, err := internalIP("")
+	if err != nil {
+		log.Debug("no IP for status.hostIP", "err", err)
+		return nil
+	}
+	return []string{ip.String()}
+}
+
 // runtimeReady is the runtime's RuntimeReady condition, as the kubelet
 // reads it for the Node's Ready.
 func runtimeReady(ctx context.Context, runtime *cri.Client) error {

@@ -125,7 +125,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	kl, err = kubelet.New(kubelet.Config{
 		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
-		NodeName: opts.NodeName, RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
+		NodeName: opts.NodeName, NodeIPs: nodeIPs(cluster, log), RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,

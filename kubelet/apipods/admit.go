@@ -15,11 +15,10 @@ import (
 // because it asks for something the agent does not build yet.
 const ReasonUnsupported = "UnsupportedPodSpec"
 
-// Refusal says why this node cannot run pod, "" when it can. The agent
-// cannot read ConfigMaps or Secrets nor request tokens yet: a pod that
-// needs them would start without its files, env or credentials, so it is
-// refused with a visible status instead, as the kubelet's admit handlers
-// refuse what a node cannot run. It is pure.
+// Refusal says why this node cannot run pod, "" when it can. A pod that
+// needs what the agent does not build yet would start without its files,
+// env or credentials, so it is refused with a visible status instead, as
+// the kubelet's admit handlers refuse what a node cannot run. It is pure.
 func Refusal(pod *v1.Pod) string {
 	var problems []string
 	add := func(path *field.Path, what string) {
@@ -39,9 +38,6 @@ func Refusal(pod *v1.Pod) string {
 				problems = append(problems, problem.Message)
 			}
 		}
-	}
-	if len(pod.Spec.ImagePullSecrets) > 0 {
-		add(spec.Child("imagePullSecrets"), "image pull secrets are not supported yet")
 	}
 	if n := len(pod.Namespace) + len(pod.Name); n > staticpods.MaxNamespacedNameLength {
 		add(field.NewPath("metadata", "name"), fmt.Sprintf("namespace and name together are %d characters; this node keeps a pod's logs in "+
@@ -70,12 +66,9 @@ func Refusal(pod *v1.Pod) string {
 				add(path.Index(i).Child("resources", "claims"), "resource claims are not supported yet")
 			}
 			for j, env := range c.Env {
-				if from := env.ValueFrom; from != nil && (from.ConfigMapKeyRef != nil || from.SecretKeyRef != nil || from.FileKeyRef != nil) {
-					add(path.Index(i).Child("env").Index(j).Child("valueFrom"), "env from ConfigMaps, Secrets or files is not supported yet")
+				if from := env.ValueFrom; from != nil && from.FileKeyRef != nil {
+					add(path.Index(i).Child("env").Index(j).Child("valueFrom", "fileKeyRef"), "env from files is not supported yet")
 				}
-			}
-			if len(c.EnvFrom) > 0 {
-				add(path.Index(i).Child("envFrom"), "envFrom is not supported yet")
 			}
 		}
 	}

@@ -35,11 +35,14 @@ func TestRefusal(t *testing.T) {
 		{"cluster trust bundle", withVolume(v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{Sources: []v1.VolumeProjection{
 			{ClusterTrustBundle: &v1.ClusterTrustBundleProjection{Path: "ca"}}}}}),
 			"spec.volumes[0].projected.sources[0].clusterTrustBundle: clusterTrustBundle projections are not supported"},
-		{"env secretKeyRef", withEnv(&v1.EnvVarSource{SecretKeyRef: &v1.SecretKeySelector{Key: "k"}}), "spec.containers[0].env[0].valueFrom"},
+		{"env secretKeyRef", withEnv(&v1.EnvVarSource{SecretKeyRef: &v1.SecretKeySelector{Key: "k"}}), ""},
+		{"env configMapKeyRef", withEnv(&v1.EnvVarSource{ConfigMapKeyRef: &v1.ConfigMapKeySelector{Key: "k"}}), ""},
 		{"envFrom", func(p *v1.Pod) {
 			p.Spec.InitContainers = []v1.Container{{Name: "init", EnvFrom: []v1.EnvFromSource{{ConfigMapRef: &v1.ConfigMapEnvSource{}}}}}
-		}, "spec.initContainers[0].envFrom"},
-		{"image pull secrets", func(p *v1.Pod) { p.Spec.ImagePullSecrets = []v1.LocalObjectReference{{Name: "reg"}} }, "spec.imagePullSecrets"},
+		}, ""},
+		{"env fileKeyRef", withEnv(&v1.EnvVarSource{FileKeyRef: &v1.FileKeySelector{Key: "k"}}),
+			"spec.containers[0].env[0].valueFrom.fileKeyRef: env from files is not supported yet"},
+		{"image pull secrets", func(p *v1.Pod) { p.Spec.ImagePullSecrets = []v1.LocalObjectReference{{Name: "reg"}} }, ""},
 		{"sidecar", func(p *v1.Pod) {
 			always := v1.ContainerRestartPolicyAlways
 			p.Spec.InitContainers = []v1.Container{{Name: "side", RestartPolicy: &always}}

@@ -82,14 +82,14 @@ func TestContainerConfig(t *testing.T) {
 			},
 		},
 		{
-			name: "env keeps spec order; a value sees only the names before it",
+			name: "env keeps spec order; a value sees only the names before it; a name set again keeps its place and takes the last value",
 			pod: func(p *v1.Pod) {
 				p.Spec.Containers[0].Env = []v1.EnvVar{
 					{Name: "B", Value: "$(A)-b"}, {Name: "A", Value: "a"}, {Name: "C", Value: "$(A)-$(B)-$$(A)"}, {Name: "A", Value: "again"},
 				}
 			},
 			want: func(c *runtimeapi.ContainerConfig) {
-				c.Envs = envs("B", "$(A)-b", "A", "a", "C", "a-$(A)-b-$(A)", "A", "again")
+				c.Envs = envs("B", "$(A)-b", "A", "again", "C", "a-$(A)-b-$(A)")
 			},
 		},
 		{
@@ -227,35 +227,11 @@ func TestContainerConfig(t *testing.T) {
 			}
 			// The hash is of the case's spec; hash_test.go pins its encoding.
 			want.Annotations[ContainerHashAnnotation] = ContainerHash(start.Spec)
-			env, err := ContainerEnv(node, pod, start.Spec, tt.podIPs)
+			env, err := ContainerEnv(node, pod, start.Spec, tt.podIPs, EnvObjects{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			assertProto(t, "container config", ContainerConfig(node, pod, start, env, tt.mounts), want)
-		})
-	}
-}
-
-func TestContainerEnvRefusesWhatAStaticPodCannotHave(t *testing.T) {
-	tests := []struct {
-		name    string
-		env     v1.EnvVar
-		wantErr string
-	}{
-		{name: "a field the downward API does not offer here", env: v1.EnvVar{Name: "HOST_IP", ValueFrom: fieldRef("status.hostIP")},
-			wantErr: `container app env[1] (HOST_IP): fieldRef "status.hostIP" is not supported`},
-		{name: "a configMap key: there is no API server to read it from",
-			env:     v1.EnvVar{Name: "CONF", ValueFrom: &v1.EnvVarSource{ConfigMapKeyRef: &v1.ConfigMapKeySelector{Key: "k"}}},
-			wantErr: "container app env[1] (CONF): only fieldRef and resourceFieldRef are available to static pods"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			pod := testPod()
-			pod.Spec.Containers[0].Env = []v1.EnvVar{{Name: "OK", Value: "1"}, tt.env}
-			_, err := ContainerEnv(testNode(), pod, &pod.Spec.Containers[0], nil)
-			if err == nil || err.Error() != tt.wantErr {
-				t.Fatalf("error %v, want %q", err, tt.wantErr)
-			}
 		})
 	}
 }
@@ -267,7 +243,7 @@ func TestEnvLookup(t *testing.T) {
 	}
 	pod := testPod()
 	pod.Spec.Containers[0].Env = []v1.EnvVar{{Name: "A", Value: "1"}, {Name: "A", Value: "2"}, {Name: "E"}}
-	env, err := ContainerEnv(testNode(), pod, &pod.Spec.Containers[0], nil)
+	env, err := ContainerEnv(testNode(), pod, &pod.Spec.Containers[0], nil, EnvObjects{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,8 +256,8 @@ func TestEnvLookup(t *testing.T) {
 	if _, ok := env.Lookup("NOPE"); ok {
 		t.Error("Lookup(NOPE) found an unset variable")
 	}
-	if n := len(env.KeyValues()); n != 3 {
-		t.Errorf("KeyValues has %d entries, want all 3 in spec order", n)
+	if n := len(env.KeyValues()); n != 2 {
+		t.Errorf("KeyValues has %d entries, want A and E once each", n)
 	}
 }
 

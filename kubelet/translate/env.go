@@ -1,102 +1,191 @@
 package translate
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+	"slices"
+	"sort"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
-// Env is a container's environment, resolved in spec order. Its zero
-// value is an empty environment.
+// Env is a container's environment, resolved as the kubelet does. Its
+// zero value is an empty environment.
 type Env struct {
-	vars   []*runtimeapi.KeyValue
-	values map[string]string
+	vars  []*runtimeapi.KeyValue
+	index map[string]int
+	// skipped are envFrom keys that are no variable name.
+	skipped []string
 }
 
 // Lookup returns the value of the named variable, for $(NAME) expansion
 // in command, args and subPathExpr.
 func (e Env) Lookup(name string) (string, bool) {
-	v, ok := e.values[name]
-	return v, ok
+	i, ok := e.index[name]
+	if !ok {
+		return "", false
+	}
+	return string(e.vars[i].Value), true
 }
 
-// KeyValues returns the variables in spec order, as the runtime takes
-// them; a name set twice appears twice, and the runtime keeps the last.
+// KeyValues returns the variables as the runtime takes them: each name
+// once, where it was first set, with the value it was set to last.
 func (e Env) KeyValues() []*runtimeapi.KeyValue { return e.vars }
 
-// ContainerEnv resolves the container's env in order, so each value may
-// refer to the ones before it with $(NAME), and the pod fields the
-// downward API offers to a static pod (fieldRef and resourceFieldRef).
-// podIPs are the sandbox's, for status.podIP.
-func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string) (Env, error) {
-	env := Env{values: map[string]string{}}
+// Skipped are the keys envFrom found that are not variable names, which
+// the container goes without, as the kubelet skipped them.
+func (e Env) Skipped() []string { return e.skipped }
+
+func (e *Env) set(name, value string) {
+	if i, ok := e.index[name]; ok {
+		e.vars[i].Value = []byte(value)
+		return
+	}
+	if e.index == nil {
+		e.index = map[string]int{}
+	}
+	e.index[name] = len(e.vars)
+	e.vars = append(e.vars, &runtimeapi.KeyValue{Key: name, Value: []byte(value)})
+}
+
+// ContainerEnv resolves the container's environment as the kubelet's
+// makeEnvironmentVariables does: envFrom first, then env in order, each
+// replacing what came before under the same name, and each value may refer
+// to the ones before it with $(NAME). podIPs are the sandbox's; objects
+// are the ConfigMaps and Secrets the container names (EnvObjectNames).
+// A missing object or key is an error unless the reference is optional,
+// when the variables it would give are left out.
+func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string, objects EnvObjects) (Env, error) {
+	var env Env
+	for i := range c.EnvFrom {
+		if err := addEnvFrom(&env, pod, &c.EnvFrom[i], objects); err != nil {
+			return Env{}, fmt.Errorf("container %s envFrom[%d]: %w", c.Name, i, err)
+		}
+	}
 	for i, e := range c.Env {
 		value := ExpandVars(e.Value, env.Lookup)
-		if e.ValueFrom != nil {
+		if e.Value == "" && e.ValueFrom != nil {
 			var err error
-			value, err = envFrom(node, pod, c, e.ValueFrom, podIPs)
+			var found bool
+			value, found, err = envValueFrom(node, pod, c, e.ValueFrom, podIPs, objects)
 			if err != nil {
 				return Env{}, fmt.Errorf("container %s env[%d] (%s): %w", c.Name, i, e.Name, err)
 			}
+			if !found {
+				continue // optional, and absent: the kubelet sets nothing
+			}
 		}
-		env.values[e.Name] = value
-		env.vars = append(env.vars, &runtimeapi.KeyValue{Key: e.Name, Value: []byte(value)})
+		env.set(e.Name, value)
 	}
 	return env, nil
 }
 
-func envFrom(node Node, pod *v1.Pod, c *v1.Container, from *v1.EnvVarSource, podIPs []string) (string, error) {
+// addEnvFrom adds every key of the ConfigMap or Secret, in key order, with
+// the prefix.
+func addEnvFrom(env *Env, pod *v1.Pod, from *v1.EnvFromSource, objects EnvObjects) error {
+	var data map[string]string
+	switch {
+	case from.ConfigMapRef != nil:
+		cm, ok := objects.ConfigMaps[from.ConfigMapRef.Name]
+		if !ok {
+			return optionalOrMissing(from.ConfigMapRef.Optional, "configMapRef", "ConfigMap", pod.Namespace, from.ConfigMapRef.Name)
+		}
+		data = cm.Data
+	case from.SecretRef != nil:
+		secret, ok := objects.Secrets[from.SecretRef.Name]
+		if !ok {
+			return optionalOrMissing(from.SecretRef.Optional, "secretRef", "Secret", pod.Namespace, from.SecretRef.Name)
+		}
+		data = make(map[string]string, len(secret.Data))
+		for k, v := range secret.Data {
+			data[k] = string(v)
+		}
+	default:
+		return fmt.Errorf("names neither a configMapRef nor a secretRef")
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := from.Prefix + k
+		// The API server's own rule for names since Kubernetes 1.34.
+		if len(validation.IsRelaxedEnvVarName(name)) > 0 {
+			env.skipped = append(env.skipped, name)
+			continue
+		}
+		env.set(name, data[k])
+	}
+	return nil
+}
+
+// optionalOrMissing is nil for an optional reference, else the error that
+// names the object and the two fixes.
+func optionalOrMissing(optional *bool, field, kind, namespace, name string) error {
+	if optional != nil && *optional {
+		return nil
+	}
+	return fmt.Errorf("%s: %s %s/%s not found; create it, or set %s.optional: true", field, kind, namespace, name, field)
+}
+
+// envValueFrom resolves one valueFrom; found is false when an optional
+// object or key is absent.
+func envValueFrom(node Node, pod *v1.Pod, c *v1.Container, from *v1.EnvVarSource, podIPs []string, objects EnvObjects) (value string, found bool, err error) {
 	switch {
 	case from.FieldRef != nil:
-		return podField(node, pod, from.FieldRef.FieldPath, podIPs)
+		value, err = podField(node, pod, from.FieldRef.FieldPath, podIPs)
+		return value, err == nil, err
 	case from.ResourceFieldRef != nil:
-		return resourceField(c, from.ResourceFieldRef), nil
-	default:
-		return "", errors.New("only fieldRef and resourceFieldRef are available to static pods")
-	}
-}
-
-func podField(node Node, pod *v1.Pod, path string, podIPs []string) (string, error) {
-	switch path {
-	case "metadata.name":
-		return pod.Name, nil
-	case "metadata.namespace":
-		return pod.Namespace, nil
-	case "metadata.uid":
-		return string(pod.UID), nil
-	case "spec.nodeName":
-		return node.Name, nil
-	case "spec.serviceAccountName":
-		return pod.Spec.ServiceAccountName, nil
-	case "status.podIP":
-		if len(podIPs) > 0 {
-			return podIPs[0], nil
+		return resourceField(c, from.ResourceFieldRef), true, nil
+	case from.ConfigMapKeyRef != nil:
+		ref := from.ConfigMapKeyRef
+		cm, ok := objects.ConfigMaps[ref.Name]
+		if !ok {
+			return "", false, optionalOrMissing(ref.Optional, "configMapKeyRef", "ConfigMap", pod.Namespace, ref.Name)
 		}
-		return "", nil
+		value, ok = cm.Data[ref.Key]
+		if !ok {
+			return "", false, keyOptionalOrMissing(ref.Optional, "configMapKeyRef", "ConfigMap", pod.Namespace, ref.Name, ref.Key, keysOf(cm.Data))
+		}
+		return value, true, nil
+	case from.SecretKeyRef != nil:
+		ref := from.SecretKeyRef
+		secret, ok := objects.Secrets[ref.Name]
+		if !ok {
+			return "", false, optionalOrMissing(ref.Optional, "secretKeyRef", "Secret", pod.Namespace, ref.Name)
+		}
+		data, ok := secret.Data[ref.Key]
+		if !ok {
+			return "", false, keyOptionalOrMissing(ref.Optional, "secretKeyRef", "Secret", pod.Namespace, ref.Name, ref.Key, keysOf(secret.Data))
+		}
+		return string(data), true, nil
 	default:
-		return "", fmt.Errorf("fieldRef %q is not supported", path)
+		return "", false, fmt.Errorf("fileKeyRef is not supported; set the value with env[].value")
 	}
 }
 
-// resourceField is a container's request or limit ("limits." may be left
-// out) in units of the divisor; "0" when the container sets none.
-func resourceField(c *v1.Container, ref *v1.ResourceFieldSelector) string {
-	quantities, name := c.Resources.Limits, ref.Resource
-	if rest, ok := strings.CutPrefix(name, "requests."); ok && rest != "" {
-		quantities, name = c.Resources.Requests, rest
-	} else if rest, ok := strings.CutPrefix(name, "limits."); ok && rest != "" {
-		name = rest
+func keyOptionalOrMissing(optional *bool, field, kind, namespace, name, key string, keys []string) error {
+	if optional != nil && *optional {
+		return nil
 	}
-	value, ok := quantities[v1.ResourceName(name)]
-	if !ok {
-		return "0"
+	return fmt.Errorf("%s: %s %s/%s has no key %q (its keys: %v); add the key, fix %s.key, or set %s.optional: true",
+		field, kind, namespace, name, key, keys, field, field)
+}
+
+// maxKeysShown bounds the keys an error lists.
+const maxKeysShown = 10
+
+// keysOf lists the object's keys for an error, the first maxKeysShown.
+func keysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	if ref.Divisor.IsZero() {
-		return strconv.FormatInt(value.Value(), 10)
+	slices.Sort(keys)
+	if len(keys) > maxKeysShown {
+		keys = append(keys[:maxKeysShown], "…")
 	}
-	return strconv.FormatInt(value.MilliValue()/ref.Divisor.MilliValue(), 10)
+	return keys
 }

@@ -25,6 +25,9 @@ type Node struct {
 	// HostDNS is the node's resolver settings (see ParseResolvConf), which
 	// a pod starts from unless its DNS policy is None; nil means none.
 	HostDNS *runtimeapi.DNSConfig
+	// HostIPs are the node's IPs, primary first: status.hostIP(s) for
+	// the downward API; empty when the agent does not know them.
+	HostIPs []string
 }
 
 // PodLogDir is the pod's log directory, in the kubelet's layout:

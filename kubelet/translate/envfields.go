@@ -1,0 +1,81 @@
+package translate
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	v1 "k8s.io/api/core/v1"
+)
+
+// podField is the downward API's value of a fieldRef, as the kubelet's
+// podFieldSelectorRuntimeValue gives it to env.
+func podField(node Node, pod *v1.Pod, path string, podIPs []string) (string, error) {
+	if field, key, ok := subscripted(path); ok {
+		switch field {
+		case "metadata.labels":
+			return pod.Labels[key], nil
+		case "metadata.annotations":
+			return pod.Annotations[key], nil
+		}
+		return "", fmt.Errorf("fieldRef %q is not supported: only metadata.labels and metadata.annotations take a ['key']", path)
+	}
+	switch path {
+	case "metadata.name":
+		return pod.Name, nil
+	case "metadata.namespace":
+		return pod.Namespace, nil
+	case "metadata.uid":
+		return string(pod.UID), nil
+	case "spec.nodeName":
+		return node.Name, nil
+	case "spec.serviceAccountName":
+		return pod.Spec.ServiceAccountName, nil
+	case "status.podIP":
+		if len(podIPs) > 0 {
+			return podIPs[0], nil
+		}
+		return "", nil
+	case "status.podIPs":
+		return strings.Join(podIPs, ","), nil
+	case "status.hostIP", "status.hostIPs":
+		if len(node.HostIPs) == 0 {
+			return "", fmt.Errorf("fieldRef %q: this node does not know its IP (no interface holds the default route)", path)
+		}
+		if path == "status.hostIP" {
+			return node.HostIPs[0], nil
+		}
+		return strings.Join(node.HostIPs, ","), nil
+	default:
+		return "", fmt.Errorf("fieldRef %q is not supported", path)
+	}
+}
+
+// subscripted splits "metadata.labels['app']" into its field and key.
+func subscripted(path string) (field, key string, ok bool) {
+	rest, ok := strings.CutSuffix(path, "']")
+	if !ok {
+		return "", "", false
+	}
+	field, key, ok = strings.Cut(rest, "['")
+	return field, key, ok && field != ""
+}
+
+// resourceField is a container's request or limit ("limits." may be left
+// out) in units of the divisor; "0" when the container sets none.
+func resourceField(c *v1.Container, ref *v1.ResourceFieldSelector) string {
+	quantities, name := c.Resources.Limits, ref.Resource
+	if rest, ok := strings.CutPrefix(name, "requests."); ok && rest != "" {
+		quantities, name = c.Resources.Requests, rest
+	} else if rest, ok := strings.CutPrefix(name, "limits."); ok && rest != "" {
+		name = rest
+	}
+	value, ok := quantities[v1.ResourceName(name)]
+	if !ok {
+		return "0"
+	}
+	if ref.Divisor.IsZero() {
+		return strconv.FormatInt(value.Value(), 10)
+	}
+	return strconv.FormatInt(value.MilliValue()/ref.Divisor.MilliValue(), 10)
+}
