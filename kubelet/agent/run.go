@@ -60,6 +60,11 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if cluster != nil {
+		if err := metrics.RegisterRESTClient(registry); err != nil {
+			return err
+		}
+	}
 	runtime, managed, err := connectRuntime(ctx, opts, m, log)
 	if err != nil {
 		return err
