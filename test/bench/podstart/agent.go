@@ -43,7 +43,7 @@ func networkFlags(env map[string]string) []string {
 
 // startAgent runs a fresh agent in work/name and waits until its API
 // answers as the administrator.
-func startAgent(ctx context.Context, bin string, env map[string]string, work, node string) (*agentProcess, error) {
+func startAgent(ctx context.Context, bin string, env map[string]string, work, node string, extraArgs ...string) (*agentProcess, error) {
 	dir := filepath.Join(work, node)
 	a := &agentProcess{
 		done:      make(chan struct{}),
@@ -66,7 +66,7 @@ func startAgent(ctx context.Context, bin string, env map[string]string, work, no
 	}
 	args := append([]string{"run", "--runtime-endpoint", env["RUNTIME_ENDPOINT"], "--manifest-dir", a.manifests,
 		"--root-dir", a.root, "--pod-log-dir", filepath.Join(dir, "pods"), "--node-name", node,
-		"--listen", addr, "--cgroup-parent", a.cgroup}, networkFlags(env)...)
+		"--listen", addr, "--cgroup-parent", a.cgroup}, append(networkFlags(env), extraArgs...)...)
 	a.cmd = exec.Command(bin, args...)
 	a.cmd.Stdout, a.cmd.Stderr = logFile, logFile
 	if err := a.cmd.Start(); err != nil {

@@ -17,6 +17,7 @@ type agentRunner struct {
 	agent *agentProcess
 	watch *watcher
 	image string
+	api   *apiPods // when set, the pods come from kube-apiserver
 }
 
 func (r *agentRunner) manifest(name string) string {
@@ -28,7 +29,10 @@ func (r *agentRunner) selector() map[string]string {
 }
 
 // write writes a manifest atomically: the agent never reads half a file.
-func (r *agentRunner) write(name string) error {
+func (r *agentRunner) write(ctx context.Context, name string) error {
+	if r.api != nil {
+		return r.api.create(ctx, name)
+	}
 	tmp := filepath.Join(r.agent.manifests, "."+name)
 	if err := os.WriteFile(tmp, []byte(r.manifest(name)), 0o644); err != nil {
 		return fmt.Errorf("writing the manifest of %s: %w", name, err)
@@ -50,13 +54,21 @@ func (r *agentRunner) round(ctx context.Context, n, round int, steady func(conte
 	}
 	start := time.Now()
 	for _, name := range names {
-		if err := r.write(name); err != nil {
+		if err := r.write(ctx, name); err != nil {
 			return roundResult{}, err
 		}
 	}
 	starts, err := r.watch.untilRunning(ctx, start, r.selector(), names)
 	if err != nil {
 		return roundResult{}, fmt.Errorf("starting %d pods through minikubelet: %w", n, err)
+	}
+	var apiAll time.Duration
+	if r.api != nil {
+		at, err := r.api.waitRunning(ctx, names)
+		if err != nil {
+			return roundResult{}, fmt.Errorf("waiting for %d pods Running in the API server: %w", n, err)
+		}
+		apiAll = at.Sub(start)
 	}
 	started, err := r.quiet(ctx)
 	if err != nil {
@@ -79,7 +91,7 @@ func (r *agentRunner) round(ctx context.Context, n, round int, steady func(conte
 	if err != nil {
 		return roundResult{}, err
 	}
-	return roundResult{start: starts, gone: gone,
+	return roundResult{start: starts, gone: gone, apiAll: apiAll,
 		startOps: started.since(before).workOps(), removeOps: removed.since(removing).workOps()}, nil
 }
 
@@ -88,11 +100,21 @@ func (r *agentRunner) round(ctx context.Context, n, round int, steady func(conte
 func (r *agentRunner) removeAll(ctx context.Context, names []string) ([]time.Duration, error) {
 	start := time.Now()
 	for _, name := range names {
+		if r.api != nil {
+			if err := r.api.remove(ctx, name); err != nil {
+				return nil, fmt.Errorf("deleting pod %s in the API server: %w", name, err)
+			}
+			continue
+		}
 		if err := os.Remove(filepath.Join(r.agent.manifests, name+".yaml")); err != nil {
 			return nil, fmt.Errorf("deleting the manifest of %s: %w", name, err)
 		}
 	}
-	return r.watch.untilGone(ctx, start, r.selector(), names)
+	gone, err := r.watch.untilGone(ctx, start, r.selector(), names)
+	if err == nil && r.api != nil {
+		err = r.api.waitDeleted(ctx) // finalised by the agent (grace 0) once gone
+	}
+	return gone, err
 }
 
 // quiet waits until a relist period passes with no CRI call but the

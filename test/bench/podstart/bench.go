@@ -27,6 +27,7 @@ type bench struct {
 	floor       *floorRunner
 	watch       *watcher
 	leaksBefore map[string]bool
+	cluster     *clusterBed // nil: pods from manifests
 }
 
 func newBench(ctx context.Context, opts options, env map[string]string) (*bench, error) {
@@ -48,6 +49,12 @@ func newBench(ctx context.Context, opts options, env map[string]string) (*bench,
 	if b.work, err = os.MkdirTemp("", "podstart-"); err != nil {
 		b.close()
 		return nil, err
+	}
+	if opts.clusterEnv != "" {
+		if b.cluster, err = newClusterBed(opts.clusterEnv); err != nil {
+			b.close()
+			return nil, err
+		}
 	}
 	b.watch = &watcher{rt: b.rt, every: opts.poll}
 	b.floor = &floorRunner{rt: b.floorRT, ops: ops, watch: b.watch, image: b.image,
@@ -90,12 +97,26 @@ func (b *bench) measure(ctx context.Context, n int) (scaleResult, error) {
 	res := scaleResult{n: n, rounds: b.opts.roundsFor(n)}
 	node := fmt.Sprintf("%s-%d", b.runID, n)
 	progress("%d pods: starting minikubelet (node %s)", n, node)
-	agent, err := startAgent(ctx, b.opts.agentBin, b.env, b.work, node)
+	var joinArgs []string
+	if b.cluster != nil {
+		var err error
+		if joinArgs, err = b.cluster.agentArgs(filepath.Join(b.work, node), node); err != nil {
+			return res, err
+		}
+		defer b.cluster.deleteNode(node)
+	}
+	agent, err := startAgent(ctx, b.opts.agentBin, b.env, b.work, node, joinArgs...)
 	if err != nil {
 		return res, err
 	}
 	defer b.retire(agent)
 	runner := &agentRunner{agent: agent, watch: b.watch, image: b.image}
+	if b.cluster != nil {
+		if err := b.cluster.waitReady(ctx, node); err != nil {
+			return res, fmt.Errorf("%w\nagent log (%s), last lines:\n%s", err, agent.logPath, agent.logTail())
+		}
+		runner.api = &apiPods{bed: b.cluster, node: node, image: b.image}
+	}
 	for r := 1; r <= res.rounds; r++ {
 		progress("%d pods, round %d/%d: floor (direct CRI calls)", n, r, res.rounds)
 		fr, err := b.floor.round(ctx, n, r)
@@ -128,6 +149,9 @@ func (b *bench) measure(ctx context.Context, n int) (scaleResult, error) {
 func (b *bench) retire(a *agentProcess) {
 	ctx, cancel := context.WithTimeout(context.Background(), roundTimeout(110))
 	defer cancel()
+	if b.cluster != nil {
+		b.cluster.deleteNodePods(ctx, a.node)
+	}
 	entries, _ := os.ReadDir(a.manifests)
 	for _, e := range entries {
 		_ = os.Remove(filepath.Join(a.manifests, e.Name()))

@@ -31,6 +31,7 @@ import (
 // options are the command's flags.
 type options struct {
 	envFile, agentBin    string
+	clusterEnv           string
 	scale                []int
 	rounds, bulkRounds   int
 	idle, settle         time.Duration
@@ -50,6 +51,7 @@ func parseFlags(args []string) (options, error) {
 	fs := flag.NewFlagSet("podstart", flag.ContinueOnError)
 	fs.StringVar(&o.envFile, "env", "test/testbed/env", "test bed env file of the runtime to measure (test/testbed/env.containerd2 for containerd 2)")
 	fs.StringVar(&o.agentBin, "agent", "bin/minikubelet", "minikubelet binary, built by make build")
+	fs.StringVar(&o.clusterEnv, "cluster", "", "test bed cluster env file (test/testbed/env.cluster): the agent joins that control plane and its pods are created through kube-apiserver, bound to its node")
 	scale := fs.String("scale", "20", "pod counts: a list (1,20,50,110) or N for the curve 1, 20, 50, 110 up to N")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds for 1 pod")
 	fs.IntVar(&o.bulkRounds, "bulk-rounds", 3, "rounds for more than 1 pod")

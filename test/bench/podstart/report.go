@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,8 +19,11 @@ const rowFormat = "  %-38s %12s %12s %8s\n"
 func printScale(w io.Writer, r scaleResult) {
 	fmt.Fprintf(w, "\n── %d pod(s), %d round(s), per-pod figures over %d pods ──\n", r.n, r.rounds, r.agent.pods)
 	fmt.Fprintf(w, "%-40s %12s %12s %8s\n", "", "minikubelet", "floor", "ratio")
-	fmt.Fprintln(w, "manifests written → all Running")
+	fmt.Fprintln(w, "manifests written (with -cluster: pods created in kube-apiserver) → all Running in the runtime")
 	printTimes(w, r.n, "Running", r.agent.start, r.floor.start, r.agent.startLast, r.floor.startLast)
+	if len(r.agent.apiAll) > 0 {
+		fmt.Fprintf(w, rowFormat, fmt.Sprintf("all %d Running and Ready in the API", r.n), ms(median(r.agent.apiAll)), ms(median(r.floor.startLast)), ratio(median(r.agent.apiAll), median(r.floor.startLast)))
+	}
 	fmt.Fprintf(w, "manifests deleted → sandboxes gone, all %d at once\n", r.n)
 	printTimes(w, r.n, "gone", r.agent.gone, r.floor.gone, r.agent.goneLast, r.floor.goneLast)
 	printCalls(w, "CRI calls per pod start", r.agent.perPod(r.agent.startOps), r.floor.perPod(r.floor.startOps))
@@ -47,6 +52,9 @@ func printSteady(w io.Writer, n int, s steadyResult) {
 	fmt.Fprintf(w, "  %-22s %s\n", "agent RSS", s.mem)
 	fmt.Fprintf(w, "  %-22s %.0f\n", "goroutines", s.goroutines)
 	fmt.Fprintf(w, "  %-22s %.2f ms mean over %.0f relists\n", "relist duration", float64(s.relistMean.Microseconds())/1000, s.relists)
+	if s.apiRequests != nil {
+		fmt.Fprintf(w, "  %-22s %s\n", "kube-apiserver calls", apiRate(s.apiRequests, s.window))
+	}
 	if len(s.scrapes) > 0 {
 		fmt.Fprintf(w, "  scrape cost: agent CPU per scrape, the idle rate subtracted (%d scrapes each)\n", s.scrapes[0].count)
 	}
@@ -73,3 +81,14 @@ func printInventory(w io.Writer, inv inventoryResult) {
 // msFine prints a duration in milliseconds with two decimals, for costs
 // well under a millisecond.
 func msFine(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Nanoseconds())/1e6) }
+
+// apiRate is the requests of a window per second, in all and by method.
+func apiRate(byMethod map[string]float64, window time.Duration) string {
+	total := 0.0
+	var parts []string
+	for _, method := range slices.Sorted(maps.Keys(byMethod)) {
+		total += byMethod[method]
+		parts = append(parts, fmt.Sprintf("%s %.0f", method, byMethod[method]))
+	}
+	return fmt.Sprintf("%.3f per second (%s in %.0f s)", total/window.Seconds(), strings.Join(parts, ", "), window.Seconds())
+}

@@ -9,6 +9,7 @@ import "time"
 type roundResult struct {
 	start, gone         []time.Duration
 	startOps, removeOps opCounts
+	apiAll              time.Duration // pods created → all Running in the API server; 0 without -cluster
 }
 
 // side gathers one side's rounds for one pod count.
@@ -17,6 +18,7 @@ type side struct {
 	startLast, goneLast []time.Duration // per round, its last pod
 	startOps, removeOps opCounts        // summed over the rounds
 	pods                int             // summed over the rounds
+	apiAll              []time.Duration // per round, with -cluster
 }
 
 func (s *side) add(r roundResult) {
@@ -27,6 +29,9 @@ func (s *side) add(r roundResult) {
 	s.startOps = s.startOps.plus(r.startOps)
 	s.removeOps = s.removeOps.plus(r.removeOps)
 	s.pods += len(r.start)
+	if r.apiAll > 0 {
+		s.apiAll = append(s.apiAll, r.apiAll)
+	}
 }
 
 // perPod divides summed calls by the pods they were for.
@@ -46,9 +51,12 @@ type steadyResult struct {
 	relists    float64
 	relistMean time.Duration
 	perRelist  opCounts // every CRI call of the window, per relist
-	scrapes    []scrapeResult
-	apiTable   apiResult // as `kubectl get pods` asks: a Table
-	apiList    apiResult // a plain PodList, as client-go asks
+	// apiRequests are the agent's requests to kube-apiserver in the
+	// window, by method (with -cluster).
+	apiRequests map[string]float64
+	scrapes     []scrapeResult
+	apiTable    apiResult // as `kubectl get pods` asks: a Table
+	apiList     apiResult // a plain PodList, as client-go asks
 }
 
 // scrapeResult is the agent's cost of serving one metrics endpoint.

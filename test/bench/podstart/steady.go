@@ -76,13 +76,14 @@ func (b *bench) idle(ctx context.Context, a *agentProcess) (steadyResult, error)
 		return steadyResult{}, fmt.Errorf("the agent did not relist in %s: is its PLEG stuck? agent log:\n%s", window, a.logTail())
 	}
 	return steadyResult{
-		window:     window,
-		cpuPercent: (cpu1 - cpu0).Seconds() / window.Seconds() * 100,
-		mem:        mem,
-		goroutines: after.goroutines,
-		relists:    d.relists,
-		relistMean: time.Duration(d.relistSeconds / d.relists * float64(time.Second)),
-		perRelist:  d.ops.scaled(1 / d.relists),
+		window:      window,
+		cpuPercent:  (cpu1 - cpu0).Seconds() / window.Seconds() * 100,
+		mem:         mem,
+		goroutines:  after.goroutines,
+		relists:     d.relists,
+		relistMean:  time.Duration(d.relistSeconds / d.relists * float64(time.Second)),
+		perRelist:   d.ops.scaled(1 / d.relists),
+		apiRequests: d.apiRequests,
 	}, nil
 }
 
