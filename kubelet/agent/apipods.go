@@ -9,6 +9,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apipods"
+	"github.com/minikubelet/minikubelet/kubelet/node"
 )
 
 // newAPISource makes the sync loop's "api" source of the pods bound to this
@@ -25,6 +26,13 @@ func newAPISource(c *cluster, nodeName string, setGrace func(types.UID, int64), 
 				return c.client.Pods(), nil
 			}
 		},
+		// Admission matches nodeSelectors against the Node as the API
+		// server has it (labels an operator added count), and the labels
+		// the agent registers until the Node exists.
+		Node: func(ctx context.Context) (*v1.Node, error) {
+			return c.client.Nodes().Get(ctx, nodeName)
+		},
+		Labels:   node.Labels(node.Spec{Name: nodeName}),
 		SetGrace: setGrace,
 		Logger:   log.With("component", "apipods"),
 	})

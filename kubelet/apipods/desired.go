@@ -16,18 +16,25 @@ type toRun struct {
 	// Grace is, per pod being deleted, its deletionGracePeriodSeconds:
 	// the grace its stop honours, as a kubelet's does.
 	Grace map[types.UID]int64
+	// Refused are the pods this node refuses, with why: their status
+	// becomes Failed with that reason.
+	Refused map[types.UID]Verdict
+	// NeedNode says a verdict was made or held for want of the Node:
+	// a pod is refused on affinity, or waits for the Node to be read.
+	NeedNode bool
 }
 
 // desired chooses, among the pods bound to this node, the ones the sync
 // loop runs: not mirror pods (the static pods they mirror run already),
 // not pods being deleted (they stop, with their grace), not finished pods
 // (the kubelet never runs a Succeeded or Failed pod again) and not pods
-// Refusal refuses. prev is the last call's pods by UID: a pod whose spec
-// and metadata did not change is handed over as the same object, so a
-// status the agent itself patched does not wake the pod's worker. It is
-// pure.
-func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod) toRun {
-	out := toRun{Pods: make([]kubelet.DesiredPod, 0, len(pods)), Grace: map[types.UID]int64{}}
+// admit refuses, or holds until node (this Node as the API server has it;
+// nil while unknown) is read. prev is the last call's pods by UID: those
+// were admitted, and a pod whose spec and metadata did not change is
+// handed over as the same object, so a status the agent itself patched
+// does not wake the pod's worker. It is pure.
+func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod, node *v1.Node) toRun {
+	out := toRun{Pods: make([]kubelet.DesiredPod, 0, len(pods)), Grace: map[types.UID]int64{}, Refused: map[types.UID]Verdict{}}
 	for _, p := range pods {
 		switch {
 		case p.Annotations[mirror.AnnotationMirror] != "":
@@ -36,9 +43,17 @@ func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod) toRun {
 				out.Grace[p.UID] = *p.DeletionGracePeriodSeconds
 			}
 		case p.Status.Phase == v1.PodSucceeded || p.Status.Phase == v1.PodFailed:
-		case Refusal(p) != "":
 		default:
-			out.Pods = append(out.Pods, kubelet.DesiredPod{Pod: specOnly(p, prev[p.UID])})
+			refused, decided := admit(p, node, prev[p.UID] != nil)
+			switch {
+			case !decided:
+				out.NeedNode = true
+			case refused != nil:
+				out.Refused[p.UID] = *refused
+				out.NeedNode = out.NeedNode || refused.Reason == ReasonNodeAffinity
+			default:
+				out.Pods = append(out.Pods, kubelet.DesiredPod{Pod: specOnly(p, prev[p.UID])})
+			}
 		}
 	}
 	return out

@@ -123,7 +123,7 @@ func (s *Status) Sync(ctx context.Context) bool {
 		}
 		local[p.UID] = l
 	}
-	actions, err := Plan(s.cfg.Node, api, local, s.cfg.Now())
+	actions, err := Plan(s.cfg.Node, api, local, s.cfg.API.Refused(), s.cfg.Now())
 	if err != nil {
 		s.log.Warn("planning pod status updates failed", "err", err)
 		return false
