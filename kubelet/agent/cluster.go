@@ -16,6 +16,7 @@ import (
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet/apiclient"
 	"github.com/minikubelet/minikubelet/kubelet/apipods"
+	"github.com/minikubelet/minikubelet/kubelet/eventrecorder"
 	"github.com/minikubelet/minikubelet/kubelet/mirror"
 	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
@@ -80,6 +81,8 @@ type clusterPods struct {
 	static mirror.StaticPods
 	api    *apipods.Source
 	local  apipods.Node
+	// events posts the pods' and the node's events.
+	events *eventrecorder.Recorder
 }
 
 // run bootstraps the node's credentials when needed, then registers the
@@ -107,7 +110,7 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	if bootstrapped {
 		close(c.ready)
 	}
-	keeper, err := c.nodeKeeper(opts, runtime, network, log)
+	keeper, err := c.nodeKeeper(opts, runtime, network, pods.events, log)
 	if err != nil {
 		return err
 	}
@@ -123,6 +126,7 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	g.Go(func() error { return keeper.Run(ctx) })
 	g.Go(func() error { return mirrors.Run(ctx) })
 	g.Go(func() error { return status.Run(ctx) })
+	g.Go(func() error { return pods.events.Run(ctx, c.client.Events()) })
 	if c.bootstrapped {
 		g.Go(func() error {
 			nodeauth.RotateCertificate(ctx, nodeauth.RotationConfig{Dir: credentialsDir(opts), NodeName: opts.NodeName,
@@ -154,7 +158,7 @@ func (c *cluster) bootstrap(ctx context.Context, opts Options, log *slog.Logger)
 
 // nodeKeeper makes the Keeper that registers this node in the cluster and
 // keeps it alive.
-func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) (*node.Keeper, error) {
+func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readiness, events *eventrecorder.Recorder, log *slog.Logger) (*node.Keeper, error) {
 	client, ip := c.client, c.ip
 	spec := node.Spec{
 		Name: opts.NodeName, InternalIP: ip, KubeletPort: opts.KubeletPort, MaxPods: opts.MaxPods,
@@ -167,6 +171,7 @@ func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readine
 		Ready: func(ctx context.Context) node.Readiness {
 			return node.Readiness{Runtime: runtimeReady(ctx, runtime), Network: network.check(ctx)}
 		},
+		Events: events.Node,
 		Logger: log,
 	})
 }

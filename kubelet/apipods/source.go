@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/mirror"
 )
 
 // Defaults of the loops.
@@ -274,6 +275,19 @@ func (s *Source) Refused() map[types.UID]Verdict {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.refused
+}
+
+// MirrorOf finds the mirror pod of the static pod with config hash hash:
+// the pod bound here that kubernetes.io/config.mirror names it.
+func (s *Source) MirrorOf(hash string) (types.UID, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.pods {
+		if p.Annotations[mirror.AnnotationMirror] == hash && p.DeletionTimestamp == nil {
+			return p.UID, true
+		}
+	}
+	return "", false
 }
 
 // Pods returns the API server's view of this node's pods. Callers must not

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -72,4 +73,85 @@ spec:
   - name: kubia
     image: %s
 `, name, node, selector, image)
+}
+
+// TestClusterPostsEvents: the events the node records reach the API
+// server as the kubelet's do. A pod the scheduler binds here shows, in
+// `kubectl get events --field-selector involvedObject.name=POD`, the
+// scheduler's Scheduled and then this node's Pulling, Pulled, Created and
+// Started, each from source kubelet on the node, against the pod's UID
+// (the container's as fieldPath); the Node shows Starting and NodeReady.
+func TestClusterPostsEvents(t *testing.T) {
+	agent, admin, objects := joinedAgent(t)
+	name := framework.UniqueName("evented")
+	objects.pod(name)
+	objects.add("events", "--field-selector", "involvedObject.name="+name)
+	agent.Start()
+	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
+		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
+	})
+	// imagePullPolicy Always: the node pulls, so it has Pulling to tell.
+	manifest := strings.Replace(scheduledPod(name, agent.NodeName, agent.Env.KubiaImage, ""),
+		"    image: ", "    imagePullPolicy: Always\n    image: ", 1)
+	if _, errOut, err := admin.run(manifest, "create", "-f", "-"); err != nil {
+		t.Fatalf("kubectl create pod %s: %v\n%s", name, err, errOut)
+	}
+	pod := waitWide(t, admin, name, agent.NodeName, 90*time.Second)
+
+	want := []string{"Scheduled", "Pulling", "Pulled", "Created", "Started"}
+	var events []v1.Event
+	framework.WaitUntil(t, 30*time.Second, "the pod's events in the API server", func() bool {
+		events = listEvents(t, admin, "involvedObject.name="+name)
+		return len(reasonsOf(events, "kubelet")) >= 4
+	})
+	// The node may tell more (MissingClusterDNS: the test bed has no
+	// cluster DNS, as the kubelet warns); these must come in this order.
+	var got, container []string
+	for _, e := range events {
+		got = append(got, e.Reason)
+		if e.Source.Component != "kubelet" {
+			continue
+		}
+		if e.Source.Host != agent.NodeName || e.ReportingController != "kubelet" || e.ReportingInstance != agent.NodeName ||
+			e.InvolvedObject.UID != pod.UID || e.InvolvedObject.Kind != "Pod" || e.Count != 1 {
+			t.Errorf("event %s: source %+v, reporting %s/%s, involvedObject %+v, count %d: want kubelet on %s, about pod UID %s, once",
+				e.Reason, e.Source, e.ReportingController, e.ReportingInstance, e.InvolvedObject, e.Count, agent.NodeName, pod.UID)
+		}
+		if e.InvolvedObject.FieldPath == "spec.containers{kubia}" {
+			container = append(container, e.Reason)
+		}
+	}
+	t.Logf("kubectl get events for %s: %v", name, got)
+	if len(got) == 0 || got[0] != want[0] || strings.Join(container, ",") != strings.Join(want[1:], ",") {
+		t.Errorf("events %v (of container kubia %v), want %s first, then %v about container kubia", got, container, want[0], want[1:])
+	}
+	out := admin.must("get", "events", "--field-selector", "involvedObject.name="+name)
+	t.Logf("kubectl get events:\n%s", out)
+
+	node := listEvents(t, admin, "involvedObject.kind=Node,involvedObject.name="+agent.NodeName)
+	if r := reasonsOf(node, "kubelet"); !strings.Contains(strings.Join(r, ","), "Starting") || !strings.Contains(strings.Join(r, ","), "NodeReady") {
+		t.Errorf("the Node's events from the node: %v, want Starting and NodeReady", r)
+	}
+}
+
+// listEvents lists the events the field selector picks, oldest first.
+func listEvents(t *testing.T, admin cli, selector string) []v1.Event {
+	t.Helper()
+	var list v1.EventList
+	out := admin.must("get", "events", "-A", "--field-selector", selector, "--sort-by=.metadata.creationTimestamp", "-o", "json")
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
+}
+
+// reasonsOf is the reasons of the events from component.
+func reasonsOf(events []v1.Event, component string) []string {
+	var out []string
+	for _, e := range events {
+		if e.Source.Component == component || e.ReportingController == component {
+			out = append(out, e.Reason)
+		}
+	}
+	return out
 }
