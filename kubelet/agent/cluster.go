@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	v1 "k8s.io/api/core/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
@@ -121,6 +122,9 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	status := apipods.NewStatus(apipods.StatusConfig{
 		Node: mirror.Node{Name: opts.NodeName, IP: c.ip.String()}, Local: pods.local, API: pods.api,
 		Writer: c.client.Pods(), Logger: agentLog.With("component", "apipods"),
+		Refused: func(pod *v1.Pod, why apipods.Verdict) {
+			pods.events.Pod(eventrecorder.PodEvent{Pod: pod, Type: v1.EventTypeWarning, Reason: why.Reason, Message: why.Message})
+		},
 	})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return keeper.Run(ctx) })

@@ -35,6 +35,8 @@ type Action struct {
 	// Patch is PatchStatus's body; Phase the phase it sends, for the log.
 	Patch []byte
 	Phase v1.PodPhase
+	// Refusal, when the patch shows the node's refusal, is why.
+	Refusal *Verdict
 }
 
 // Plan decides the calls that bring the API server's pods (api) in line
@@ -56,11 +58,12 @@ func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, refused ma
 			continue
 		}
 		var status v1.PodStatus
+		var refusal *Verdict
 		switch verdict, isRefused := refused[p.UID]; {
 		case l.Tracked:
 			status = l.Status
 		case isRefused && p.DeletionTimestamp == nil:
-			status = verdict.status()
+			status, refusal = verdict.status(), &verdict
 		default:
 			continue // not run, or not yet picked up
 		}
@@ -73,7 +76,7 @@ func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, refused ma
 			return nil, err
 		}
 		if changed {
-			actions = append(actions, Action{Kind: PatchStatus, Namespace: p.Namespace, Name: p.Name, UID: p.UID, Patch: patch, Phase: want.Phase})
+			actions = append(actions, Action{Kind: PatchStatus, Namespace: p.Namespace, Name: p.Name, UID: p.UID, Patch: patch, Phase: want.Phase, Refusal: refusal})
 		}
 	}
 	return actions, nil

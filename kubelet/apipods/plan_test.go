@@ -68,6 +68,9 @@ func TestPlan(t *testing.T) {
 			if len(actions) != 1 || actions[0].Kind != tt.want || actions[0].UID != tt.pod.UID {
 				t.Fatalf("actions %+v: want one %s of %s", actions, tt.want, tt.pod.UID)
 			}
+			if refused := strings.Contains(tt.patch, `"reason"`); refused != (actions[0].Refusal != nil) {
+				t.Errorf("action's refusal %+v; want one: %v", actions[0].Refusal, refused)
+			}
 			if !strings.Contains(string(actions[0].Patch), tt.patch) {
 				t.Errorf("patch %s: want %s", actions[0].Patch, tt.patch)
 			}

@@ -21,6 +21,7 @@ import (
 // of it runs; one naming this host runs; one on a label an operator has
 // just put on the Node (kubectl label node) runs too, so the node judges
 // by its Node as the API server has it, not only the labels it registers.
+// The refusal is a Warning event too, as the kubelet records one.
 func TestClusterAdmitsByNodeSelector(t *testing.T) {
 	agent, admin, objects := joinedAgent(t)
 	elsewhere, here, labelled := framework.UniqueName("elsewhere"), framework.UniqueName("here"), framework.UniqueName("labelled")
@@ -46,6 +47,14 @@ func TestClusterAdmitsByNodeSelector(t *testing.T) {
 		t.Errorf("kubectl get pod %s shows %q, want %q", elsewhere, shown, want)
 	}
 	t.Logf("pod with a foreign nodeSelector: %s", shown)
+	framework.WaitUntil(t, 30*time.Second, "a Warning NodeAffinity event on the refused pod", func() bool {
+		for _, e := range listEvents(t, admin, "involvedObject.name="+elsewhere) {
+			if e.Type == v1.EventTypeWarning && e.Reason == "NodeAffinity" && e.Source.Host == agent.NodeName {
+				return true
+			}
+		}
+		return false
+	})
 	waitWide(t, admin, here, agent.NodeName, 90*time.Second)
 	if p := getMirror(t, admin, elsewhere); p != nil {
 		checkNoSandbox(t, agent, string(p.UID))
@@ -80,12 +89,15 @@ spec:
 // `kubectl get events --field-selector involvedObject.name=POD`, the
 // scheduler's Scheduled and then this node's Pulling, Pulled, Created and
 // Started, each from source kubelet on the node, against the pod's UID
-// (the container's as fieldPath); the Node shows Starting and NodeReady.
+// (the container's as fieldPath); a static pod's show under its mirror
+// pod's name; the Node shows Starting and NodeReady.
 func TestClusterPostsEvents(t *testing.T) {
 	agent, admin, objects := joinedAgent(t)
-	name := framework.UniqueName("evented")
-	objects.pod(name)
+	name, mirrorName := framework.UniqueName("evented"), "web-"+agent.NodeName
+	objects.pod(name, mirrorName)
 	objects.add("events", "--field-selector", "involvedObject.name="+name)
+	objects.add("events", "--field-selector", "involvedObject.name="+mirrorName)
+	agent.WriteManifest("web.yaml", apiKubiaManifest("web", agent.Env.KubiaImage))
 	agent.Start()
 	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
 		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
@@ -102,7 +114,7 @@ func TestClusterPostsEvents(t *testing.T) {
 	var events []v1.Event
 	framework.WaitUntil(t, 30*time.Second, "the pod's events in the API server", func() bool {
 		events = listEvents(t, admin, "involvedObject.name="+name)
-		return len(reasonsOf(events, "kubelet")) >= 4
+		return strings.Contains(strings.Join(reasonsOf(events, "kubelet"), ","), "Started")
 	})
 	// The node may tell more (MissingClusterDNS: the test bed has no
 	// cluster DNS, as the kubelet warns); these must come in this order.
@@ -127,6 +139,10 @@ func TestClusterPostsEvents(t *testing.T) {
 	}
 	out := admin.must("get", "events", "--field-selector", "involvedObject.name="+name)
 	t.Logf("kubectl get events:\n%s", out)
+
+	framework.WaitUntil(t, 30*time.Second, "the static pod's Started under its mirror pod's name", func() bool {
+		return strings.Contains(strings.Join(reasonsOf(listEvents(t, admin, "involvedObject.name="+mirrorName), "kubelet"), ","), "Started")
+	})
 
 	node := listEvents(t, admin, "involvedObject.kind=Node,involvedObject.name="+agent.NodeName)
 	if r := reasonsOf(node, "kubelet"); !strings.Contains(strings.Join(r, ","), "Starting") || !strings.Contains(strings.Join(r, ","), "NodeReady") {
