@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -123,7 +124,8 @@ func Run(ctx context.Context, opts Options) error {
 		podObjects = newPodObjects(cluster)
 		// The sync loop waits for this source's first list before it
 		// removes pods it finds in the runtime, so a restart adopts them.
-		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) }, log)
+		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) },
+			func() []*v1.Pod { return staticPodsOn(kl) }, log)
 		sources = append(sources, apiPods)
 		events = newEventRecorder(opts.NodeName, apiPods, log)
 		onEvent = podEvents(events, opts.NodeName)

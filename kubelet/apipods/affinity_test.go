@@ -86,11 +86,11 @@ func TestDesiredHoldsThenRefusesOnAffinity(t *testing.T) {
 	plain := apiPod("plain", nil)
 	pods := []*v1.Pod{other, mine, plain}
 
-	held := desired(pods, nil, nil)
+	held := desired(pods, nil, nil, nil)
 	if len(held.Pods) != 1 || held.Pods[0].Pod.Name != "plain" || len(held.Refused) != 0 || !held.NeedNode {
 		t.Fatalf("node unknown: run %d pods, refused %v, needNode %v: want plain only, none refused, the Node needed", len(held.Pods), held.Refused, held.NeedNode)
 	}
-	got := desired(pods, nil, node)
+	got := desired(pods, nil, node, nil)
 	if len(got.Pods) != 2 || got.Refused["other-uid"].Reason != ReasonNodeAffinity || len(got.Refused) != 1 || !got.NeedNode {
 		t.Errorf("node known: run %d pods, refused %v: want mine and plain run, other refused on NodeAffinity", len(got.Pods), got.Refused)
 	}
@@ -100,7 +100,7 @@ func TestDesiredHoldsThenRefusesOnAffinity(t *testing.T) {
 		prev[p.Pod.UID] = p.Pod
 	}
 	relabelled := &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1", Labels: map[string]string{v1.LabelHostname: "renamed"}}}
-	if again := desired([]*v1.Pod{mine}, prev, relabelled); len(again.Pods) != 1 || len(again.Refused) != 0 {
+	if again := desired([]*v1.Pod{mine}, prev, relabelled, nil); len(again.Pods) != 1 || len(again.Refused) != 0 {
 		t.Errorf("a running pod after its label went: run %d, refused %v: want it still run", len(again.Pods), again.Refused)
 	}
 }

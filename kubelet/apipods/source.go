@@ -46,8 +46,11 @@ type SourceConfig struct {
 	// nodeSelector or node affinity must match it; Labels are the labels
 	// the agent registers it with, used while the Node does not exist
 	// (NotFound) yet. Without Node, Labels are all there is.
-	Node        func(ctx context.Context) (*v1.Node, error)
-	Labels      map[string]string
+	Node   func(ctx context.Context) (*v1.Node, error)
+	Labels map[string]string
+	// Local lists the node's other pods (its static pods), whose
+	// hostPorts a pod from the API server may not take; nil: none.
+	Local       func() []*v1.Pod
 	CallTimeout time.Duration
 	Logger      *slog.Logger
 }
@@ -213,14 +216,18 @@ func (s *Source) watch(ctx context.Context, client Lister, rv string, deliver fu
 // kubelet reads its Node again before such a refusal: a label an
 // operator just added is then seen.
 func (s *Source) deliver(ctx context.Context, deliver func(kubelet.SourceUpdate)) {
+	var local []*v1.Pod
+	if s.cfg.Local != nil {
+		local = s.cfg.Local()
+	}
 	s.mu.Lock()
-	want := desired(s.listLocked(), s.run, s.node)
+	want := desired(s.listLocked(), s.run, s.node, local)
 	s.mu.Unlock()
 	if want.NeedNode && time.Since(s.nodeRead) >= nodeReadEvery {
 		s.readNode(ctx)
 	}
 	s.mu.Lock()
-	want = desired(s.listLocked(), s.run, s.node)
+	want = desired(s.listLocked(), s.run, s.node, local)
 	s.refused = want.Refused
 	s.run = make(map[types.UID]*v1.Pod, len(want.Pods))
 	for _, p := range want.Pods {

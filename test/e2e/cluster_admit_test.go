@@ -21,11 +21,13 @@ import (
 // of it runs; one naming this host runs; one on a label an operator has
 // just put on the Node (kubectl label node) runs too, so the node judges
 // by its Node as the API server has it, not only the labels it registers.
-// The refusal is a Warning event too, as the kubelet records one.
-func TestClusterAdmitsByNodeSelector(t *testing.T) {
+// The refusal is a Warning event too, as the kubelet records one. Of two
+// pods asking for one hostPort, the second is Failed with NodePorts.
+func TestClusterAdmitsByNodeSelectorAndHostPort(t *testing.T) {
 	agent, admin, objects := joinedAgent(t)
 	elsewhere, here, labelled := framework.UniqueName("elsewhere"), framework.UniqueName("here"), framework.UniqueName("labelled")
-	objects.pod(elsewhere, here, labelled)
+	portFirst, portSecond := framework.UniqueName("port-first"), framework.UniqueName("port-second")
+	objects.pod(elsewhere, here, labelled, portFirst, portSecond)
 	agent.Start()
 	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
 		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
@@ -64,6 +66,29 @@ func TestClusterAdmitsByNodeSelector(t *testing.T) {
 	admin.must("label", "node", agent.NodeName, label+"=yes")
 	create(labelled, label+": \"yes\"")
 	waitWide(t, admin, labelled, agent.NodeName, 60*time.Second)
+
+	// A host port unlikely to be in use: the node's own pods are what count.
+	hostPort := fmt.Sprint(40000 + time.Now().UnixNano()%10000)
+	withPort := func(name string) string {
+		return boundPod(name, agent.NodeName, agent.Env.KubiaImage, "kubernetes.io/hostname: "+agent.NodeName) +
+			"    ports:\n    - {containerPort: 8080, hostPort: " + hostPort + "}\n"
+	}
+	for _, name := range []string{portFirst, portSecond} {
+		if _, errOut, err := admin.run(withPort(name), "create", "-f", "-"); err != nil {
+			t.Fatalf("kubectl create pod %s: %v\n%s", name, err, errOut)
+		}
+		if name == portFirst {
+			waitWide(t, admin, portFirst, agent.NodeName, 60*time.Second)
+		}
+	}
+	framework.WaitUntil(t, 30*time.Second, "the second pod on a taken hostPort Failed", func() bool {
+		shown = admin.must("get", "pod", portSecond, "-o", "jsonpath={.status.phase}/{.status.reason}/{.status.message}")
+		return strings.HasPrefix(shown, "Failed/")
+	})
+	if want := "Failed/NodePorts/Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports"; shown != want {
+		t.Errorf("kubectl get pod %s shows %q, want %q", portSecond, shown, want)
+	}
+	t.Logf("second pod on hostPort %s: %s", hostPort, shown)
 }
 
 // boundPod is a kubia pod bound to node by spec.nodeName, with the
