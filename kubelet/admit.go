@@ -51,7 +51,7 @@ func (k *Kubelet) admitLocked(rec *podRecord, pod *v1.Pod) (time.Duration, bool)
 	}
 	if rec.outOfPods == "" {
 		k.log.Info("pod waits: the node runs maxPods pods", "pod", podRef(pod, pod.UID), "maxPods", k.cfg.MaxPods)
-		rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: ReasonOutOfPods, Message: message})
+		k.recordLocked(rec, Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: ReasonOutOfPods, Message: message})
 		k.bump(rec)
 	}
 	rec.outOfPods = message
@@ -76,7 +76,7 @@ func (k *Kubelet) rejectLocked(rec *podRecord, pod *v1.Pod, message string) time
 	// static pods.
 	message, _, _ = strings.Cut(message, ";")
 	k.log.Info("pod rejected: the node runs maxPods pods", "pod", podRef(pod, pod.UID), "maxPods", k.cfg.MaxPods)
-	rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: ReasonOutOfPods, Message: message})
+	k.recordLocked(rec, Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: ReasonOutOfPods, Message: message})
 	start := metav1.NewTime(rec.firstSeen)
 	rec.status = v1.PodStatus{Phase: v1.PodFailed, Reason: ReasonOutOfPods, Message: message, QOSClass: qosClass(pod), StartTime: &start}
 	k.bump(rec)

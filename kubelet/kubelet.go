@@ -68,8 +68,12 @@ type Config struct {
 	// PodObjects reads the ConfigMaps, Secrets and tokens that pods from
 	// the API server refer to; nil on a standalone node.
 	PodObjects volume.Objects
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// OnEvent, when set, is told of every event recorded on a pod (the
+	// cluster's event recorder). It is called with the agent's lock held,
+	// so it must neither block nor call back into the Kubelet.
+	OnEvent func(PodEvent)
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // Kubelet keeps the runtime's pods equal to the desired pods.

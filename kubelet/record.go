@@ -69,6 +69,25 @@ func (r *podRecord) addEvent(e Event) {
 	}
 }
 
+// PodEvent is an event recorded on a pod, for Config.OnEvent.
+type PodEvent struct {
+	// Pod is the pod's spec and metadata (the static pod's for the file
+	// source); it must not be changed.
+	Pod *v1.Pod
+	// Source is the pod source that asks for it (SourceFile, SourceAPI).
+	Source string
+	Event
+}
+
+// recordLocked records e on rec's pod and tells Config.OnEvent. Callers
+// hold k.mu.
+func (k *Kubelet) recordLocked(rec *podRecord, e Event) {
+	rec.addEvent(e)
+	if k.cfg.OnEvent != nil && rec.lastPod != nil {
+		k.cfg.OnEvent(PodEvent{Pod: rec.lastPod, Source: rec.source, Event: e})
+	}
+}
+
 // PodView is a pod as users see it: spec, status, where it came from.
 type PodView struct {
 	Pod *v1.Pod
@@ -274,7 +293,7 @@ func (k *Kubelet) addEvent(uid types.UID, e Event) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if rec, ok := k.pods[uid]; ok {
-		rec.addEvent(e)
+		k.recordLocked(rec, e)
 		k.bump(nil) // API watchers list events: wake them, the pod is unchanged
 	}
 }

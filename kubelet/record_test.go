@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,5 +60,39 @@ func TestPodsView(t *testing.T) {
 	}
 	if view, _ := k.GetPod("default", "web"); view.Pod.UID != "u1" {
 		t.Errorf("GetPod gave version %s, want the wanted one, u1", view.Pod.UID)
+	}
+}
+
+// Every event recorded on a pod reaches Config.OnEvent with the pod and
+// its source, the cluster's event recorder's input.
+func TestRecordedEventsReachOnEvent(t *testing.T) {
+	rt := newFakeRuntime()
+	var mu sync.Mutex
+	var got []PodEvent
+	k := startKubeletWith(t, rt, func(c *Config) {
+		c.OnEvent = func(e PodEvent) {
+			mu.Lock()
+			defer mu.Unlock()
+			got = append(got, e)
+		}
+	})
+	web := namedPod("web", v1.RestartPolicyAlways)
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{web}})
+	eventually(t, "web running", func() bool { return runs(k, "web") })
+	eventually(t, "its Started event handed on", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range got {
+			if e.Reason == EventStarted && e.Pod.Name == "web" && e.Source == SourceAPI && e.Container != "" {
+				return true
+			}
+		}
+		return false
+	})
+	view, _ := k.GetPod("default", "web")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(view.Events) {
+		t.Errorf("%d events handed on, %d recorded", len(got), len(view.Events))
 	}
 }

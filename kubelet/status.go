@@ -28,7 +28,7 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 	for name, w := range plan.Waiting {
 		waiting[name] = w
 		if rec.waiting[name] != w {
-			rec.addEvent(Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventBackOff, Container: name, Message: w.Message})
+			k.recordLocked(rec, Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventBackOff, Container: name, Message: w.Message})
 		}
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	v1 "k8s.io/api/core/v1"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/cri"
 	"github.com/minikubelet/minikubelet/kubelet/apiclient"
 	"github.com/minikubelet/minikubelet/kubelet/apipods"
+	"github.com/minikubelet/minikubelet/kubelet/eventrecorder"
 	"github.com/minikubelet/minikubelet/kubelet/mirror"
 	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
@@ -80,6 +82,8 @@ type clusterPods struct {
 	static mirror.StaticPods
 	api    *apipods.Source
 	local  apipods.Node
+	// events posts the pods' and the node's events.
+	events *eventrecorder.Recorder
 }
 
 // run bootstraps the node's credentials when needed, then registers the
@@ -107,7 +111,7 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	if bootstrapped {
 		close(c.ready)
 	}
-	keeper, err := c.nodeKeeper(opts, runtime, network, log)
+	keeper, err := c.nodeKeeper(opts, runtime, network, pods.events, log)
 	if err != nil {
 		return err
 	}
@@ -118,11 +122,15 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	status := apipods.NewStatus(apipods.StatusConfig{
 		Node: mirror.Node{Name: opts.NodeName, IP: c.ip.String()}, Local: pods.local, API: pods.api,
 		Writer: c.client.Pods(), Logger: agentLog.With("component", "apipods"),
+		Refused: func(pod *v1.Pod, why apipods.Verdict) {
+			pods.events.Pod(eventrecorder.PodEvent{Pod: pod, Type: v1.EventTypeWarning, Reason: why.Reason, Message: why.Message})
+		},
 	})
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return keeper.Run(ctx) })
 	g.Go(func() error { return mirrors.Run(ctx) })
 	g.Go(func() error { return status.Run(ctx) })
+	g.Go(func() error { return pods.events.Run(ctx, c.client.Events()) })
 	if c.bootstrapped {
 		g.Go(func() error {
 			nodeauth.RotateCertificate(ctx, nodeauth.RotationConfig{Dir: credentialsDir(opts), NodeName: opts.NodeName,
@@ -154,7 +162,7 @@ func (c *cluster) bootstrap(ctx context.Context, opts Options, log *slog.Logger)
 
 // nodeKeeper makes the Keeper that registers this node in the cluster and
 // keeps it alive.
-func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readiness, log *slog.Logger) (*node.Keeper, error) {
+func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readiness, events *eventrecorder.Recorder, log *slog.Logger) (*node.Keeper, error) {
 	client, ip := c.client, c.ip
 	spec := node.Spec{
 		Name: opts.NodeName, InternalIP: ip, KubeletPort: opts.KubeletPort, MaxPods: opts.MaxPods,
@@ -167,6 +175,7 @@ func (c *cluster) nodeKeeper(opts Options, runtime *cri.Client, network *readine
 		Ready: func(ctx context.Context) node.Readiness {
 			return node.Readiness{Runtime: runtimeReady(ctx, runtime), Network: network.check(ctx)}
 		},
+		Events: events.Node,
 		Logger: log,
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/apipods"
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
+	"github.com/minikubelet/minikubelet/kubelet/eventrecorder"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
 	"github.com/minikubelet/minikubelet/kubelet/translate"
 	"github.com/minikubelet/minikubelet/kubelet/volume"
@@ -121,12 +123,17 @@ func Run(ctx context.Context, opts Options) error {
 	var kl *kubelet.Kubelet
 	var apiPods *apipods.Source
 	var podObjects volume.Objects
+	var events *eventrecorder.Recorder
+	var onEvent func(kubelet.PodEvent)
 	if cluster != nil {
 		podObjects = newPodObjects(cluster)
 		// The sync loop waits for this source's first list before it
 		// removes pods it finds in the runtime, so a restart adopts them.
-		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) }, log)
+		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) },
+			func() []*v1.Pod { return staticPodsOn(kl) }, log)
 		sources = append(sources, apiPods)
+		events = newEventRecorder(opts.NodeName, apiPods, log)
+		onEvent = podEvents(events, opts.NodeName)
 	}
 	kl, err = kubelet.New(kubelet.Config{
 		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
@@ -134,7 +141,7 @@ func Run(ctx context.Context, opts Options) error {
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,
-		Sources: sources, PodObjects: podObjects,
+		Sources: sources, PodObjects: podObjects, OnEvent: onEvent,
 		Logger: log.With("component", "kubelet"),
 	})
 	if err != nil {
@@ -183,7 +190,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	if cluster != nil {
 		g.Go(func() error {
-			return cluster.run(ctx, opts, runtime, networkReady, clusterPods{static: staticPods{kl}, api: apiPods, local: localPods{kl}}, log)
+			return cluster.run(ctx, opts, runtime, networkReady, clusterPods{static: staticPods{kl}, api: apiPods, local: localPods{kl}, events: events}, log)
 		})
 	}
 	g.Go(func() error { return kl.Run(ctx) })

@@ -79,9 +79,3 @@ func Refusal(pod *v1.Pod) string {
 	}
 	return "minikubelet cannot run this pod: " + strings.Join(problems, "; ")
 }
-
-// refusedStatus is the status of a pod refused for why, as the kubelet's
-// rejectPod sets it: Failed, with the reason and message.
-func refusedStatus(why string) v1.PodStatus {
-	return v1.PodStatus{Phase: v1.PodFailed, Reason: ReasonUnsupported, Message: why}
-}

@@ -1,6 +1,9 @@
 package apipods
 
 import (
+	"slices"
+	"strings"
+
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,18 +19,35 @@ type toRun struct {
 	// Grace is, per pod being deleted, its deletionGracePeriodSeconds:
 	// the grace its stop honours, as a kubelet's does.
 	Grace map[types.UID]int64
+	// Refused are the pods this node refuses, with why: their status
+	// becomes Failed with that reason.
+	Refused map[types.UID]Verdict
+	// NeedNode says a verdict was made or held for want of the Node:
+	// a pod is refused on affinity, or waits for the Node to be read.
+	NeedNode bool
 }
 
 // desired chooses, among the pods bound to this node, the ones the sync
 // loop runs: not mirror pods (the static pods they mirror run already),
 // not pods being deleted (they stop, with their grace), not finished pods
 // (the kubelet never runs a Succeeded or Failed pod again) and not pods
-// Refusal refuses. prev is the last call's pods by UID: a pod whose spec
+// the node refuses: what admit refuses, or holds until node (this Node as
+// the API server has it; nil while unknown) is read, and a pod asking for
+// a hostPort that local (the node's static pods) or an API pod admitted
+// before it holds. New pods are admitted oldest first, as the kubelet
+// admits them, so of two asking for one port the older gets it. prev is
+// the last call's pods by UID: those were admitted, and a pod whose spec
 // and metadata did not change is handed over as the same object, so a
 // status the agent itself patched does not wake the pod's worker. It is
 // pure.
-func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod) toRun {
-	out := toRun{Pods: make([]kubelet.DesiredPod, 0, len(pods)), Grace: map[types.UID]int64{}}
+func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod, node *v1.Node, local []*v1.Pod) toRun {
+	out := toRun{Pods: make([]kubelet.DesiredPod, 0, len(pods)), Grace: map[types.UID]int64{}, Refused: map[types.UID]Verdict{}}
+	var used hostPorts
+	for _, p := range local {
+		used.add(p)
+	}
+	admitted := func(p *v1.Pod) bool { return prev[p.UID] != nil || p.Status.StartTime != nil }
+	var candidates []*v1.Pod
 	for _, p := range pods {
 		switch {
 		case p.Annotations[mirror.AnnotationMirror] != "":
@@ -35,9 +55,39 @@ func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod) toRun {
 			if p.DeletionGracePeriodSeconds != nil {
 				out.Grace[p.UID] = *p.DeletionGracePeriodSeconds
 			}
+			if admitted(p) {
+				used.add(p) // its containers hold the ports until they stop
+			}
 		case p.Status.Phase == v1.PodSucceeded || p.Status.Phase == v1.PodFailed:
-		case Refusal(p) != "":
 		default:
+			candidates = append(candidates, p)
+		}
+	}
+	slices.SortFunc(candidates, func(a, b *v1.Pod) int {
+		if admitted(a) != admitted(b) {
+			if admitted(a) {
+				return -1
+			}
+			return 1
+		}
+		if c := a.CreationTimestamp.Compare(b.CreationTimestamp.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	for _, p := range candidates {
+		refused, decided := admit(p, node, prev[p.UID] != nil)
+		if decided && refused == nil && !admitted(p) && used.conflict(p) {
+			refused = &Verdict{Reason: ReasonNodePorts, Message: nodePortsMessage}
+		}
+		switch {
+		case !decided:
+			out.NeedNode = true
+		case refused != nil:
+			out.Refused[p.UID] = *refused
+			out.NeedNode = out.NeedNode || refused.Reason == ReasonNodeAffinity
+		default:
+			used.add(p)
 			out.Pods = append(out.Pods, kubelet.DesiredPod{Pod: specOnly(p, prev[p.UID])})
 		}
 	}

@@ -36,12 +36,15 @@ func TestDesired(t *testing.T) {
 			p.Spec.Volumes = []v1.Volume{{Name: "s", VolumeSource: v1.VolumeSource{PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
 		}),
 	}
-	got := desired(pods, nil)
+	got := desired(pods, nil, nil, nil)
 	if len(got.Pods) != 1 || got.Pods[0].Pod.Name != "web" {
 		t.Fatalf("pods to run %+v: want only web", got.Pods)
 	}
 	if run := got.Pods[0].Pod; run.ResourceVersion != "" || run.Status.Phase != "" || run.Spec.NodeName != "n1" {
 		t.Errorf("web handed over as %+v: want its spec without status or resourceVersion", run)
+	}
+	if v := got.Refused["refused-uid"]; len(got.Refused) != 1 || v.Reason != ReasonUnsupported {
+		t.Errorf("refused %+v: want refused-uid, %s", got.Refused, ReasonUnsupported)
 	}
 	if len(got.Grace) != 1 || got.Grace["deleting-uid"] != 7 {
 		t.Errorf("grace %v: want deleting-uid: 7", got.Grace)
@@ -51,11 +54,11 @@ func TestDesired(t *testing.T) {
 	// so the sync loop sees no new spec.
 	prev := map[types.UID]*v1.Pod{"web-uid": got.Pods[0].Pod}
 	patched := apiPod("web", func(p *v1.Pod) { p.ResourceVersion, p.Status.Phase = "6", v1.PodRunning })
-	if again := desired([]*v1.Pod{patched}, prev); again.Pods[0].Pod != got.Pods[0].Pod {
+	if again := desired([]*v1.Pod{patched}, prev, nil, nil); again.Pods[0].Pod != got.Pods[0].Pod {
 		t.Error("a status-only change handed the sync loop a new pod object")
 	}
 	relabeled := apiPod("web", func(p *v1.Pod) { p.Labels = map[string]string{"v": "2"} })
-	if again := desired([]*v1.Pod{relabeled}, prev); again.Pods[0].Pod == got.Pods[0].Pod || again.Pods[0].Pod.Labels["v"] != "2" {
+	if again := desired([]*v1.Pod{relabeled}, prev, nil, nil); again.Pods[0].Pod == got.Pods[0].Pod || again.Pods[0].Pod.Labels["v"] != "2" {
 		t.Error("a metadata change was not handed over")
 	}
 }

@@ -35,15 +35,18 @@ type Action struct {
 	// Patch is PatchStatus's body; Phase the phase it sends, for the log.
 	Patch []byte
 	Phase v1.PodPhase
+	// Refusal, when the patch shows the node's refusal, is why.
+	Refusal *Verdict
 }
 
 // Plan decides the calls that bring the API server's pods (api) in line
 // with the node (local, by UID): a status patch where the status differs
-// (the node's, or Failed for a pod Refusal refuses), and, for a pod being
+// (the node's, or Failed for a pod the node refused, with the verdict
+// the source made), and, for a pod being
 // deleted whose containers and sandbox are gone, the final delete. A
 // finished pod never gets another phase, as the kubelet's status manager
 // refuses that transition. It is pure.
-func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, now time.Time) ([]Action, error) {
+func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, refused map[types.UID]Verdict, now time.Time) ([]Action, error) {
 	var actions []Action
 	for _, p := range api {
 		if p.Annotations[mirror.AnnotationMirror] != "" {
@@ -55,11 +58,12 @@ func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, now time.T
 			continue
 		}
 		var status v1.PodStatus
-		switch why := Refusal(p); {
+		var refusal *Verdict
+		switch verdict, isRefused := refused[p.UID]; {
 		case l.Tracked:
 			status = l.Status
-		case why != "" && p.DeletionTimestamp == nil:
-			status = refusedStatus(why)
+		case isRefused && p.DeletionTimestamp == nil:
+			status, refusal = verdict.status(), &verdict
 		default:
 			continue // not run, or not yet picked up
 		}
@@ -72,7 +76,7 @@ func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, now time.T
 			return nil, err
 		}
 		if changed {
-			actions = append(actions, Action{Kind: PatchStatus, Namespace: p.Namespace, Name: p.Name, UID: p.UID, Patch: patch, Phase: want.Phase})
+			actions = append(actions, Action{Kind: PatchStatus, Namespace: p.Namespace, Name: p.Name, UID: p.UID, Patch: patch, Phase: want.Phase, Refusal: refusal})
 		}
 	}
 	return actions, nil

@@ -39,8 +39,9 @@ func TestPlan(t *testing.T) {
 		{"refused", apiPod("r", refused), Local{}, PatchStatus, `"reason":"UnsupportedPodSpec"`},
 		{"refused, shown", apiPod("r", func(p *v1.Pod) {
 			refused(p)
-			p.Status = mirror.Status(&v1.Pod{Status: refusedStatus(Refusal(p))}, nil, node, now)
+			p.Status = mirror.Status(&v1.Pod{Status: Verdict{ReasonUnsupported, Refusal(p)}.status()}, nil, node, now)
 		}), Local{}, "", ""},
+		{"refused on affinity", apiPod("a", nil), Local{}, PatchStatus, `"reason":"NodeAffinity"`},
 		{"finished stays finished", apiPod("web", func(p *v1.Pod) { p.Status.Phase = v1.PodSucceeded }), Local{Tracked: true, Status: running}, "", ""},
 		{"deleting, still on the node", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp, p.Status = &deleted, inSync }), Local{Tracked: true, Status: running}, "", ""},
 		{"deleting, stopping: status still sent", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{Tracked: true, Status: running}, PatchStatus, `"podIP"`},
@@ -50,7 +51,11 @@ func TestPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			actions, err := Plan(node, []*v1.Pod{tt.pod}, map[types.UID]Local{tt.pod.UID: tt.local}, now)
+			verdicts := map[types.UID]Verdict{
+				"r-uid": {ReasonUnsupported, Refusal(apiPod("r", refused))},
+				"a-uid": {ReasonNodeAffinity, nodeAffinityMessage},
+			}
+			actions, err := Plan(node, []*v1.Pod{tt.pod}, map[types.UID]Local{tt.pod.UID: tt.local}, verdicts, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,6 +67,9 @@ func TestPlan(t *testing.T) {
 			}
 			if len(actions) != 1 || actions[0].Kind != tt.want || actions[0].UID != tt.pod.UID {
 				t.Fatalf("actions %+v: want one %s of %s", actions, tt.want, tt.pod.UID)
+			}
+			if refused := strings.Contains(tt.patch, `"reason"`); refused != (actions[0].Refusal != nil) {
+				t.Errorf("action's refusal %+v; want one: %v", actions[0].Refusal, refused)
 			}
 			if !strings.Contains(string(actions[0].Patch), tt.patch) {
 				t.Errorf("patch %s: want %s", actions[0].Patch, tt.patch)

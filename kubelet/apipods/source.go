@@ -10,10 +10,12 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/minikubelet/minikubelet/kubelet"
+	"github.com/minikubelet/minikubelet/kubelet/mirror"
 )
 
 // Defaults of the loops.
@@ -39,7 +41,16 @@ type SourceConfig struct {
 	Client func(ctx context.Context) (Lister, error)
 	// SetGrace gives a pod being deleted its deletion grace period before
 	// it leaves the desired set (kubelet.Kubelet.SetDeletionGracePeriod).
-	SetGrace    func(uid types.UID, seconds int64)
+	SetGrace func(uid types.UID, seconds int64)
+	// Node reads this Node from the API server, for the pods whose
+	// nodeSelector or node affinity must match it; Labels are the labels
+	// the agent registers it with, used while the Node does not exist
+	// (NotFound) yet. Without Node, Labels are all there is.
+	Node   func(ctx context.Context) (*v1.Node, error)
+	Labels map[string]string
+	// Local lists the node's other pods (its static pods), whose
+	// hostPorts a pod from the API server may not take; nil: none.
+	Local       func() []*v1.Pod
 	CallTimeout time.Duration
 	Logger      *slog.Logger
 }
@@ -56,8 +67,17 @@ type Source struct {
 	mu      sync.Mutex
 	pods    map[types.UID]*v1.Pod
 	run     map[types.UID]*v1.Pod // last handed to the sync loop
+	refused map[types.UID]Verdict
 	changed chan struct{}
+
+	// node is this Node as last read (nil until read), nodeRead when;
+	// only the loop of Run touches them.
+	node     *v1.Node
+	nodeRead time.Time
 }
+
+// nodeReadEvery bounds how often a verdict that needs the Node reads it.
+const nodeReadEvery = time.Second
 
 // NewSource makes the source; Run starts it.
 func NewSource(cfg SourceConfig) *Source {
@@ -129,7 +149,7 @@ func (s *Source) listAndWatch(ctx context.Context, client Lister, deliver func(k
 		s.pods[list.Items[i].UID] = &list.Items[i]
 	}
 	s.mu.Unlock()
-	s.deliver(deliver)
+	s.deliver(ctx, deliver)
 	rv := list.ResourceVersion
 	for ctx.Err() == nil {
 		began := time.Now()
@@ -185,16 +205,30 @@ func (s *Source) watch(ctx context.Context, client Lister, rv string, deliver fu
 			s.pods[pod.UID] = pod
 		}
 		s.mu.Unlock()
-		s.deliver(deliver)
+		s.deliver(ctx, deliver)
 	}
 	return rv, nil
 }
 
 // deliver hands the sync loop the pods to run, giving pods being deleted
-// their grace first, and wakes Status.
-func (s *Source) deliver(deliver func(kubelet.SourceUpdate)) {
+// their grace first, and wakes Status. When a pod would be refused on
+// affinity, or waits for the Node, the Node is read again first, as the
+// kubelet reads its Node again before such a refusal: a label an
+// operator just added is then seen.
+func (s *Source) deliver(ctx context.Context, deliver func(kubelet.SourceUpdate)) {
+	var local []*v1.Pod
+	if s.cfg.Local != nil {
+		local = s.cfg.Local()
+	}
 	s.mu.Lock()
-	want := desired(s.listLocked(), s.run)
+	want := desired(s.listLocked(), s.run, s.node, local)
+	s.mu.Unlock()
+	if want.NeedNode && time.Since(s.nodeRead) >= nodeReadEvery {
+		s.readNode(ctx)
+	}
+	s.mu.Lock()
+	want = desired(s.listLocked(), s.run, s.node, local)
+	s.refused = want.Refused
 	s.run = make(map[types.UID]*v1.Pod, len(want.Pods))
 	for _, p := range want.Pods {
 		s.run[p.Pod.UID] = p.Pod
@@ -218,6 +252,49 @@ func (s *Source) listLocked() []*v1.Pod {
 func (s *Source) wakeLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// readNode reads this Node; the registered labels stand for it while it
+// does not exist. A failure keeps the last one read: pods that need it
+// wait (neither run nor refused) until a later delivery reads it.
+func (s *Source) readNode(ctx context.Context) {
+	s.nodeRead = time.Now()
+	if s.cfg.Node == nil {
+		s.node = &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: s.cfg.NodeName, Labels: s.cfg.Labels}}
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	defer cancel()
+	n, err := s.cfg.Node(ctx)
+	switch {
+	case apierrors.IsNotFound(err):
+		s.node = &v1.Node{ObjectMeta: metav1.ObjectMeta{Name: s.cfg.NodeName, Labels: s.cfg.Labels}}
+	case err != nil:
+		s.log.Warn("reading this node for the pods' node selectors failed; they wait", "node", s.cfg.NodeName, "err", err)
+	default:
+		s.node = n
+	}
+}
+
+// Refused returns the verdicts on the pods this node refuses, by UID.
+// Callers must not change it.
+func (s *Source) Refused() map[types.UID]Verdict {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// MirrorOf finds the mirror pod of the static pod with config hash hash:
+// the pod bound here that kubernetes.io/config.mirror names it.
+func (s *Source) MirrorOf(hash string) (types.UID, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.pods {
+		if p.Annotations[mirror.AnnotationMirror] == hash && p.DeletionTimestamp == nil {
+			return p.UID, true
+		}
+	}
+	return "", false
 }
 
 // Pods returns the API server's view of this node's pods. Callers must not

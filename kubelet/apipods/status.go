@@ -35,6 +35,9 @@ type StatusConfig struct {
 	Local  Node
 	API    *Source
 	Writer Writer
+	// Refused, when set, is told of each pod whose refusal the API server
+	// took, once: the kubelet records a Warning event with the reason.
+	Refused func(pod *v1.Pod, why Verdict)
 	// Resync is the period of a round without changes; CallTimeout bounds
 	// each call.
 	Resync, CallTimeout time.Duration
@@ -123,7 +126,7 @@ func (s *Status) Sync(ctx context.Context) bool {
 		}
 		local[p.UID] = l
 	}
-	actions, err := Plan(s.cfg.Node, api, local, s.cfg.Now())
+	actions, err := Plan(s.cfg.Node, api, local, s.cfg.API.Refused(), s.cfg.Now())
 	if err != nil {
 		s.log.Warn("planning pod status updates failed", "err", err)
 		return false
@@ -165,6 +168,12 @@ func (s *Status) apply(ctx context.Context, a Action) error {
 		}
 		s.cfg.API.Patched(pod)
 		s.log.Debug("patched pod status", "pod", ref, "phase", a.Phase)
+		if a.Refusal != nil {
+			s.log.Info("pod refused", "pod", ref, "reason", a.Refusal.Reason, "message", a.Refusal.Message)
+			if s.cfg.Refused != nil {
+				s.cfg.Refused(pod, *a.Refusal)
+			}
+		}
 	case Delete:
 		err := s.cfg.Writer.Delete(ctx, a.Namespace, a.Name, a.UID)
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {

@@ -1,6 +1,6 @@
 // Package kubeapi is the agent's client of a cluster's API server: REST
-// clients for only the API groups a node uses (core: nodes, pods, and the
-// ConfigMaps, Secrets and service account tokens pods refer to; coordination,
+// clients for only the API groups a node uses (core: nodes, pods, events,
+// and the ConfigMaps, Secrets and service account tokens pods refer to; coordination,
 // certificates; authorization, for the node endpoint's SubjectAccessReviews) with a scheme of only their types.
 //
 // client-go's generated clientset registers every API group of Kubernetes

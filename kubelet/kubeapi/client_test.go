@@ -219,3 +219,30 @@ func TestPodObjectRequests(t *testing.T) {
 		t.Errorf("token request body = %s", body)
 	}
 }
+
+// Events are created in the event's namespace and a repeat is a strategic
+// merge patch of the event, as client-go's event sink sends them.
+func TestEventRequests(t *testing.T) {
+	event := &v1.Event{TypeMeta: metav1.TypeMeta{Kind: "Event", APIVersion: "v1"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web.1", Namespace: "ns", ResourceVersion: "9"}, Count: 2}
+	ok := func() (int, any) { return http.StatusOK, event }
+	client, seen := fakeAPIServer(t, map[string]func() (int, any){
+		"POST /api/v1/namespaces/ns/events":        ok,
+		"PATCH /api/v1/namespaces/ns/events/web.1": ok,
+	})
+	ctx := context.Background()
+	created, err := client.Events().Create(ctx, &v1.Event{ObjectMeta: metav1.ObjectMeta{Name: "web.1", Namespace: "ns"}, Reason: "Pulled"})
+	if err != nil || created.ResourceVersion != "9" {
+		t.Fatalf("Create = %v, %v", created, err)
+	}
+	patch := `{"count":2,"lastTimestamp":"2026-12-05T20:00:00Z"}`
+	if patched, err := client.Events().Patch(ctx, "ns", "web.1", []byte(patch)); err != nil || patched.Count != 2 {
+		t.Fatalf("Patch = %v, %v", patched, err)
+	}
+	if got := (*seen)[0]; got.contentType != "application/json" || !strings.Contains(got.body, `"reason":"Pulled"`) {
+		t.Errorf("create sent %+v: want the event as JSON", got)
+	}
+	if got := (*seen)[1]; got.contentType != "application/strategic-merge-patch+json" || got.body != patch {
+		t.Errorf("patch sent %+v: want the strategic merge patch %s", got, patch)
+	}
+}

@@ -84,7 +84,7 @@ func Plan(node Node, static []*v1.Pod, existing []v1.Pod, now time.Time) ([]Acti
 		switch {
 		case !wanted:
 			why = "its static pod is gone"
-		case m.Annotations[AnnotationMirror] != configHash(p):
+		case m.Annotations[AnnotationMirror] != ConfigHash(p):
 			why = "its static pod's manifest changed"
 		case m.DeletionTimestamp != nil:
 			why = "it was deleted"
@@ -163,9 +163,9 @@ func sameMetadata(m, p *v1.Pod) bool {
 // keeps what it shows rather than flapping to Pending and back.
 func observed(p *v1.Pod) bool { return p.Status.StartTime != nil }
 
-// configHash is the static pod's config hash: its annotation, else its UID
+// ConfigHash is the static pod's config hash: its annotation, else its UID
 // (which the manifest source derives from the manifest).
-func configHash(p *v1.Pod) string {
+func ConfigHash(p *v1.Pod) string {
 	if h := p.Annotations[AnnotationHash]; h != "" {
 		return h
 	}
@@ -183,7 +183,7 @@ func Pod(p *v1.Pod, node Node) *v1.Pod {
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
-	annotations[AnnotationMirror] = configHash(p)
+	annotations[AnnotationMirror] = ConfigHash(p)
 	// The manifest's path on the node is the node's business, not the
 	// cluster's (the kubelet shows none either).
 	delete(annotations, staticpods.AnnotationManifestFile)

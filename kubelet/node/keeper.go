@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 
@@ -42,6 +43,9 @@ type Config struct {
 	Host   Host
 	// Ready runs the agent's readiness checks; nil means always ready.
 	Ready func(context.Context) Readiness
+	// Events, when set, records events about the Node (Starting, and
+	// NodeReady or NodeNotReady when Ready changes), as the kubelet does.
+	Events func(eventType, reason, message string)
 	// Clock defaults to the real one; tests step a fake.
 	Clock  clock.WithTicker
 	Logger *slog.Logger
@@ -74,6 +78,9 @@ func New(cfg Config) (*Keeper, error) {
 	if cfg.Ready == nil {
 		cfg.Ready = func(context.Context) Readiness { return Readiness{} }
 	}
+	if cfg.Events == nil {
+		cfg.Events = func(string, string, string) {}
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
@@ -98,6 +105,7 @@ func defaultDuration(d *time.Duration, def time.Duration) {
 // Lease and updates the status until ctx ends. API failures are logged
 // and retried, never returned: the pods run on without the cluster.
 func (k *Keeper) Run(ctx context.Context) error {
+	k.cfg.Events(v1.EventTypeNormal, "Starting", "Starting kubelet.")
 	if err := k.registerUntilDone(ctx); err != nil {
 		return nil // ctx ended
 	}

@@ -65,6 +65,7 @@ func (k *Keeper) register(ctx context.Context) error {
 func (k *Keeper) registered(n *v1.Node, message string) {
 	k.setNodeUID(n.UID)
 	k.status.sent(n.Status, k.now())
+	k.readyEvent(conditionStatus(n.Status.Conditions, v1.NodeReady))
 	k.log.Info(message, "uid", n.UID, "ready", conditionStatus(n.Status.Conditions, v1.NodeReady))
 }
 

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -74,5 +75,17 @@ func (k *Keeper) logTransitions(before, after []v1.NodeCondition) {
 		}
 		c := find(after, t)
 		k.log.Info("node condition changed", "type", t, "from", was, "to", is, "reason", c.Reason, "message", c.Message)
+		if t == v1.NodeReady {
+			k.readyEvent(is)
+		}
 	}
+}
+
+// readyEvent records the kubelet's event for the Node's Ready status.
+func (k *Keeper) readyEvent(status v1.ConditionStatus) {
+	reason := "NodeNotReady"
+	if status == v1.ConditionTrue {
+		reason = "NodeReady"
+	}
+	k.cfg.Events(v1.EventTypeNormal, reason, fmt.Sprintf("Node %s status is now: %s", k.cfg.Spec.Name, reason))
 }

@@ -112,3 +112,29 @@ func TestSyncStatusRegistersADeletedNodeAgain(t *testing.T) {
 		t.Errorf("calls %v, want the node created again", got)
 	}
 }
+
+// The node's Ready status is told as the kubelet's events are: NodeReady
+// at registration, NodeNotReady when it goes, NodeReady when it is back.
+func TestReadyChangesAreEvents(t *testing.T) {
+	h := newHarness(t)
+	var events []string
+	h.k.cfg.Events = func(eventType, reason, message string) { events = append(events, eventType+" "+reason+": "+message) }
+	if err := h.k.register(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, ready := range []Readiness{{Network: errDown}, {}} {
+		h.setReady(ready)
+		h.clock.Step(10 * time.Second)
+		if err := h.k.syncStatus(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		"Normal NodeReady: Node " + testSpec.Name + " status is now: NodeReady",
+		"Normal NodeNotReady: Node " + testSpec.Name + " status is now: NodeNotReady",
+		"Normal NodeReady: Node " + testSpec.Name + " status is now: NodeReady",
+	}
+	if !slices.Equal(events, want) {
+		t.Errorf("events %q, want %q", events, want)
+	}
+}

@@ -1,0 +1,59 @@
+package apipods
+
+import (
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+)
+
+// ReasonNodeAffinity is the status reason of a pod whose nodeSelector or
+// required node affinity this node does not match: the name of the
+// kubelet's predicate.
+const ReasonNodeAffinity = "NodeAffinity"
+
+// nodeAffinityMessage is the kubelet's message for that refusal
+// (lifecycle.PredicateFailureError of the scheduler's NodeAffinity
+// filter).
+const nodeAffinityMessage = "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector"
+
+// Verdict is why this node refuses a pod: a status reason and message.
+type Verdict struct {
+	Reason, Message string
+}
+
+func (v Verdict) status() v1.PodStatus {
+	return v1.PodStatus{Phase: v1.PodFailed, Reason: v.Reason, Message: v.Message}
+}
+
+// needsNode says whether admitting pod depends on the Node's labels or
+// fields: it has a nodeSelector or a required node affinity.
+func needsNode(pod *v1.Pod) bool {
+	a := pod.Spec.Affinity
+	return len(pod.Spec.NodeSelector) > 0 ||
+		a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil
+}
+
+// admit judges one pod as the kubelet's admit handlers do, refusing with
+// the first reason that applies (refused, ok). decided is false when the
+// verdict needs the Node and node is nil: the pod then neither runs nor is
+// refused yet. A pod admitted before (running here, or with a startTime
+// the node gave it) is not judged on affinity again: the affinity is
+// IgnoredDuringExecution, so relabelling a node, or an agent restart that
+// has not read its Node yet, never stops a running pod (the kubelet skips
+// that check for such pods too, NotEvictPodOnKubeletRestart). It is pure.
+func admit(pod *v1.Pod, node *v1.Node, admitted bool) (refused *Verdict, decided bool) {
+	if why := Refusal(pod); why != "" {
+		return &Verdict{Reason: ReasonUnsupported, Message: why}, true
+	}
+	if admitted || pod.Status.StartTime != nil || !needsNode(pod) {
+		return nil, true
+	}
+	if node == nil {
+		return nil, false
+	}
+	// An invalid selector matches nothing, as the scheduler's filter
+	// ignores the error too; the API server's validation refuses most.
+	if ok, _ := nodeaffinity.GetRequiredNodeAffinity(pod).Match(node); !ok {
+		return &Verdict{Reason: ReasonNodeAffinity, Message: nodeAffinityMessage}, true
+	}
+	return nil, true
+}
