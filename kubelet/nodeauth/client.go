@@ -25,6 +25,13 @@ import (
 // requestTimeout is the client's backstop; callers set shorter deadlines.
 const requestTimeout = 30 * time.Second
 
+// APIQPS and APIBurst bound the node's requests to the API server, as
+// the kubelet's defaults do.
+const (
+	APIQPS   = 50
+	APIBurst = 100
+)
+
 // NodeUserPrefix is how the Node authorizer names a node's user.
 const NodeUserPrefix = "system:node:"
 
@@ -47,6 +54,10 @@ func Load(path, userAgent string) (*Client, error) {
 		return nil, fmt.Errorf("loading the cluster's kubeconfig %s: %w", path, err)
 	}
 	cfg.UserAgent, cfg.Timeout = userAgent, requestTimeout
+	// The kubelet's kubeAPIQPS and kubeAPIBurst: client-go's own defaults
+	// (5 and 10) let 20 new pods' token requests, status patches and
+	// events queue for seconds behind the limiter.
+	cfg.QPS, cfg.Burst = APIQPS, APIBurst
 	user, err := certificateUser(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("reading the client certificate of the kubeconfig %s: %w", path, err)

@@ -1,6 +1,7 @@
 package nodeauth
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,9 +9,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,5 +89,31 @@ func TestLoadNamesTheFile(t *testing.T) {
 	}
 	if _, err := Load(garbage, "x"); err == nil || !strings.Contains(err.Error(), garbage) {
 		t.Errorf("error %v does not name %s", err, garbage)
+	}
+}
+
+// The client is limited as the kubelet's (50 requests a second, bursts of
+// 100), not by client-go's defaults (5, bursts of 10), which held 20 new
+// pods' status patches, token requests and events back for seconds.
+func TestClientIsNotThrottledBelowTheKubeletsRate(t *testing.T) {
+	var served atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		served.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"kind":"Node","apiVersion":"v1","metadata":{"name":"w"}}`))
+	}))
+	defer server.Close()
+	path := writeKubeconfigFile(t, "kubeconfig", &clientcmdapi.Cluster{Server: server.URL}, &clientcmdapi.AuthInfo{Token: "abc"})
+	c, err := Load(path, "minikubelet/test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With client-go's defaults, 10 + 5 per second: at most 25 in 3 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for range 60 {
+		if _, err := c.Nodes().Get(ctx, "w"); err != nil {
+			t.Fatalf("after %d requests in 3 s: %v", served.Load(), err)
+		}
 	}
 }
