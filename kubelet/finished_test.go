@@ -62,3 +62,28 @@ func TestFinishedClusterPodNeverStarts(t *testing.T) {
 		t.Fatalf("sandboxes of %v: want only next's, a finished pod starts nothing", got)
 	}
 }
+
+// A finished pod's volumes are not refreshed: nothing of it runs, and a
+// token would be requested for a pod that is over.
+func TestFinishedPodVolumesAreNotRefreshed(t *testing.T) {
+	k, err := New(Config{Runtime: newFakeRuntime(), Images: newFakeRuntime(), NodeName: "n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withConfigMap := func(name string) DesiredPod {
+		p := namedPod(name, v1.RestartPolicyNever)
+		p.Pod.Spec.Volumes = []v1.Volume{{Name: "cm", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{LocalObjectReference: v1.LocalObjectReference{Name: "c"}}}}}
+		return p
+	}
+	running, done := withConfigMap("running"), withConfigMap("done")
+	done.Finished = v1.PodSucceeded
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{running, done}})
+	pods := k.podsWithRefreshableVolumes()
+	if len(pods) != 1 || pods[0].Name != "running" {
+		var names []string
+		for _, p := range pods {
+			names = append(names, p.Name)
+		}
+		t.Errorf("volumes refreshed for %v: want only running's", names)
+	}
+}
