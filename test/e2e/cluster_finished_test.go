@@ -18,7 +18,8 @@ import (
 
 // TestClusterKeepsAFinishedPodUntilItIsDeleted: a pod with restartPolicy
 // Never that prints a line and exits shows Succeeded and `kubectl logs`
-// prints the line, as Jobs and the conformance tests read them; its
+// prints the line, as the conformance tests read them (and a completed
+// Job's `kubectl logs job/NAME` prints its pod's); its
 // container stays (exited) and its sandbox is stopped, holding no
 // address; an agent restart does not run it again (same container, no
 // new one in the runtime); `kubectl delete pod` removes its container,
@@ -46,6 +47,26 @@ spec:
     image: %s
     command: ["/kubia", "cat", "/etc/hostname"]
 `, name, agent.NodeName, agent.Env.KubiaImage)
+	job := framework.UniqueName("job")
+	objects.add("job", job, "--wait=false")
+	manifest += fmt.Sprintf(`---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: %s
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      automountServiceAccountToken: false
+      nodeSelector:
+        kubernetes.io/hostname: %s
+      containers:
+      - name: printer
+        image: %s
+        command: ["/kubia", "cat", "/etc/hostname"]
+`, job, agent.NodeName, agent.Env.KubiaImage)
 	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +91,11 @@ spec:
 	time.Sleep(2 * time.Second) // long enough for a wrong removal to happen
 	if got := strings.TrimSpace(admin.must("logs", name)); got != name {
 		t.Errorf("kubectl logs of the finished pod printed %q, want its line %q", got, name)
+	}
+	// A Job's pod, read as its users read it, after the Job completed.
+	admin.must("wait", "--for=condition=complete", "job/"+job, "--timeout=60s")
+	if got := strings.TrimSpace(admin.must("logs", "job/"+job)); !strings.HasPrefix(got, job+"-") {
+		t.Errorf("kubectl logs job/%s printed %q, want its pod's name", job, got)
 	}
 	inv := agent.TakeInventory(t)
 	sandboxes, containers := uidSandboxes(inv, uid), uidContainers(inv, uid)
