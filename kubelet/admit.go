@@ -89,7 +89,7 @@ func (k *Kubelet) admissionPodsLocked(present map[types.UID]bool) []admissionPod
 	pods := make([]admissionPod, 0, len(k.pods)+len(present))
 	for uid, rec := range k.pods {
 		p := admissionPod{UID: uid, Since: rec.firstSeen, Holds: rec.admitted || (present[uid] && !k.removed[uid]), Wanted: rec.desired != nil,
-			Finished: isFinished(rec.status.Phase)}
+			Finished: isFinished(rec.status.Phase) || (rec.desired != nil && rec.finished != "")}
 		if rec.lastPod != nil {
 			p.Name = types.NamespacedName{Namespace: rec.lastPod.Namespace, Name: rec.lastPod.Name}
 			if created := rec.lastPod.CreationTimestamp; !created.IsZero() {

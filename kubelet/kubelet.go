@@ -254,14 +254,16 @@ func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 		if !ok {
 			rec = newPodRecord(p.Pod, now)
 			k.pods[uid] = rec
-			touched = append(touched, uid)
-		} else if rec.desired == nil {
+		}
+		// A pod that just finished by its source's word is synced too: its
+		// worker stops whatever of it still runs.
+		if !ok || rec.desired == nil || rec.finished != p.Finished {
 			touched = append(touched, uid)
 		}
-		if rec.lastPod != p.Pod || rec.stale != p.Stale {
+		if rec.lastPod != p.Pod || rec.stale != p.Stale || rec.finished != p.Finished {
 			k.bump(rec)
 		}
-		rec.desired, rec.lastPod, rec.source, rec.file, rec.stale = p.Pod, p.Pod, p.Source, p.File, p.Stale
+		rec.desired, rec.lastPod, rec.source, rec.file, rec.stale, rec.finished = p.Pod, p.Pod, p.Source, p.File, p.Stale, p.Finished
 	}
 	for _, uid := range deleted {
 		k.bump(k.pods[uid])

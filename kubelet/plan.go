@@ -75,7 +75,10 @@ type waitingState struct {
 
 // planInput is everything computePodActions may look at.
 type planInput struct {
-	Pod      *v1.Pod // nil when the pod was deleted
+	Pod *v1.Pod // nil when the pod was deleted
+	// Finished says the pod's source reports it Succeeded or Failed: it
+	// runs nothing any more (DesiredPod.Finished).
+	Finished bool
 	Observed *observedPod
 	Now      time.Time
 	// RestartDelay is the current crash back-off of a container key.
@@ -99,6 +102,10 @@ func computePodActions(in planInput) podActions {
 	obs, pod := in.Observed, in.Pod
 	var a podActions
 	sb := obs.currentSandbox()
+	if in.Finished {
+		planFinished(&a, pod, obs, sb)
+		return a
+	}
 
 	if sb == nil || !sb.Ready {
 		if sb != nil && sandboxDeathIsFinal(pod, obs, sb) {
@@ -128,6 +135,38 @@ func computePodActions(in planInput) podActions {
 	}
 	planGarbage(&a, pod, obs, sb.ID)
 	return a
+}
+
+// planFinished is the kubelet's terminated pod: one its source reports
+// Succeeded or Failed (after an agent restart, or a pod rejected before it
+// ran) gets no sandbox and no container, whatever its restart policy and
+// whatever the runtime lost of it. What still runs stops, the sandbox too
+// (the runtime releases its IP then), and the newest dead instance of each
+// container stays, with its logs, until the pod is deleted.
+func planFinished(a *podActions, pod *v1.Pod, obs *observedPod, sb *observedSandbox) {
+	a.Terminal = true
+	for _, c := range obs.Containers {
+		switch c.State {
+		case runtimeapi.ContainerState_CONTAINER_EXITED:
+		case runtimeapi.ContainerState_CONTAINER_CREATED:
+			// Never ran, so it has no logs to keep; a stop may leave it
+			// created, and it would be stopped again on every sync.
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "pod finished"})
+			a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+		default:
+			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "pod finished"})
+		}
+	}
+	for _, s := range obs.Sandboxes {
+		if s.Ready {
+			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
+		}
+	}
+	current := ""
+	if sb != nil {
+		current = sb.ID
+	}
+	planGarbage(a, pod, obs, current)
 }
 
 // planDeletion tears everything down.

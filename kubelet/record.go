@@ -24,11 +24,13 @@ type Event struct {
 // podRecord is the agent's memory of one pod UID. Everything here can be
 // rebuilt from the manifests and the runtime; it is a cache, not the truth.
 type podRecord struct {
-	desired   *v1.Pod // nil once the manifest is gone
-	lastPod   *v1.Pod // the last spec seen, kept while the pod terminates
-	source    string  // the pod source that asks for it
-	file      string
-	stale     bool
+	desired *v1.Pod // nil once the manifest is gone
+	lastPod *v1.Pod // the last spec seen, kept while the pod terminates
+	source  string  // the pod source that asks for it
+	file    string
+	stale   bool
+	// finished is the terminal phase the source reports (DesiredPod.Finished).
+	finished  v1.PodPhase
 	firstSeen time.Time
 
 	status  v1.PodStatus

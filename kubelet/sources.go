@@ -44,6 +44,12 @@ type DesiredPod struct {
 	File string
 	// Stale marks the last good pod of a file that is invalid right now.
 	Stale bool
+	// Finished is the phase, Succeeded or Failed, of a pod its source
+	// says has finished (the API server's status): the sync loop keeps
+	// its stopped containers and logs until the source drops it, and never
+	// starts anything of it again, as the kubelet terminates such a pod
+	// rather than removing it. Empty for a pod that may run.
+	Finished v1.PodPhase
 }
 
 // ManifestError is a manifest file the source could not use.

@@ -32,6 +32,9 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 		}
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
+	if rec.finished != "" {
+		status = finishedStatus(status, rec.status, rec.finished, obs)
+	}
 	if !equality.Semantic.DeepEqual(status, rec.status) {
 		finished = isFinished(status.Phase) && !isFinished(rec.status.Phase)
 		rec.status = status
@@ -51,6 +54,20 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 		k.log.Info("pod running", "pod", podRef(pod, uid), "ips", rec.status.PodIPs, "took", k.cfg.Now().Sub(rec.firstSeen).Round(time.Millisecond))
 	}
 	return finished
+}
+
+// finishedStatus is the status of a pod its source reports finished in
+// phase: computed from its containers when the runtime still holds any,
+// its phase forced to the source's (the kubelet allows no way out of a
+// terminal phase); with none left (a pod rejected before it ran, or one
+// the runtime lost), the last status stands, as there is nothing new to
+// tell.
+func finishedStatus(computed, last v1.PodStatus, phase v1.PodPhase, obs *observedPod) v1.PodStatus {
+	if len(obs.Containers) == 0 {
+		return last
+	}
+	computed.Phase = phase
+	return computed
 }
 
 func isFinished(phase v1.PodPhase) bool { return phase == v1.PodSucceeded || phase == v1.PodFailed }

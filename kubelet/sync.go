@@ -34,9 +34,10 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		k.mu.Unlock()
 		return 0, true
 	}
-	pod, lastPod := rec.desired, rec.lastPod
-	if pod != nil {
-		// A pod beyond maxPods gets nothing, not even a runtime call.
+	pod, lastPod, finished := rec.desired, rec.lastPod, rec.finished
+	if pod != nil && finished == "" {
+		// A pod beyond maxPods gets nothing, not even a runtime call. A
+		// finished one starts nothing, so it needs no slot.
 		if retry, admitted := k.admitLocked(rec, pod); !admitted {
 			k.mu.Unlock()
 			return retry, false
@@ -73,7 +74,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	if specForActions != nil {
 		k.updateProbes(specForActions, obs)
 	}
-	plan := computePodActions(planInput{Pod: pod, Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay, AgentStart: k.started,
+	plan := computePodActions(planInput{Pod: pod, Finished: finished != "", Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay, AgentStart: k.started,
 		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) }})
 	res := k.execute(ctx, uid, specForActions, obs, &plan)
 
@@ -83,7 +84,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		}
 		return retryAfterError, false
 	}
-	if finished := k.recordStatus(uid, pod, obs, &plan); finished {
+	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished {
 		k.wakeWaitingForSlot()
 	}
 	switch {

@@ -40,13 +40,16 @@ func (k *Kubelet) runVolumeRefresh(ctx context.Context) {
 }
 
 // podsWithRefreshableVolumes are the desired pods that have a volume to
-// refresh.
+// refresh. A finished pod has none: it runs nothing that would read them,
+// and the kubelet stops syncing a terminated pod's volumes (no token is
+// requested for it any more).
 func (k *Kubelet) podsWithRefreshableVolumes() []*v1.Pod {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var pods []*v1.Pod
 	for _, rec := range k.pods {
-		if pod := rec.desired; pod != nil && pod.DeletionTimestamp == nil && hasRefreshableVolume(pod) {
+		finished := rec.finished != "" || isFinished(rec.status.Phase)
+		if pod := rec.desired; pod != nil && pod.DeletionTimestamp == nil && !finished && hasRefreshableVolume(pod) {
 			pods = append(pods, pod)
 		}
 	}

@@ -29,9 +29,12 @@ type toRun struct {
 
 // desired chooses, among the pods bound to this node, the ones the sync
 // loop runs: not mirror pods (the static pods they mirror run already),
-// not pods being deleted (they stop, with their grace), not finished pods
-// (the kubelet never runs a Succeeded or Failed pod again) and not pods
-// the node refuses: what admit refuses, or holds until node (this Node as
+// not pods being deleted (they stop, with their grace) and not pods the
+// node refuses. A finished pod (Succeeded or Failed) is handed over marked
+// Finished, without admission and holding no hostPort: the kubelet never
+// runs it again but keeps its stopped containers, and so its logs, until
+// it is deleted; only the API server's phase tells a restarted agent it
+// finished. The node refuses what admit refuses, or holds until node (this Node as
 // the API server has it; nil while unknown) is read, and a pod asking for
 // a hostPort that local (the node's static pods) or an API pod admitted
 // before it holds. New pods are admitted oldest first, as the kubelet
@@ -58,7 +61,8 @@ func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod, node *v1.Node, local []
 			if admitted(p) {
 				used.add(p) // its containers hold the ports until they stop
 			}
-		case p.Status.Phase == v1.PodSucceeded || p.Status.Phase == v1.PodFailed:
+		case finished(p.Status.Phase):
+			out.Pods = append(out.Pods, kubelet.DesiredPod{Pod: specOnly(p, prev[p.UID]), Finished: p.Status.Phase})
 		default:
 			candidates = append(candidates, p)
 		}

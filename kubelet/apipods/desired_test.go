@@ -1,6 +1,7 @@
 package apipods
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -37,10 +38,20 @@ func TestDesired(t *testing.T) {
 		}),
 	}
 	got := desired(pods, nil, nil, nil)
-	if len(got.Pods) != 1 || got.Pods[0].Pod.Name != "web" {
-		t.Fatalf("pods to run %+v: want only web", got.Pods)
+	names := map[string]v1.PodPhase{}
+	var web *v1.Pod
+	for _, p := range got.Pods {
+		names[p.Pod.Name] = p.Finished
+		if p.Pod.Name == "web" {
+			web = p.Pod
+		}
 	}
-	if run := got.Pods[0].Pod; run.ResourceVersion != "" || run.Status.Phase != "" || run.Spec.NodeName != "n1" {
+	// Finished pods stay, marked: the sync loop keeps their stopped
+	// containers and logs, and never runs them again.
+	if want := map[string]v1.PodPhase{"web": "", "done": v1.PodSucceeded, "failed": v1.PodFailed}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("pods handed over, with their finished phase: %v, want %v", names, want)
+	}
+	if run := web; run.ResourceVersion != "" || run.Status.Phase != "" || run.Spec.NodeName != "n1" {
 		t.Errorf("web handed over as %+v: want its spec without status or resourceVersion", run)
 	}
 	if v := got.Refused["refused-uid"]; len(got.Refused) != 1 || v.Reason != ReasonUnsupported {
@@ -52,13 +63,13 @@ func TestDesired(t *testing.T) {
 
 	// Only its status changed (the agent's own patch): the same object,
 	// so the sync loop sees no new spec.
-	prev := map[types.UID]*v1.Pod{"web-uid": got.Pods[0].Pod}
+	prev := map[types.UID]*v1.Pod{"web-uid": web}
 	patched := apiPod("web", func(p *v1.Pod) { p.ResourceVersion, p.Status.Phase = "6", v1.PodRunning })
-	if again := desired([]*v1.Pod{patched}, prev, nil, nil); again.Pods[0].Pod != got.Pods[0].Pod {
+	if again := desired([]*v1.Pod{patched}, prev, nil, nil); again.Pods[0].Pod != web {
 		t.Error("a status-only change handed the sync loop a new pod object")
 	}
 	relabeled := apiPod("web", func(p *v1.Pod) { p.Labels = map[string]string{"v": "2"} })
-	if again := desired([]*v1.Pod{relabeled}, prev, nil, nil); again.Pods[0].Pod == got.Pods[0].Pod || again.Pods[0].Pod.Labels["v"] != "2" {
+	if again := desired([]*v1.Pod{relabeled}, prev, nil, nil); again.Pods[0].Pod == web || again.Pods[0].Pod.Labels["v"] != "2" {
 		t.Error("a metadata change was not handed over")
 	}
 }

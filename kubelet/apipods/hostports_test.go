@@ -80,6 +80,13 @@ func TestDesiredRefusesATakenHostPort(t *testing.T) {
 	if len(got.Pods) != 0 || got.Refused["older-uid"].Reason != ReasonNodePorts {
 		t.Errorf("run %d pods, refused %v: want older refused, a static pod holds the port", len(got.Pods), got.Refused)
 	}
+	// A finished pod holds no port (its containers are stopped), and is
+	// not refused on it: it stays, finished, beside the new one.
+	done := apiPod("done", both(port, at(0), func(p *v1.Pod) { p.Status.Phase, p.Status.StartTime = v1.PodSucceeded, &metav1.Time{} }))
+	got = desired([]*v1.Pod{done, newer}, nil, nil, nil)
+	if len(got.Pods) != 2 || len(got.Refused) != 0 {
+		t.Errorf("run %d pods, refused %v: want the finished pod kept and the new one run", len(got.Pods), got.Refused)
+	}
 	// Admitted in an earlier round: kept, whatever came since.
 	got = desired([]*v1.Pod{older, newer}, map[types.UID]*v1.Pod{"newer-uid": newer}, nil, nil)
 	if len(got.Pods) != 1 || got.Pods[0].Pod.Name != "newer" {

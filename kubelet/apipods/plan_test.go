@@ -42,6 +42,9 @@ func TestPlan(t *testing.T) {
 			p.Status = mirror.Status(&v1.Pod{Status: Verdict{ReasonUnsupported, Refusal(p)}.status()}, nil, node, now)
 		}), Local{}, "", ""},
 		{"refused on affinity", apiPod("a", nil), Local{}, PatchStatus, `"reason":"NodeAffinity"`},
+		{"rejected, tracked again after a restart: its status stands", apiPod("full", func(p *v1.Pod) {
+			p.Status = v1.PodStatus{Phase: v1.PodFailed, Reason: "OutOfpods", Message: "Node didn't have enough resource: pods"}
+		}), Local{Tracked: true, Status: v1.PodStatus{Phase: v1.PodPending}}, "", ""},
 		{"finished stays finished", apiPod("web", func(p *v1.Pod) { p.Status.Phase = v1.PodSucceeded }), Local{Tracked: true, Status: running}, "", ""},
 		{"deleting, still on the node", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp, p.Status = &deleted, inSync }), Local{Tracked: true, Status: running}, "", ""},
 		{"deleting, stopping: status still sent", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{Tracked: true, Status: running}, PatchStatus, `"podIP"`},
