@@ -121,16 +121,22 @@ func newManager(cfg Config, sandboxes SandboxLister, d deps) (*Manager, error) {
 
 // SetPeers replaces the peers learnt from the cluster's Nodes (the --peer
 // ones stay) and installs their routes at once; the periodic check keeps
-// them. A route that cannot be installed is an error, retried by the check.
+// them. Peers that are not safe to route (usablePeers) are left out and
+// logged. A route that cannot be installed is an error, retried by the
+// check.
 func (m *Manager) SetPeers(ctx context.Context, peers []Peer) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	peers, refused := usablePeers(peers, m.network.peers, m.network.podCIDR, m.network.clusterCIDR)
+	for _, why := range refused {
+		m.cfg.Logger.Warn("not routing a node's pods", "peer", why)
+	}
 	for _, host := range m.hosts {
 		routes, ok := host.(*peerRoutes)
 		if !ok {
 			continue
 		}
-		routes.learnt = append([]Peer(nil), peers...)
+		routes.learnt = peers
 		changed, err := routes.ensure(ctx)
 		if changed {
 			m.cfg.Logger.Info("routes to other nodes' pods changed", "peers", len(routes.peers)+len(peers))

@@ -20,6 +20,9 @@ const RouteProtocol = 177
 type routeTable interface {
 	// listOurs returns the main-table routes tagged with RouteProtocol.
 	listOurs(family int) ([]netlink.Route, error)
+	// foreign reports whether a route to exactly dst that is not ours is
+	// in the main table: ours must never replace it.
+	foreign(family int, dst *net.IPNet) (bool, error)
 	replace(route *netlink.Route) error
 	remove(route *netlink.Route) error
 }
@@ -90,6 +93,13 @@ func (r *peerRoutes) ensure(context.Context) (changed bool, err error) {
 	changes := planRoutes(append(append([]Peer(nil), r.peers...), r.learnt...), installed)
 	var errs []error
 	for _, route := range changes.replace {
+		if taken, err := r.table.foreign(r.family, route.Dst); err != nil || taken {
+			if err == nil {
+				err = fmt.Errorf("the host already routes %s (not a route of minikubelet's): left as it is", route.Dst)
+			}
+			errs = append(errs, err)
+			continue
+		}
 		if err := r.table.replace(&route); err != nil {
 			errs = append(errs, routeError(route, err))
 			continue
@@ -122,6 +132,22 @@ func (netlinkTable) listOurs(family int) ([]netlink.Route, error) {
 	return redoInterrupted(func() ([]netlink.Route, error) {
 		return netlink.RouteListFiltered(family, filter, netlink.RT_FILTER_PROTOCOL|netlink.RT_FILTER_TABLE)
 	})
+}
+
+func (netlinkTable) foreign(family int, dst *net.IPNet) (bool, error) {
+	filter := &netlink.Route{Dst: dst, Table: unix.RT_TABLE_MAIN}
+	routes, err := redoInterrupted(func() ([]netlink.Route, error) {
+		return netlink.RouteListFiltered(family, filter, netlink.RT_FILTER_DST|netlink.RT_FILTER_TABLE)
+	})
+	if err != nil {
+		return false, fmt.Errorf("listing routes to %s: %w", dst, err)
+	}
+	for _, route := range routes {
+		if route.Protocol != RouteProtocol {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (netlinkTable) replace(route *netlink.Route) error { return netlink.RouteReplace(route) }

@@ -3,6 +3,7 @@ package cni
 import (
 	"context"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +16,11 @@ import (
 type fakeTable struct {
 	routes     []netlink.Route
 	replaceErr error
+	hosts      []string // destinations of routes that are not ours
+}
+
+func (f *fakeTable) foreign(_ int, dst *net.IPNet) (bool, error) {
+	return slices.Contains(f.hosts, dst.String()), nil
 }
 
 func (f *fakeTable) listOurs(int) ([]netlink.Route, error) {
@@ -110,7 +116,8 @@ func TestSetPeersRoutesLearntPeersBesideTheFlags(t *testing.T) {
 	table := &fakeTable{}
 	flags := []Peer{mustPeer(t, "192.168.1.12=10.88.2.0/24")}
 	logger, _ := newTestLogger(t)
-	m, err := newManager(Config{ConfDir: t.TempDir(), DataDir: t.TempDir(), CacheDir: t.TempDir(), Logger: logger}, &fakeSandboxes{}, deps{
+	m, err := newManager(Config{PodCIDR: "10.88.1.0/24", ClusterCIDR: "10.88.0.0/16",
+		ConfDir: t.TempDir(), DataDir: t.TempDir(), CacheDir: t.TempDir(), Logger: logger}, &fakeSandboxes{}, deps{
 		exec: newFakeExec(t.TempDir()),
 		hosts: func(network) []hostSetup {
 			return []hostSetup{&peerRoutes{table: table, family: netlink.FAMILY_V4, peers: flags}}
@@ -121,16 +128,31 @@ func TestSetPeersRoutesLearntPeersBesideTheFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := m.SetPeers(ctx, []Peer{mustPeer(t, "192.168.1.13=10.88.3.0/24")}); err != nil {
+	if err := m.SetPeers(ctx, []Peer{mustPeer(t, "192.168.1.13=10.88.3.0/24"), mustPeer(t, "192.168.1.66=0.0.0.0/0")}); err != nil {
 		t.Fatal(err)
 	}
 	if got := table.describe(); got != "10.88.2.0/24 via 192.168.1.12, 10.88.3.0/24 via 192.168.1.13" {
-		t.Errorf("routes after a node joined: %s", got)
+		t.Errorf("routes after a node joined and a hostile Node claimed 0.0.0.0/0: %s", got)
 	}
 	if err := m.SetPeers(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := table.describe(); got != "10.88.2.0/24 via 192.168.1.12" {
 		t.Errorf("routes after it left: %s", got)
+	}
+}
+
+// A route the host already has to the same destination (the LAN's, a VPN's)
+// is never replaced by a peer's.
+func TestPeerRoutesLeaveTheHostsOwnRoutes(t *testing.T) {
+	table := &fakeTable{hosts: []string{"10.88.3.0/24"}}
+	routes := &peerRoutes{table: table, family: netlink.FAMILY_V4,
+		peers: []Peer{mustPeer(t, "192.168.1.12=10.88.2.0/24"), mustPeer(t, "192.168.1.13=10.88.3.0/24")}}
+	_, err := routes.ensure(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "already routes 10.88.3.0/24") {
+		t.Errorf("error %v: want the host's own route named", err)
+	}
+	if got := table.describe(); got != "10.88.2.0/24 via 192.168.1.12" {
+		t.Errorf("routes: %s", got)
 	}
 }

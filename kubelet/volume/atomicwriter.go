@@ -79,11 +79,14 @@ func writeVersion(dir string, payload Payload, group *int64) (string, error) {
 
 func writeFile(root, name string, file File, group *int64) error {
 	full := filepath.Join(root, name)
+	if !strings.HasPrefix(full, root+"/") {
+		return fmt.Errorf("file path %q is not inside the volume", name) // checkPaths refuses these first
+	}
 	if parent := filepath.Dir(full); parent != root {
 		if err := os.MkdirAll(parent, 0o755); err != nil {
 			return fmt.Errorf("creating the directory of %s: %w", name, err)
 		}
-		for d := parent; d != root; d = filepath.Dir(d) {
+		for d := parent; strings.HasPrefix(d, root+"/"); d = filepath.Dir(d) {
 			if err := setOwnerAndMode(d, 0o755, true, group); err != nil {
 				return err
 			}

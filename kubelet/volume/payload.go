@@ -96,6 +96,9 @@ func checkPaths(payload Payload) error {
 			return fmt.Errorf("file path %q must not start with \"..\"", p)
 		case slices.Contains(strings.Split(p, "/"), ".."):
 			return fmt.Errorf("file path %q must not contain \"..\"", p)
+		case slices.ContainsFunc(strings.Split(p, "/"), func(e string) bool { return e == "" || e == "." }):
+			// "." would name the volume's version directory itself.
+			return fmt.Errorf("file path %q must name a file: no \".\" or empty elements", p)
 		case path.Clean(p) != p:
 			return fmt.Errorf("file path %q must be clean (no \"//\", \"./\" or trailing \"/\")", p)
 		}
