@@ -14,7 +14,12 @@ import (
 // on target by an earlier instance of the container is taken down first,
 // so every start resolves the sub-path afresh.
 func bindSubPath(volumeRoot string, components []string, target string) error {
-	opened, err := openInVolume(volumeRoot, components)
+	return bindSubPathWith(openInVolume, volumeRoot, components, target)
+}
+
+// bindSubPathWith is bindSubPath opening the sub-path with open.
+func bindSubPathWith(open func(string, []string) (*openedPath, error), volumeRoot string, components []string, target string) error {
+	opened, err := open(volumeRoot, components)
 	if err != nil {
 		return err
 	}

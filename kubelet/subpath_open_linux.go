@@ -31,6 +31,17 @@ func (p *openedPath) Close() error { return unix.Close(p.fd) }
 // kubelet does, and then opened the same way. The last component may be a
 // directory or a file; every other one must be a directory.
 func openInVolume(root string, components []string) (*openedPath, error) {
+	return openIn(root, components, true)
+}
+
+// openExistingInVolume is openInVolume that creates nothing: for the
+// volumes the agent writes (a ConfigMap's files), where a directory made
+// for a missing key would stand in the way of the key's file later.
+func openExistingInVolume(root string, components []string) (*openedPath, error) {
+	return openIn(root, components, false)
+}
+
+func openIn(root string, components []string, create bool) (*openedPath, error) {
 	fd, err := unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("opening volume root %s: %w", root, err)
@@ -44,7 +55,7 @@ func openInVolume(root string, components []string) (*openedPath, error) {
 	walked := ""
 	for i, name := range components {
 		walked = path.Join(walked, name)
-		child, err := openChild(fd, name, dirMode)
+		child, err := openChild(fd, name, dirMode, create)
 		unix.Close(fd)
 		if err != nil {
 			return nil, fmt.Errorf("%q: %w", walked, err)
@@ -70,7 +81,7 @@ func openInVolume(root string, components []string) (*openedPath, error) {
 
 // openChild opens name below parent without following it, creating it as
 // a directory of mode dirMode when it does not exist.
-func openChild(parent int, name string, dirMode uint32) (int, error) {
+func openChild(parent int, name string, dirMode uint32, create bool) (int, error) {
 	if name == "" || name == "." || name == ".." || strings.ContainsRune(name, '/') {
 		return -1, fmt.Errorf("%q is not a plain file name", name)
 	}
@@ -78,6 +89,9 @@ func openChild(parent int, name string, dirMode uint32) (int, error) {
 	fd, err := unix.Openat(parent, name, flags, 0)
 	if !errors.Is(err, unix.ENOENT) {
 		return fd, err
+	}
+	if !create {
+		return -1, errors.New("no such file in the volume")
 	}
 	err = unix.Mkdirat(parent, name, dirMode&0o777)
 	if err != nil && !errors.Is(err, unix.EEXIST) {

@@ -18,6 +18,8 @@ func (p *openedPath) Close() error { return nil }
 
 func openInVolume(string, []string) (*openedPath, error) { return nil, errSubPathNeedsLinux }
 
+func openExistingInVolume(string, []string) (*openedPath, error) { return nil, errSubPathNeedsLinux }
+
 func bindOpened(*openedPath, string) error { return errSubPathNeedsLinux }
 
 func unmountAll(string) error { return nil }

@@ -62,10 +62,33 @@ func (k *Kubelet) subPathHostPath(pod *v1.Pod, container string, index int, m *v
 		return volumePath, nil
 	}
 	target := subPathTarget(k.podDir(pod.UID), m.Name, container, index)
-	if err := bindSubPath(volumePath, components, target); err != nil {
+	root, open := volumePath, openInVolume
+	if source := volumeSource(pod, m.Name); source != nil && volume.AlwaysReadOnly(source) {
+		// The agent's own atomic-writer volume: its top-level names are
+		// links into ..data, so the sub-path is opened in the version
+		// "..data" names now, and nothing is created in it. As under the
+		// kubelet, the container keeps that version's file: a subPath
+		// mount sees no later update.
+		version, err := volume.CurrentVersion(volumePath)
+		if err != nil {
+			return "", fmt.Errorf("%s.%s: %w", translate.VolumeMountField(pod, container, index), field, err)
+		}
+		root, open = version, openExistingInVolume
+	}
+	if err := bindSubPathWith(open, root, components, target); err != nil {
 		return "", fmt.Errorf("%s.%s: mounting %q of volume %q: %w", translate.VolumeMountField(pod, container, index), field, subPath, m.Name, err)
 	}
 	return target, nil
+}
+
+// volumeSource is the source of the pod's volume named name, or nil.
+func volumeSource(pod *v1.Pod, name string) *v1.VolumeSource {
+	for i := range pod.Spec.Volumes {
+		if pod.Spec.Volumes[i].Name == name {
+			return &pod.Spec.Volumes[i].VolumeSource
+		}
+	}
+	return nil
 }
 
 // prepareVolume sets up the volume's host side through its type and

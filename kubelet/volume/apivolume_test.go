@@ -199,3 +199,28 @@ func TestPayloadPathsStayInTheVolume(t *testing.T) {
 		}
 	}
 }
+
+// A subPath into the volume starts from the version ..data names, never
+// from a link a container could not have planted but the writer replaces.
+func TestCurrentVersionIsTheWritersOwn(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := writeAtomically(dir, Payload{"k": {Data: []byte("v"), Mode: 0o644}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	version, err := CurrentVersion(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(version, "k")); err != nil || string(data) != "v" {
+		t.Errorf("version %s holds %q, %v", version, data, err)
+	}
+	if err := os.Remove(filepath.Join(dir, dataLink)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(dir, dataLink)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CurrentVersion(dir); err == nil {
+		t.Error("a ..data link to /etc was taken for a version")
+	}
+}

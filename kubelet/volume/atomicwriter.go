@@ -219,3 +219,17 @@ func holds(version string, payload Payload) bool {
 }
 
 var errStale = errors.New("the volume's files differ")
+
+// CurrentVersion is the directory of the files dir's "..data" names now,
+// for a subPath into the volume: the link is the writer's own, and its
+// target must be one of the writer's version names in dir.
+func CurrentVersion(dir string) (string, error) {
+	version, err := os.Readlink(filepath.Join(dir, dataLink))
+	if err != nil {
+		return "", fmt.Errorf("reading the volume's current version: %w", err)
+	}
+	if !strings.HasPrefix(version, "..") || strings.Contains(version, "/") || version == dataLink || version == dataLinkTmp {
+		return "", fmt.Errorf("the volume's %s link names %q, not one of its versions", dataLink, version)
+	}
+	return filepath.Join(dir, version), nil
+}

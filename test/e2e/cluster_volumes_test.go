@@ -19,7 +19,8 @@ import (
 // bed's control plane, a pod as the cluster makes it by default: with the
 // kube-api-access projected volume (a bound service-account token, the
 // cluster CA from kube-root-ca.crt, the namespace), plus a configMap, a
-// secret and a downwardAPI volume. Through `kubectl exec`: each file holds
+// secret and a downwardAPI volume, one key also mounted alone by subPath.
+// Through `kubectl exec`: each file holds
 // what the API server has; the token authenticates to kube-apiserver as
 // the pod's service account; the volumes are read-only; a configMap update
 // reaches the file. On the node: the secret and token volumes are tmpfs,
@@ -49,6 +50,7 @@ spec:
     image: ` + agent.Env.KubiaImage + `
     volumeMounts:
     - {name: config, mountPath: /etc/app}
+    - {name: config, mountPath: /etc/greeting.txt, subPath: greeting}
     - {name: secret, mountPath: /etc/db}
     - {name: podinfo, mountPath: /etc/podinfo}
   volumes:
@@ -80,7 +82,7 @@ spec:
 	}
 	sa := "/var/run/secrets/kubernetes.io/serviceaccount"
 	checks := map[string]string{
-		"/etc/app/greeting": "hello", "/etc/db/password": "s3cret",
+		"/etc/app/greeting": "hello", "/etc/greeting.txt": "hello", "/etc/db/password": "s3cret",
 		"/etc/podinfo/name": pod, "/etc/podinfo/labels": `tier="web"`,
 		sa + "/namespace": "default",
 	}
