@@ -95,7 +95,9 @@ func cached[T any](c *Cache, ctx context.Context, entries map[objectKey]entry[T]
 		if len(entries) >= maxEntries {
 			dropExpired(entries, c.now(), c.ttl)
 		}
-		entries[key] = entry[T]{object: object, err: err, read: c.now()}
+		if len(entries) < maxEntries { // else served, not kept
+			entries[key] = entry[T]{object: object, err: err, read: c.now()}
+		}
 		c.mu.Unlock()
 		return object, err
 	})

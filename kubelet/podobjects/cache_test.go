@@ -24,6 +24,7 @@ type fakeAPI struct {
 	lastToken  *authenticationv1.TokenRequest
 	release    chan struct{} // when set, each GET waits for it
 	now        func() time.Time
+	grant      time.Duration // when set, the lifetime granted whatever was asked
 }
 
 func (f *fakeAPI) ConfigMap(_ context.Context, namespace, name string) (*v1.ConfigMap, error) {
@@ -51,7 +52,11 @@ func (f *fakeAPI) CreateToken(_ context.Context, _, _ string, req *authenticatio
 	f.lastToken = req
 	out := req.DeepCopy()
 	out.Status.Token = "token-" + string(rune('0'+n))
-	out.Status.ExpirationTimestamp = metav1.NewTime(f.now().Add(time.Duration(*req.Spec.ExpirationSeconds) * time.Second))
+	lifetime := time.Duration(*req.Spec.ExpirationSeconds) * time.Second
+	if f.grant > 0 {
+		lifetime = f.grant
+	}
+	out.Status.ExpirationTimestamp = metav1.NewTime(f.now().Add(lifetime))
 	return out, nil
 }
 
@@ -142,5 +147,25 @@ func TestTokensAreBoundToThePodAndRefreshedBeforeExpiry(t *testing.T) {
 	clk.t = clk.t.Add(200 * time.Second) // expired
 	if _, err := cache.ServiceAccountToken(ctx, pod, projection); err == nil {
 		t.Errorf("an expired token was served while the API server failed")
+	}
+}
+
+// A token the API server granted for less than was asked is refreshed at
+// 80 % of what it granted, not of what was asked.
+func TestTokenRefreshFollowsTheGrantedLifetime(t *testing.T) {
+	clk := &clock{t: time.Unix(0, 0)}
+	api := &fakeAPI{now: clk.now, grant: 1000 * time.Second}
+	cache := New(api, 0, clk.now)
+	pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", UID: "u1"}}
+	day := int64(86400)
+	projection := &v1.ServiceAccountTokenProjection{ExpirationSeconds: &day}
+	ctx := context.Background()
+	first, err := cache.ServiceAccountToken(ctx, pod, projection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(801 * time.Second)
+	if again, _ := cache.ServiceAccountToken(ctx, pod, projection); again == first {
+		t.Errorf("at 80 %% of the granted 1000 s the token was not refreshed (asked for a day)")
 	}
 }

@@ -25,15 +25,16 @@ type tokenKey struct {
 }
 
 type token struct {
-	value             string
-	issued, expires   time.Time
-	expirationSeconds int64
+	value           string
+	issued, expires time.Time
 }
 
 // refreshAt is when a token should be replaced: at 80 % of the lifetime
-// asked for, or after a day, whichever is first.
+// the API server granted (it may shorten what was asked for, to its
+// --service-account-max-token-expiration), or after a day, whichever is
+// first.
 func (t token) refreshAt() time.Time {
-	lifetime := time.Duration(t.expirationSeconds) * time.Second
+	lifetime := t.expires.Sub(t.issued)
 	at := t.issued.Add(lifetime * 8 / 10)
 	if daily := t.issued.Add(maxTokenAge); daily.Before(at) {
 		at = daily
@@ -60,7 +61,7 @@ func (c *Cache) ServiceAccountToken(ctx context.Context, pod *v1.Pod, projection
 	cached, ok := c.tokens[key]
 	c.mu.Unlock()
 	now := c.now()
-	if ok && now.Before(cached.refreshAt()) {
+	if ok && now.Before(cached.refreshAt()) && now.Before(cached.expires) {
 		return cached.value, nil
 	}
 	fresh, err := c.requestToken(ctx, key)
@@ -78,7 +79,9 @@ func (c *Cache) ServiceAccountToken(ctx context.Context, pod *v1.Pod, projection
 			}
 		}
 	}
-	c.tokens[key] = fresh
+	if len(c.tokens) < maxEntries { // else served, not kept
+		c.tokens[key] = fresh
+	}
 	c.mu.Unlock()
 	return fresh.value, nil
 }
@@ -101,7 +104,7 @@ func (c *Cache) requestToken(ctx context.Context, key tokenKey) (token, error) {
 	if got.Status.Token == "" {
 		return token{}, errors.New("the API server answered the token request without a token")
 	}
-	return token{value: got.Status.Token, issued: issued, expires: got.Status.ExpirationTimestamp.Time, expirationSeconds: key.expirationSeconds}, nil
+	return token{value: got.Status.Token, issued: issued, expires: got.Status.ExpirationTimestamp.Time}, nil
 }
 
 // ForgetPod drops the tokens of a pod that is gone.

@@ -17,6 +17,8 @@ type Env struct {
 	index map[string]int
 	// skipped are envFrom keys that are no variable name.
 	skipped []string
+	// bytes is the size of the names and values, against MaxEnvBytes.
+	bytes int
 }
 
 // Lookup returns the value of the named variable, for $(NAME) expansion
@@ -39,9 +41,11 @@ func (e Env) Skipped() []string { return e.skipped }
 
 func (e *Env) set(name, value string) {
 	if i, ok := e.index[name]; ok {
+		e.bytes += len(value) - len(e.vars[i].Value)
 		e.vars[i].Value = []byte(value)
 		return
 	}
+	e.bytes += len(name) + len(value)
 	if e.index == nil {
 		e.index = map[string]int{}
 	}
@@ -58,13 +62,32 @@ func (e *Env) set(name, value string) {
 // when the variables it would give are left out.
 func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string, objects EnvObjects) (Env, error) {
 	var env Env
+	tooLarge := func(field string) error {
+		return fmt.Errorf("container %s %s: the environment is over %d KiB; a process cannot start with it (execve takes 2 MiB with the arguments): "+
+			"put large values in a volume", c.Name, field, MaxEnvBytes/1024)
+	}
 	for i := range c.EnvFrom {
 		if err := addEnvFrom(&env, pod, &c.EnvFrom[i], objects); err != nil {
 			return Env{}, fmt.Errorf("container %s envFrom[%d]: %w", c.Name, i, err)
 		}
+		if env.bytes > MaxEnvBytes {
+			return Env{}, tooLarge(fmt.Sprintf("envFrom[%d]", i))
+		}
 	}
 	for i, e := range c.Env {
-		value := ExpandVars(e.Value, env.Lookup)
+		// Each $(NAME) copies a value: bounded, so references cannot
+		// multiply a large value without end.
+		budget := MaxEnvBytes - env.bytes
+		value := ExpandVars(e.Value, func(name string) (string, bool) {
+			v, ok := env.Lookup(name)
+			if budget -= len(v); budget < 0 {
+				return "", true
+			}
+			return v, ok
+		})
+		if budget < 0 {
+			return Env{}, tooLarge(fmt.Sprintf("env[%d] (%s)", i, e.Name))
+		}
 		if e.Value == "" && e.ValueFrom != nil {
 			var err error
 			var found bool
@@ -77,9 +100,18 @@ func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string, obje
 			}
 		}
 		env.set(e.Name, value)
+		if env.bytes > MaxEnvBytes {
+			return Env{}, tooLarge(fmt.Sprintf("env[%d] (%s)", i, e.Name))
+		}
 	}
 	return env, nil
 }
+
+// MaxEnvBytes bounds a container's environment (names and values): the
+// kernel refuses to start a process whose arguments and environment pass
+// 2 MiB, and a pod must not make the agent copy a ConfigMap's megabyte
+// thousands of times.
+const MaxEnvBytes = 1 << 20
 
 // addEnvFrom adds every key of the ConfigMap or Secret, in key order, with
 // the prefix.
@@ -158,7 +190,9 @@ func envValueFrom(node Node, pod *v1.Pod, c *v1.Container, from *v1.EnvVarSource
 		}
 		data, ok := secret.Data[ref.Key]
 		if !ok {
-			return "", false, keyOptionalOrMissing(ref.Optional, "secretKeyRef", "Secret", pod.Namespace, ref.Name, ref.Key, keysOf(secret.Data))
+			// A Secret's other key names are not shown: the message
+			// reaches pod status and events, which more users may read.
+			return "", false, keyOptionalOrMissing(ref.Optional, "secretKeyRef", "Secret", pod.Namespace, ref.Name, ref.Key, nil)
 		}
 		return string(data), true, nil
 	default:
@@ -170,8 +204,12 @@ func keyOptionalOrMissing(optional *bool, field, kind, namespace, name, key stri
 	if optional != nil && *optional {
 		return nil
 	}
-	return fmt.Errorf("%s: %s %s/%s has no key %q (its keys: %v); add the key, fix %s.key, or set %s.optional: true",
-		field, kind, namespace, name, key, keys, field, field)
+	shown := ""
+	if keys != nil {
+		shown = fmt.Sprintf(" (its keys: %v)", keys)
+	}
+	return fmt.Errorf("%s: %s %s/%s has no key %q%s; add the key, fix %s.key, or set %s.optional: true",
+		field, kind, namespace, name, key, shown, field, field)
 }
 
 // maxKeysShown bounds the keys an error lists.

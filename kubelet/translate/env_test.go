@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
 
@@ -92,7 +93,7 @@ func TestContainerEnvFromObjects(t *testing.T) {
 		{
 			name:    "a missing Secret key",
 			env:     []v1.EnvVar{{Name: "PASS", ValueFrom: secretKey("creds", "password", false)}},
-			wantErr: `container app env[0] (PASS): secretKeyRef: Secret default/creds has no key "password" (its keys: [pass user]); add the key, fix secretKeyRef.key, or set secretKeyRef.optional: true`,
+			wantErr: `container app env[0] (PASS): secretKeyRef: Secret default/creds has no key "password"; add the key, fix secretKeyRef.key, or set secretKeyRef.optional: true`,
 		},
 		{
 			name:    "a missing envFrom Secret",
@@ -208,5 +209,26 @@ func assertEnv(t *testing.T, got, want []*runtimeapi.KeyValue) {
 	}
 	if format(got) != format(want) {
 		t.Errorf("env\ngot  %s\nwant %s", format(got), format(want))
+	}
+}
+
+// A pod cannot make the agent build an environment no process could start
+// with: many envFrom copies of a large ConfigMap, or references that
+// multiply a large value, stop at MaxEnvBytes with the field named.
+func TestEnvironmentIsBounded(t *testing.T) {
+	big := strings.Repeat("x", 600<<10)
+	objects := EnvObjects{ConfigMaps: map[string]*v1.ConfigMap{"big": {Data: map[string]string{"V": big}}}}
+	pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}}
+	copies := &v1.Container{Name: "app"}
+	for _, prefix := range []string{"A_", "B_", "C_"} {
+		copies.EnvFrom = append(copies.EnvFrom, v1.EnvFromSource{Prefix: prefix, ConfigMapRef: &v1.ConfigMapEnvSource{LocalObjectReference: v1.LocalObjectReference{Name: "big"}}})
+	}
+	if _, err := ContainerEnv(Node{}, pod, copies, nil, objects); err == nil || !strings.Contains(err.Error(), "container app envFrom[1]: the environment is over 1024 KiB") {
+		t.Errorf("three envFrom copies of 600 KiB: %v", err)
+	}
+	refs := &v1.Container{Name: "app", EnvFrom: copies.EnvFrom[:1],
+		Env: []v1.EnvVar{{Name: "MANY", Value: strings.Repeat("$(A_V)", 10000)}}}
+	if _, err := ContainerEnv(Node{}, pod, refs, nil, objects); err == nil || !strings.Contains(err.Error(), "env[0] (MANY): the environment is over") {
+		t.Errorf("10000 references to a 600 KiB value: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -30,16 +31,35 @@ var errNoAPIServer = errors.New("this volume reads from the API server, and this
 // setUpPayload writes payload into the volume directory dir (on a tmpfs
 // when inMemory, so Secrets and tokens never reach the disk, as under the
 // kubelet), owned by the pod's fsGroup if it has one.
-func setUpPayload(dir string, inMemory bool, payload Payload, pod *v1.Pod) error {
+func setUpPayload(dir string, inMemory bool, payload Payload, pod *v1.Pod, refreshOnly bool) error {
+	if err := checkSize(payload); err != nil {
+		return err
+	}
 	// A container start and the periodic refresh may write one volume at
-	// once; the writes are small, so one lock serves every volume.
+	// once; the writes are small, so one lock serves every volume. The
+	// teardown takes it too.
 	writing.Lock()
 	defer writing.Unlock()
+	if refreshOnly {
+		// Only a volume that is still set up: the pod's teardown may have
+		// taken it down since the refresh looked, and must not find it
+		// made again.
+		if _, err := os.Lstat(filepath.Join(dir, dataLink)); err != nil {
+			return nil
+		}
+		if mounted, err := isMountPoint(dir); inMemory && (err != nil || !mounted) {
+			return nil
+		}
+		_, err := writeAtomically(dir, payload, fsGroup(pod))
+		return err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating volume directory %s: %w", dir, err)
 	}
 	if inMemory {
-		if err := mountMemory(dir, nil); err != nil {
+		// Room for two versions: the writer writes the new one beside the old.
+		size := resource.NewQuantity(2*MaxVolumeBytes+1<<20, resource.BinarySI)
+		if err := mountMemory(dir, size); err != nil {
 			return err
 		}
 	}
@@ -48,6 +68,28 @@ func setUpPayload(dir string, inMemory bool, payload Payload, pod *v1.Pod) error
 }
 
 var writing sync.Mutex
+
+// The bounds of one API-backed volume. A ConfigMap or Secret holds at most
+// 1 MiB, but items may map one key to many files: a pod must not make the
+// agent fill the node's disk or memory.
+const (
+	MaxVolumeFiles = 4096
+	MaxVolumeBytes = 16 << 20
+)
+
+func checkSize(payload Payload) error {
+	if len(payload) > MaxVolumeFiles {
+		return fmt.Errorf("it would hold %d files; at most %d are written", len(payload), MaxVolumeFiles)
+	}
+	total := 0
+	for _, f := range payload {
+		total += len(f.Data)
+	}
+	if total > MaxVolumeBytes {
+		return fmt.Errorf("it would hold %d MiB; at most %d MiB are written", total>>20, MaxVolumeBytes>>20)
+	}
+	return nil
+}
 
 func fsGroup(pod *v1.Pod) *int64 {
 	if sc := pod.Spec.SecurityContext; sc != nil {
@@ -59,6 +101,8 @@ func fsGroup(pod *v1.Pod) *int64 {
 // unmountAll takes down the tmpfs of every volume under the pod's kind
 // directory, whatever the spec says now.
 func unmountAll(podDir, kindDir string) error {
+	writing.Lock()
+	defer writing.Unlock()
 	entries, err := os.ReadDir(filepath.Join(podDir, kindDir))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -120,7 +164,10 @@ func (configMap) SetUp(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Ho
 	if err != nil {
 		return "", fmt.Errorf("configMap volume %q: %w", vol.Name, err)
 	}
-	return dir, setUpPayload(dir, false, payload, pod)
+	if err := setUpPayload(dir, false, payload, pod, host.refreshOnly); err != nil {
+		return "", fmt.Errorf("configMap volume %q: %w", vol.Name, err)
+	}
+	return dir, nil
 }
 
 // secret holds a Secret's keys as files, on a tmpfs.
@@ -137,7 +184,10 @@ func (secret) SetUp(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Host)
 	if err != nil {
 		return "", fmt.Errorf("secret volume %q: %w", vol.Name, err)
 	}
-	return dir, setUpPayload(dir, true, payload, pod)
+	if err := setUpPayload(dir, true, payload, pod, host.refreshOnly); err != nil {
+		return "", fmt.Errorf("secret volume %q: %w", vol.Name, err)
+	}
+	return dir, nil
 }
 
 // kindDirs is each API-backed type's directory in the pod's directory.
@@ -155,6 +205,7 @@ func Refresh(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Host) error 
 	if _, err := os.Lstat(filepath.Join(host.PodDir, kindDirs[t.Name()], vol.Name, dataLink)); err != nil {
 		return nil
 	}
+	host.refreshOnly = true
 	_, err := t.SetUp(ctx, pod, vol, host)
 	return err
 }

@@ -224,3 +224,24 @@ func TestCurrentVersionIsTheWritersOwn(t *testing.T) {
 		t.Error("a ..data link to /etc was taken for a version")
 	}
 }
+
+// Items may map one key to many files; a volume stops at its bounds with
+// the reason, before anything is written.
+func TestVolumeSizeIsBounded(t *testing.T) {
+	objects := &fakeObjects{configMaps: map[string]*v1.ConfigMap{"big": {Data: map[string]string{"k": strings.Repeat("x", 1<<20)}}}}
+	pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", UID: "u1"}}
+	var items []v1.KeyToPath
+	for i := range 20 {
+		items = append(items, v1.KeyToPath{Key: "k", Path: fmt.Sprintf("f%d", i)})
+	}
+	vol := &v1.Volume{Name: "cfg", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{
+		LocalObjectReference: v1.LocalObjectReference{Name: "big"}, Items: items}}}
+	host := Host{PodDir: t.TempDir(), Objects: objects}
+	_, err := configMap{}.SetUp(context.Background(), pod, vol, host)
+	if err == nil || !strings.Contains(err.Error(), "configMap volume \"cfg\": it would hold 20 MiB; at most 16 MiB are written") {
+		t.Errorf("20 copies of a 1 MiB key: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(host.PodDir, configMapsDir, "cfg")); len(entries) > 0 {
+		t.Errorf("the refused volume holds %d entries", len(entries))
+	}
+}

@@ -42,7 +42,10 @@ func (downwardAPI) SetUp(_ context.Context, pod *v1.Pod, vol *v1.Volume, host Ho
 	if err != nil {
 		return "", fmt.Errorf("downwardAPI volume %q: %w", vol.Name, err)
 	}
-	return dir, setUpPayload(dir, false, payload, pod)
+	if err := setUpPayload(dir, false, payload, pod, host.refreshOnly); err != nil {
+		return "", fmt.Errorf("downwardAPI volume %q: %w", vol.Name, err)
+	}
+	return dir, nil
 }
 
 // downwardAPIPayload is the files of a downwardAPI volume or projection:

@@ -13,3 +13,5 @@ func mountMemory(string, *resource.Quantity) error {
 }
 
 func unmountIfMounted(string) error { return nil }
+
+func isMountPoint(string) (bool, error) { return false, errors.New("mounts need Linux") }

@@ -45,7 +45,10 @@ func (projected) SetUp(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Ho
 	if err != nil {
 		return "", fmt.Errorf("projected volume %q: %w", vol.Name, err)
 	}
-	return dir, setUpPayload(dir, true, payload, pod)
+	if err := setUpPayload(dir, true, payload, pod, host.refreshOnly); err != nil {
+		return "", fmt.Errorf("projected volume %q: %w", vol.Name, err)
+	}
+	return dir, nil
 }
 
 // projectedPayload gathers every source's files.

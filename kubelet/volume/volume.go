@@ -34,6 +34,8 @@ type Host struct {
 	// Objects reads the ConfigMaps, Secrets and tokens API-backed
 	// volumes hold; nil on a standalone node.
 	Objects Objects
+	// refreshOnly (Refresh) rewrites a volume only while it is set up.
+	refreshOnly bool
 }
 
 // Problem is one thing wrong with a volume's fields: the structured error
