@@ -11,22 +11,10 @@ import (
 // podField is the downward API's value of a fieldRef, as the kubelet's
 // podFieldSelectorRuntimeValue gives it to env.
 func podField(node Node, pod *v1.Pod, path string, podIPs []string) (string, error) {
-	if field, key, ok := subscripted(path); ok {
-		switch field {
-		case "metadata.labels":
-			return pod.Labels[key], nil
-		case "metadata.annotations":
-			return pod.Annotations[key], nil
-		}
-		return "", fmt.Errorf("fieldRef %q is not supported: only metadata.labels and metadata.annotations take a ['key']", path)
+	if value, ok, err := MetadataField(pod, path); ok || err != nil {
+		return value, err
 	}
 	switch path {
-	case "metadata.name":
-		return pod.Name, nil
-	case "metadata.namespace":
-		return pod.Namespace, nil
-	case "metadata.uid":
-		return string(pod.UID), nil
 	case "spec.nodeName":
 		return node.Name, nil
 	case "spec.serviceAccountName":
@@ -49,6 +37,30 @@ func podField(node Node, pod *v1.Pod, path string, podIPs []string) (string, err
 	default:
 		return "", fmt.Errorf("fieldRef %q is not supported", path)
 	}
+}
+
+// MetadataField is the pod's metadata.name, metadata.namespace,
+// metadata.uid, or one label or annotation (metadata.labels['KEY']): the
+// fields env and downwardAPI volumes share. ok is false for another path.
+func MetadataField(pod *v1.Pod, path string) (value string, ok bool, err error) {
+	if field, key, subscript := subscripted(path); subscript {
+		switch field {
+		case "metadata.labels":
+			return pod.Labels[key], true, nil
+		case "metadata.annotations":
+			return pod.Annotations[key], true, nil
+		}
+		return "", false, fmt.Errorf("fieldRef %q is not supported: only metadata.labels and metadata.annotations take a ['key']", path)
+	}
+	switch path {
+	case "metadata.name":
+		return pod.Name, true, nil
+	case "metadata.namespace":
+		return pod.Namespace, true, nil
+	case "metadata.uid":
+		return string(pod.UID), true, nil
+	}
+	return "", false, nil
 }
 
 // subscripted splits "metadata.labels['app']" into its field and key.

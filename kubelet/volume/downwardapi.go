@@ -87,36 +87,16 @@ func downwardItem(pod *v1.Pod, fieldRef *v1.ObjectFieldSelector, resourceRef *v1
 // key), formatted as the kubelet formats them.
 func podMetadataField(pod *v1.Pod, path string) (string, error) {
 	switch path {
-	case "metadata.name":
-		return pod.Name, nil
-	case "metadata.namespace":
-		return pod.Namespace, nil
-	case "metadata.uid":
-		return string(pod.UID), nil
 	case "metadata.labels":
 		return formatMap(pod.Labels), nil
 	case "metadata.annotations":
 		return formatMap(pod.Annotations), nil
 	}
-	for _, prefix := range []string{"metadata.labels", "metadata.annotations"} {
-		if key, ok := subscript(path, prefix); ok {
-			if prefix == "metadata.labels" {
-				return pod.Labels[key], nil
-			}
-			return pod.Annotations[key], nil
-		}
+	if value, ok, err := translate.MetadataField(pod, path); ok || err != nil {
+		return value, err
 	}
 	return "", fmt.Errorf("fieldRef %q is not supported (use metadata.name, metadata.namespace, metadata.uid, "+
 		"metadata.labels, metadata.annotations, or metadata.labels['KEY'] / metadata.annotations['KEY'])", path)
-}
-
-// subscript returns KEY of prefix['KEY'].
-func subscript(path, prefix string) (string, bool) {
-	rest, ok := strings.CutPrefix(path, prefix+"['")
-	if !ok {
-		return "", false
-	}
-	return strings.CutSuffix(rest, "']")
 }
 
 // formatMap is a map as the kubelet writes labels and annotations: one
