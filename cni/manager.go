@@ -43,6 +43,8 @@ type Manager struct {
 	// while one is gone (plugins.go).
 	plugins       []string
 	pluginMissing bool
+	// refusedPeers are the learnt peers last refused, with why (SetPeers).
+	refusedPeers map[string]bool
 }
 
 // deps are the manager's outside effects; tests swap them for fakes.
@@ -128,9 +130,14 @@ func (m *Manager) SetPeers(ctx context.Context, peers []Peer) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	peers, refused := usablePeers(peers, m.network.peers, m.network.podCIDR, m.network.clusterCIDR)
+	logged := make(map[string]bool, len(refused))
 	for _, why := range refused {
-		m.cfg.Logger.Warn("not routing a node's pods", "peer", why)
+		if !m.refusedPeers[why] { // once while it stands, not at every change of the Nodes
+			m.cfg.Logger.Warn("not routing a node's pods", "peer", why)
+		}
+		logged[why] = true
 	}
+	m.refusedPeers = logged
 	for _, host := range m.hosts {
 		routes, ok := host.(*peerRoutes)
 		if !ok {

@@ -29,8 +29,9 @@ type toRun struct {
 
 // desired chooses, among the pods bound to this node, the ones the sync
 // loop runs: not mirror pods (the static pods they mirror run already),
-// not pods being deleted (they stop, with their grace) and not pods the
-// node refuses. A finished pod (Succeeded or Failed) is handed over marked
+// not pods being deleted (they stop, with their grace), not pods the node
+// refuses or refused. A finished pod (Succeeded or Failed) that started is
+// handed over marked
 // Finished, without admission and holding no hostPort: the kubelet never
 // runs it again but keeps its stopped containers, and so its logs, until
 // it is deleted; only the API server's phase tells a restarted agent it
@@ -61,6 +62,10 @@ func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod, node *v1.Node, local []
 			if admitted(p) {
 				used.add(p) // its containers hold the ports until they stop
 			}
+		case finished(p.Status.Phase) && p.Status.StartTime == nil:
+			// Refused at admission: it never ran, so there is nothing to
+			// keep, and a pod the sync loop does not hold cannot share a
+			// static pod's name (the node endpoint serves neither then).
 		case finished(p.Status.Phase):
 			out.Pods = append(out.Pods, kubelet.DesiredPod{Pod: specOnly(p, prev[p.UID]), Finished: p.Status.Phase})
 		default:

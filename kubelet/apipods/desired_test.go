@@ -31,8 +31,9 @@ func TestDesired(t *testing.T) {
 		apiPod("web", nil),
 		apiPod("mirror", func(p *v1.Pod) { p.Annotations = map[string]string{mirror.AnnotationMirror: "h"} }),
 		apiPod("deleting", func(p *v1.Pod) { p.DeletionTimestamp, p.DeletionGracePeriodSeconds = &now, &grace }),
-		apiPod("done", func(p *v1.Pod) { p.Status.Phase = v1.PodSucceeded }),
-		apiPod("failed", func(p *v1.Pod) { p.Status.Phase = v1.PodFailed }),
+		apiPod("done", func(p *v1.Pod) { p.Status.Phase, p.Status.StartTime = v1.PodSucceeded, &now }),
+		apiPod("failed", func(p *v1.Pod) { p.Status.Phase, p.Status.StartTime = v1.PodFailed, &now }),
+		apiPod("refused-before", func(p *v1.Pod) { p.Status.Phase, p.Status.Reason = v1.PodFailed, ReasonUnsupported }),
 		apiPod("refused", func(p *v1.Pod) {
 			p.Spec.Volumes = []v1.Volume{{Name: "s", VolumeSource: v1.VolumeSource{PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}}}
 		}),
@@ -47,7 +48,8 @@ func TestDesired(t *testing.T) {
 		}
 	}
 	// Finished pods stay, marked: the sync loop keeps their stopped
-	// containers and logs, and never runs them again.
+	// containers and logs, and never runs them again. A pod refused
+	// earlier never started: nothing of it is kept.
 	if want := map[string]v1.PodPhase{"web": "", "done": v1.PodSucceeded, "failed": v1.PodFailed}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("pods handed over, with their finished phase: %v, want %v", names, want)
 	}

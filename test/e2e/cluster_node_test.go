@@ -194,21 +194,7 @@ func itoa(n int32) string { return strconv.Itoa(int(n)) }
 // signs it, and the node registers with it. A restart reuses the
 // certificate instead of asking again.
 func TestClusterNodeBootstrapsFromAToken(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t, "--kubeconfig", cluster.NodeKubeconfig)
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
-	framework.Cleanup(t, "delete the Node and its CSRs", func(context.Context) error {
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		for _, name := range nodeCSRs(t, admin, agent.NodeName) {
-			_, _, _ = admin.run("", "delete", "csr", name, "--ignore-not-found")
-		}
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	_, agent, admin := bootstrapAgent(t)
 	agent.Start()
 
 	waitNode(t, admin, agent.NodeName, 90*time.Second, "Ready", func(n *v1.Node) bool {
@@ -234,6 +220,29 @@ func TestClusterNodeBootstrapsFromAToken(t *testing.T) {
 	if again := nodeCSRs(t, admin, agent.NodeName); len(again) != 1 {
 		t.Errorf("CSRs after a restart: %v; want the first certificate reused", again)
 	}
+}
+
+// bootstrapAgent prepares (does not start) an agent that joins with the
+// test bed's bootstrap-token kubeconfig; its Node and CSRs are deleted
+// when the test ends, and its log shown if the test failed.
+func bootstrapAgent(t *testing.T) (*framework.ClusterEnv, *framework.Agent, cli) {
+	t.Helper()
+	cluster := framework.LoadClusterEnv(t)
+	agent := framework.NewAgent(t, "--kubeconfig", cluster.NodeKubeconfig)
+	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
+	framework.Cleanup(t, "delete the Node and its CSRs", func(context.Context) error {
+		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
+		for _, name := range nodeCSRs(t, admin, agent.NodeName) {
+			_, _, _ = admin.run("", "delete", "csr", name, "--ignore-not-found")
+		}
+		return err
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("agent log:\n%s", agent.Logs())
+		}
+	})
+	return cluster, agent, admin
 }
 
 // nodeCSRs names the CSRs that ask for node name's client certificate.
@@ -264,21 +273,7 @@ func nodeCSRs(t *testing.T, admin cli, name string) []string {
 // bootstrap token), the controller-manager approves it, and the agent
 // replaces its credentials file; the node stays Ready.
 func TestClusterNodeRotatesItsCertificate(t *testing.T) {
-	cluster := framework.LoadClusterEnv(t)
-	agent := framework.NewAgent(t, "--kubeconfig", cluster.NodeKubeconfig)
-	admin := kubectlWith(t, "--kubeconfig", cluster.Kubeconfig)
-	framework.Cleanup(t, "delete the Node and its CSRs", func(context.Context) error {
-		_, _, err := admin.run("", "delete", "node", agent.NodeName, "--ignore-not-found", "--wait=false")
-		for _, name := range nodeCSRs(t, admin, agent.NodeName) {
-			_, _, _ = admin.run("", "delete", "csr", name, "--ignore-not-found")
-		}
-		return err
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("agent log:\n%s", agent.Logs())
-		}
-	})
+	cluster, agent, admin := bootstrapAgent(t)
 	// 23 of its 25 hours gone (92 %), 2 left: valid at start (the agent
 	// wants 1 h), due for rotation at any jitter (70-90 %).
 	ca := loadCA(t, filepath.Dir(cluster.CA))
