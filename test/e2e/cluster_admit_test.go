@@ -29,9 +29,7 @@ func TestClusterAdmitsByNodeSelectorAndHostPort(t *testing.T) {
 	portFirst, portSecond := framework.UniqueName("port-first"), framework.UniqueName("port-second")
 	objects.pod(elsewhere, here, labelled, portFirst, portSecond)
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 	create := func(name, selector string) {
 		if _, errOut, err := admin.run(boundPod(name, agent.NodeName, agent.Env.KubiaImage, selector), "create", "-f", "-"); err != nil {
 			t.Fatalf("kubectl create pod %s: %v\n%s", name, err, errOut)
@@ -124,9 +122,7 @@ func TestClusterPostsEvents(t *testing.T) {
 	objects.add("events", "--field-selector", "involvedObject.name="+mirrorName)
 	agent.WriteManifest("web.yaml", apiKubiaManifest("web", agent.Env.KubiaImage))
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 	// imagePullPolicy Always: the node pulls, so it has Pulling to tell.
 	manifest := strings.Replace(scheduledPod(name, agent.NodeName, agent.Env.KubiaImage, ""),
 		"    image: ", "    imagePullPolicy: Always\n    image: ", 1)

@@ -4,7 +4,12 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/test/e2e/framework"
 )
@@ -47,4 +52,23 @@ func joinedAgent(t *testing.T, agentArgs ...string) (*framework.Agent, cli, *clu
 		}
 	})
 	return agent, admin, objects
+}
+
+// waitNodeReady waits until the Node is Ready in the API server.
+func waitNodeReady(t *testing.T, admin cli, name string, timeout time.Duration) {
+	t.Helper()
+	waitNode(t, admin, name, timeout, "Ready", func(n *v1.Node) bool {
+		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
+	})
+}
+
+// createFrom writes manifest (one or more objects) to a file and creates
+// them with kubectl as the cluster's administrator.
+func createFrom(t *testing.T, admin cli, manifest string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "objects.yaml")
+	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	admin.must("create", "-f", file)
 }

@@ -4,13 +4,9 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	v1 "k8s.io/api/core/v1"
 
 	"github.com/minikubelet/minikubelet/test/e2e/framework"
 )
@@ -33,18 +29,9 @@ func TestClusterEnvFromConfigMapsAndSecrets(t *testing.T) {
 	admin.must("create", "configmap", settings, "--from-literal=mode=fast", "--from-literal=level=3")
 	admin.must("create", "secret", "generic", creds, "--from-literal=user=alice", "--from-literal=pass=s3cret")
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 
-	dir := t.TempDir()
-	apply := func(name, manifest string) {
-		file := filepath.Join(dir, name+".yaml")
-		if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		admin.must("create", "-f", file)
-	}
+	apply := func(_, manifest string) { createFrom(t, admin, manifest) }
 	apply(printer, envPod(printer, agent.NodeName, agent.Env.KubiaImage, true, fmt.Sprintf(`    envFrom:
     - prefix: CFG_
       configMapRef: {name: %[1]s}

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,10 +27,7 @@ func TestClusterKeepsAFinishedPodUntilItIsDeleted(t *testing.T) {
 	name := framework.UniqueName("done")
 	objects.pod(name)
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
-	file := filepath.Join(t.TempDir(), name+".yaml")
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 	manifest := fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata:
@@ -67,10 +62,7 @@ spec:
         image: %s
         command: ["/kubia", "cat", "/etc/hostname"]
 `, job, agent.NodeName, agent.Env.KubiaImage)
-	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	admin.must("create", "-f", file)
+	createFrom(t, admin, manifest)
 
 	var done *v1.Pod
 	framework.WaitUntil(t, 90*time.Second, "pod Succeeded", func() bool {

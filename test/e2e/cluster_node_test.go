@@ -197,9 +197,7 @@ func TestClusterNodeBootstrapsFromAToken(t *testing.T) {
 	_, agent, admin := bootstrapAgent(t)
 	agent.Start()
 
-	waitNode(t, admin, agent.NodeName, 90*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 90*time.Second)
 	csrs := nodeCSRs(t, admin, agent.NodeName)
 	if len(csrs) != 1 {
 		t.Fatalf("CSRs for system:node:%s: %v, want one", agent.NodeName, csrs)
@@ -292,9 +290,7 @@ func TestClusterNodeRotatesItsCertificate(t *testing.T) {
 	}
 	started := time.Now()
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 90*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 90*time.Second)
 	var notAfter time.Time
 	framework.WaitUntil(t, 60*time.Second, "the node's credentials replaced by a long-lived certificate", func() bool {
 		pair, err := tls.LoadX509KeyPair(credentials, credentials)

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,20 +31,11 @@ func TestClusterRunsTheScheduledPods(t *testing.T) {
 	refused, extra := framework.UniqueName("refused"), framework.UniqueName("extra")
 	objects.pod(web, down, refused, extra)
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 
 	// No nodeName: the scheduler binds them, to this node by its label
 	// (other test nodes may be in the cluster).
-	dir := t.TempDir()
-	apply := func(name, manifest string) {
-		file := filepath.Join(dir, name+".yaml")
-		if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		admin.must("create", "-f", file)
-	}
+	apply := func(_, manifest string) { createFrom(t, admin, manifest) }
 	created := time.Now()
 	apply(web, scheduledPod(web, agent.NodeName, agent.Env.KubiaImage, ""))
 	apply(down, scheduledPod(down, agent.NodeName, agent.Env.KubiaImage, ""))
@@ -180,10 +169,7 @@ func TestClusterRunsADeployment(t *testing.T) {
 	objects.add("deployment", name, "--wait=false")
 	objects.pod("-l", "app="+name)
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
-	file := filepath.Join(t.TempDir(), "deployment.yaml")
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 	manifest := fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -203,11 +189,8 @@ spec:
       - name: kubia
         image: %[3]s
 `, name, agent.NodeName, agent.Env.KubiaImage)
-	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	created := time.Now()
-	admin.must("create", "-f", file)
+	createFrom(t, admin, manifest)
 	admin.must("rollout", "status", "deployment/"+name, "--timeout=120s")
 	t.Logf("deployment of 2 replicas available %s after kubectl create", time.Since(created).Round(time.Millisecond))
 	pods := strings.Fields(admin.must("get", "pods", "-l", "app="+name, "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.uid}={.spec.nodeName} {end}"))

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	v1 "k8s.io/api/core/v1"
-
 	"github.com/minikubelet/minikubelet/test/e2e/framework"
 )
 
@@ -51,18 +49,11 @@ func TestClusterPullsWithImagePullSecrets(t *testing.T) {
 	admin.must("create", "secret", "docker-registry", secret, "--docker-server="+registry,
 		"--docker-username="+pullUser, "--docker-password="+pullPassword)
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
-	dir := t.TempDir()
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 	for name, extra := range map[string]string{authed: "  imagePullSecrets:\n  - name: " + secret + "\n", anon: ""} {
 		manifest := strings.Replace(scheduledPod(name, agent.NodeName, image, ""), "    image: "+image+"\n",
 			"    image: "+image+"\n    imagePullPolicy: Always\n", 1) + extra
-		file := filepath.Join(dir, name+".yaml")
-		if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		admin.must("create", "-f", file)
+		createFrom(t, admin, manifest)
 	}
 	waitWide(t, admin, authed, agent.NodeName, 90*time.Second)
 	framework.WaitUntil(t, 60*time.Second, "pod "+anon+" refused by the registry in `kubectl get pod`", func() bool {

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,12 +94,8 @@ spec:
         image: ` + agents[names[0]].Env.KubiaImage + `
         ports: [{containerPort: 8080}]
 `
-	file := filepath.Join(t.TempDir(), "deploy.yaml")
-	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	created := time.Now()
-	admin.must("create", "-f", file)
+	createFrom(t, admin, manifest)
 	var pods []v1.Pod
 	framework.WaitUntil(t, 120*time.Second, "4 replicas Running with pod IPs", func() bool {
 		pods = runningPods(t, admin, "app="+deploy)

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	v1 "k8s.io/api/core/v1"
-
 	"github.com/minikubelet/minikubelet/test/e2e/framework"
 )
 
@@ -32,9 +30,7 @@ func TestClusterPodVolumesFromTheAPIServer(t *testing.T) {
 	objects.add("configmap", config)
 	objects.add("secret", secret)
 	agent.Start()
-	waitNode(t, admin, agent.NodeName, 60*time.Second, "Ready", func(n *v1.Node) bool {
-		return nodeCondition(n, v1.NodeReady) == v1.ConditionTrue
-	})
+	waitNodeReady(t, admin, agent.NodeName, 60*time.Second)
 	admin.must("create", "configmap", config, "--from-literal=greeting=hello")
 	admin.must("create", "secret", "generic", secret, "--from-literal=password=s3cret")
 	manifest := `apiVersion: v1
@@ -64,12 +60,8 @@ spec:
       - {path: labels, fieldRef: {fieldPath: metadata.labels}}
       - {path: name, fieldRef: {fieldPath: metadata.name}}
 `
-	file := filepath.Join(t.TempDir(), "pod.yaml")
-	if err := os.WriteFile(file, []byte(manifest), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	created := time.Now()
-	admin.must("create", "-f", file)
+	createFrom(t, admin, manifest)
 	running := waitWide(t, admin, pod, agent.NodeName, 90*time.Second)
 	t.Logf("pod with 4 API-backed volumes Running and Ready %s after kubectl create", time.Since(created).Round(time.Millisecond))
 
