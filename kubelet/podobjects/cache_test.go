@@ -3,6 +3,7 @@ package podobjects
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // fakeAPI counts the calls and answers from its maps.
@@ -167,5 +169,37 @@ func TestTokenRefreshFollowsTheGrantedLifetime(t *testing.T) {
 	clk.t = clk.t.Add(801 * time.Second)
 	if again, _ := cache.ServiceAccountToken(ctx, pod, projection); again == first {
 		t.Errorf("at 80 %% of the granted 1000 s the token was not refreshed (asked for a day)")
+	}
+}
+
+// A full cache still refreshes the tokens it keeps: the refreshed token
+// replaces the old one instead of being asked for again at every call.
+func TestFullCacheStillReplacesItsTokens(t *testing.T) {
+	clk := &clock{t: time.Unix(0, 0)}
+	api := &fakeAPI{now: clk.now}
+	cache := New(api, 0, clk.now)
+	seconds := int64(1000)
+	projection := &v1.ServiceAccountTokenProjection{ExpirationSeconds: &seconds}
+	ctx := context.Background()
+	pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "ns", UID: "u1"}}
+	if _, err := cache.ServiceAccountToken(ctx, pod, projection); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < maxEntries; i++ {
+		other := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns", UID: types.UID(fmt.Sprint(i))}}
+		if _, err := cache.ServiceAccountToken(ctx, other, projection); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.t = clk.t.Add(801 * time.Second) // due for refresh, not expired
+	if _, err := cache.ServiceAccountToken(ctx, pod, projection); err != nil {
+		t.Fatal(err)
+	}
+	before := api.tokens.Load()
+	if _, err := cache.ServiceAccountToken(ctx, pod, projection); err != nil {
+		t.Fatal(err)
+	}
+	if after := api.tokens.Load(); after != before {
+		t.Errorf("a refreshed token of a full cache was requested again (%d more requests)", after-before)
 	}
 }

@@ -79,7 +79,7 @@ func (c *Cache) ServiceAccountToken(ctx context.Context, pod *v1.Pod, projection
 			}
 		}
 	}
-	if len(c.tokens) < maxEntries { // else served, not kept
+	if _, kept := c.tokens[key]; kept || len(c.tokens) < maxEntries { // else served, not kept
 		c.tokens[key] = fresh
 	}
 	c.mu.Unlock()

@@ -77,13 +77,17 @@ const (
 	MaxVolumeBytes = 16 << 20
 )
 
+const pageSize = 4096
+
 func checkSize(payload Payload) error {
 	if len(payload) > MaxVolumeFiles {
 		return fmt.Errorf("it would hold %d files; at most %d are written", len(payload), MaxVolumeFiles)
 	}
+	// Counted as the tmpfs charges them, a page at least per file, so a
+	// volume within the bound always leaves room for its next version.
 	total := 0
 	for _, f := range payload {
-		total += len(f.Data)
+		total += (len(f.Data) + pageSize - 1) / pageSize * pageSize
 	}
 	if total > MaxVolumeBytes {
 		return fmt.Errorf("it would hold %d MiB; at most %d MiB are written", total>>20, MaxVolumeBytes>>20)

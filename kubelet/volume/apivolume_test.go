@@ -245,3 +245,15 @@ func TestVolumeSizeIsBounded(t *testing.T) {
 		t.Errorf("the refused volume holds %d entries", len(entries))
 	}
 }
+
+// Many small files are counted by the pages they take, not their bytes:
+// 4095 files of 4097 bytes fit 16 MiB of data but fill 32 MiB of tmpfs.
+func TestVolumeSizeCountsPages(t *testing.T) {
+	payload := Payload{}
+	for i := range 4095 {
+		payload[fmt.Sprintf("f%d", i)] = File{Data: make([]byte, 4097), Mode: 0o644}
+	}
+	if err := checkSize(payload); err == nil || !strings.Contains(err.Error(), "at most 16 MiB") {
+		t.Errorf("4095 files of 4097 bytes: %v", err)
+	}
+}
