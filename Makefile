@@ -40,7 +40,7 @@ PODSTART_FLAGS := $(if $(SCALE),-scale $(SCALE))
 SOAK_LIFECYCLES ?= 1000
 SOAK_TIMEOUT    ?= $(shell echo $$(( 1800 + $(SOAK_LIFECYCLES) * 3 )))s
 
-.PHONY: help build test test-unit fuzz e2e e2e-matrix chaos soak bench lint run install uninstall clean testbed-up testbed-down
+.PHONY: help build test test-unit fuzz e2e e2e-matrix chaos soak bench conformance lint run install uninstall clean testbed-up testbed-down
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-13s %s\n", $$1, $$2 }'
@@ -87,6 +87,12 @@ chaos: testbed-up build ## fault cases on the real RUNTIME (agent or runtime kil
 soak: testbed-up build ## churn SOAK_LIFECYCLES pod lifecycles (1000, about 15 min; 20000 for a long run) and check nothing grows or leaks
 	MINIKUBELET_BIN=$(CURDIR)/$(BIN) MINIKUBELET_E2E_RUNTIME=$(RUNTIME) SOAK_LIFECYCLES=$(SOAK_LIFECYCLES) \
 		$(GO) test -tags e2e -count=1 -run TestSoak -timeout $(SOAK_TIMEOUT) -v ./test/soak/
+
+# The nodes run containerd 1.6 in network namespaces of their own
+# (test/conformance/conformance_test.go), whatever RUNTIME says.
+conformance: build ## Kubernetes' own e2e suite (node conformance; FOCUS=/SKIP= ginkgo regexps) against two minikubelet nodes of a real control plane
+	$(MAKE) --no-print-directory testbed-up RUNTIME=containerd CLUSTER=1
+	$(SUDO) env FOCUS='$(FOCUS)' SKIP='$(SKIP)' TIMEOUT='$(TIMEOUT)' MINIKUBELET_BIN=$(CURDIR)/$(BIN) test/conformance/run.sh
 
 bench: testbed-up build ## benchmarks on the real runtime (SCALE=110: the pod-count curve); they print figures, they do not judge them
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...

@@ -9,6 +9,8 @@
 #   build.sh controlplane  kube-apiserver, kube-controller-manager, kube-scheduler
 #                          (≈15 min on 2 cores)
 #   build.sh etcd          etcd (≈1 min on 2 cores)
+#   build.sh conformance   the upstream e2e suite (e2e.test), agnhost and ginkgo, from
+#                          test/conformance/suite (≈8 min on 2 cores)
 #
 # Each build goes to a temporary directory that is renamed into place only
 # when complete, so an interrupted build never counts as cached.
@@ -156,6 +158,24 @@ build_etcd() {
 	rm -rf "$work"
 }
 
+# build_conformance builds the upstream e2e suite's test binary and the
+# agnhost command its images run, from the tool module test/conformance/suite
+# (k8s.io/kubernetes pinned with the same staging replaces as the control
+# plane; its go.sum is committed), copied so the build writes nothing into
+# the checkout.
+build_conformance() {
+	local staging=$1 work
+	work=$staging/src
+	mkdir -p "$work"
+	cp "$TESTBED_DIR"/../conformance/suite/{go.mod,go.sum,tools.go} "$work/"
+	cd "$work"
+	CGO_ENABLED=0 go test -c -vet=off -trimpath -ldflags "-s -w" -o "$staging/bin/e2e.test" "$KUBERNETES_MODULE/test/e2e"
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/bin/agnhost" "$KUBERNETES_MODULE/test/images/agnhost"
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
+	cd /
+	rm -rf "$work"
+}
+
 main() {
 	require_root
 	require_go
@@ -174,8 +194,11 @@ main() {
 	etcd)
 		build_into etcd "$ETCD_VERSION" build_etcd
 		;;
+	conformance)
+		build_into conformance "$(conformance_version)" build_conformance
+		;;
 	*)
-		echo "usage: $0 containerd2|crio|controlplane|etcd" >&2
+		echo "usage: $0 containerd2|crio|controlplane|etcd|conformance" >&2
 		return 2
 		;;
 	esac

@@ -56,6 +56,15 @@ CRIO_VERSION=v1.34.0
 KUBERNETES_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 
+# conformance_version keys the cached build of the upstream e2e suite
+# (build.sh conformance): the Kubernetes version and a digest of the tool
+# module test/conformance/suite, so a change to it rebuilds.
+conformance_version() {
+	local suite
+	suite=$(cd "$(dirname "${BASH_SOURCE[0]}")/../conformance/suite" && pwd)
+	printf '%s-%s\n' "$KUBERNETES_VERSION" "$(cat "$suite"/go.mod "$suite"/go.sum "$suite"/tools.go | sha256sum | cut -c1-12)"
+}
+
 # Go lives in /usr/local/go on project machines; crictl may have been
 # installed with go install into GOPATH/bin.
 export PATH=/usr/local/go/bin:/usr/local/bin:$PATH:/root/go/bin

@@ -47,28 +47,37 @@ const (
 // buildImage packs binary into a one-layer linux/amd64 OCI image whose
 // entrypoint is the binary.
 func buildImage(spec imageSpec, binary []byte) (v1.Image, error) {
-	layerTar, err := layerTarball(spec.binary, binary, spec.links...)
+	layerTar, err := writeLayer(kubiaLayout(spec.binary, binary, spec.links...))
 	if err != nil {
 		return nil, fmt.Errorf("pack layer of %s: %w", spec.repository, err)
 	}
+	img, err := oneLayerImage(configFile(spec), layerTar, "minikubelet test/images/build: "+spec.pkg)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", spec.repository, err)
+	}
+	return img, nil
+}
+
+// oneLayerImage makes a linux/amd64 OCI image of config and one layer.
+func oneLayerImage(config *v1.ConfigFile, layerTar []byte, createdBy string) (v1.Image, error) {
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerTar)), nil
 	}, tarball.WithMediaType(types.OCILayer))
 	if err != nil {
-		return nil, fmt.Errorf("make layer of %s: %w", spec.repository, err)
+		return nil, fmt.Errorf("make layer: %w", err)
 	}
 	base := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	base = mutate.ConfigMediaType(base, types.OCIConfigJSON)
-	base, err = mutate.ConfigFile(base, configFile(spec))
+	base, err = mutate.ConfigFile(base, config)
 	if err != nil {
-		return nil, fmt.Errorf("set config of %s: %w", spec.repository, err)
+		return nil, fmt.Errorf("set config: %w", err)
 	}
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:   layer,
-		History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "minikubelet test/images/build: " + spec.pkg},
+		History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: createdBy},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("add layer to %s: %w", spec.repository, err)
+		return nil, fmt.Errorf("add layer: %w", err)
 	}
 	return img, nil
 }
@@ -92,28 +101,46 @@ func configFile(spec imageSpec) *v1.ConfigFile {
 	}
 }
 
-// layerTarball returns the layer's tar stream: the binary at the root with
-// its links beside it, a world-writable /tmp (the app writes marker files
-// there) and /etc accounts.
-func layerTarball(binaryName string, binary []byte, links ...string) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	entries := []struct {
-		header  tar.Header
-		content []byte
-	}{
-		{tar.Header{Name: "etc/", Typeflag: tar.TypeDir, Mode: 0o755}, nil},
-		{tar.Header{Name: "etc/group", Typeflag: tar.TypeReg, Mode: 0o644}, []byte(etcGroup)},
-		{tar.Header{Name: "etc/passwd", Typeflag: tar.TypeReg, Mode: 0o644}, []byte(etcPasswd)},
-		{tar.Header{Name: "tmp/", Typeflag: tar.TypeDir, Mode: 0o1777}, nil},
-		{tar.Header{Name: binaryName, Typeflag: tar.TypeReg, Mode: 0o755}, binary},
+// tarEntry is one file, directory or symlink of a layer.
+type tarEntry struct {
+	header  tar.Header
+	content []byte
+}
+
+func dirEntry(name string, mode int64) tarEntry {
+	return tarEntry{tar.Header{Name: name + "/", Typeflag: tar.TypeDir, Mode: mode}, nil}
+}
+
+func fileEntry(name string, mode int64, content []byte) tarEntry {
+	return tarEntry{tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: mode}, content}
+}
+
+func linkEntry(name, target string) tarEntry {
+	return tarEntry{tar.Header{Name: name, Typeflag: tar.TypeSymlink, Linkname: target, Mode: 0o777}, nil}
+}
+
+// kubiaLayout is the layer of minikubelet's own images: the binary at the
+// root with its links beside it, a world-writable /tmp (the app writes
+// marker files there) and /etc accounts.
+func kubiaLayout(binaryName string, binary []byte, links ...string) []tarEntry {
+	entries := []tarEntry{
+		dirEntry("etc", 0o755),
+		fileEntry("etc/group", 0o644, []byte(etcGroup)),
+		fileEntry("etc/passwd", 0o644, []byte(etcPasswd)),
+		dirEntry("tmp", 0o1777),
+		fileEntry(binaryName, 0o755, binary),
 	}
 	for _, link := range links {
-		entries = append(entries, struct {
-			header  tar.Header
-			content []byte
-		}{tar.Header{Name: link, Typeflag: tar.TypeSymlink, Linkname: binaryName, Mode: 0o777}, nil})
+		entries = append(entries, linkEntry(link, binaryName))
 	}
+	return entries
+}
+
+// writeLayer returns the layer's tar stream of entries, in order, each
+// stamped with epoch so the same entries always give the same digest.
+func writeLayer(entries []tarEntry) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
 	for _, entry := range entries {
 		header := entry.header
 		header.ModTime = epoch

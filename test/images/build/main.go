@@ -10,6 +10,11 @@
 // Usage (from anywhere inside the repository):
 //
 //	go run ./test/images/build [-registry 127.0.0.1:5000]
+//	go run ./test/images/build -suite-agnhost PATH [-busybox /bin/busybox]
+//
+// With -suite-agnhost it also makes the upstream e2e suite's images
+// (test/conformance): agnhost from that binary, busybox from Debian's
+// busybox-static, and our pause under the suite's pause name.
 package main
 
 import (
@@ -26,18 +31,20 @@ import (
 func main() {
 	registry := flag.String("registry", envOr("REGISTRY", "127.0.0.1:5000"), "registry host:port to push to (env REGISTRY)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
+	suiteAgnhost := flag.String("suite-agnhost", "", "also make the e2e suite's images, with this agnhost binary")
+	busybox := flag.String("busybox", "/bin/busybox", "a static busybox for the e2e suite's images")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := buildAndPushAll(ctx, log, *registry); err != nil {
+	if err := buildAndPushAll(ctx, log, *registry, *suiteAgnhost, *busybox); err != nil {
 		log.Error("building test images failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func buildAndPushAll(ctx context.Context, log *slog.Logger, registry string) error {
+func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteAgnhost, busybox string) error {
 	root, err := repositoryRoot()
 	if err != nil {
 		return err
@@ -58,6 +65,28 @@ func buildAndPushAll(ctx context.Context, log *slog.Logger, registry string) err
 			return err
 		}
 		if _, err := publish(ctx, log, registry, spec, img); err != nil {
+			return err
+		}
+		if suiteAgnhost != "" && spec.binary == "pause" {
+			// The suite's pods that name its pause image get ours.
+			if _, err := publish(ctx, log, registry, imageSpec{repository: "pause", tags: []string{suitePauseTag}}, img); err != nil {
+				return err
+			}
+		}
+	}
+	if suiteAgnhost == "" {
+		return nil
+	}
+	src, err := readSuiteSources(ctx, suiteAgnhost, busybox)
+	if err != nil {
+		return err
+	}
+	images, err := buildSuiteImages(src)
+	if err != nil {
+		return err
+	}
+	for _, image := range images {
+		if _, err := publish(ctx, log, registry, image.spec, image.img); err != nil {
 			return err
 		}
 	}

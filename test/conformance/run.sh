@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# run.sh is `make conformance`: Kubernetes' own e2e suite against two
+# minikubelet nodes joined to the test bed's control plane.
+#
+#  1. builds the suite's test binary and agnhost from test/conformance/suite
+#     (k8s.io/kubernetes at the control plane's version), once per machine;
+#  2. makes the images the selected tests use and pushes them to the test
+#     bed's registry: agnhost (that binary on Debian's busybox-static),
+#     busybox (Debian's busybox-static) and pause (ours); the suite finds
+#     them through KUBE_TEST_REPO_LIST;
+#  3. runs TestConformance (conformance_test.go): two network-namespace
+#     nodes with their own containerd 1.6 and agent, then e2e.test.
+#
+# The Makefile brings the test bed and the control plane up first
+# (make testbed-up CLUSTER=1). FOCUS and SKIP are ginkgo regexps replacing
+# the default selection (the node conformance tests); TIMEOUT bounds the
+# suite (ginkgo's --timeout, default 3h). Results go to
+# test/conformance/results/: junit.xml, report.json, e2e.log, the agents'
+# logs and summary.md; the run ends with the line
+#   conformance: P passed, F failed, S skipped of N selected
+set -euo pipefail
+
+CONFORMANCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$CONFORMANCE_DIR/../.." && pwd)
+# shellcheck source=../testbed/lib.sh
+source "$REPO_ROOT/test/testbed/lib.sh"
+
+require_root
+install_packages busybox-static
+nice -n 10 "$REPO_ROOT/test/testbed/build.sh" conformance
+suite=$(cache_dir conformance "$(conformance_version)")/bin
+
+step "pushing the suite's images to $REGISTRY"
+(cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY" -suite-agnhost "$suite/agnhost" -busybox /bin/busybox)
+
+results=$CONFORMANCE_DIR/results
+mkdir -p "$results"
+rm -f "$results"/{junit.xml,report.json,e2e.log,*.log}
+step "running the suite: focus ${FOCUS:-(node conformance)}, skip ${SKIP:-(Disruptive, Flaky)}"
+cd "$REPO_ROOT"
+status=0
+CONFORMANCE_SUITE=$suite/e2e.test CONFORMANCE_RESULTS=$results \
+	CONFORMANCE_FOCUS=${FOCUS:-} CONFORMANCE_SKIP=${SKIP:-} CONFORMANCE_TIMEOUT=${TIMEOUT:-} \
+	MINIKUBELET_BIN=${MINIKUBELET_BIN:-$REPO_ROOT/bin/minikubelet} MINIKUBELET_E2E_RUNTIME=containerd \
+	MINIKUBELET_E2E_CLUSTER=1 go test -tags conformance -count=1 -timeout 5h -v -run '^TestConformance$' ./test/conformance/ \
+	>"$results/harness.log" 2>&1 || status=$?
+grep -E '^\s*(---|conformance_test.go)|^conformance:' "$results/harness.log" || true
+((status == 0)) || tail -n 40 "$results/harness.log"
+[[ -f $results/summary.md ]] && step "table of results: $results/summary.md"
+exit "$status"
