@@ -32,5 +32,5 @@ func (k *Kubelet) containerConfig(ctx context.Context, pod *v1.Pod, start transl
 	if err != nil {
 		return nil, err
 	}
-	return translate.ContainerConfig(node, pod, start, env, mounts), nil
+	return translate.ContainerConfig(node, pod, start, env, mounts)
 }

@@ -17,16 +17,21 @@ type ContainerStart struct {
 // ContainerConfig describes one container instance to the runtime. env is
 // the container's resolved environment (ContainerEnv), which command and
 // args are expanded with; mounts are what the host step prepared, passed
-// through in order.
-func ContainerConfig(node Node, pod *v1.Pod, start ContainerStart, env Env, mounts []*runtimeapi.Mount) *runtimeapi.ContainerConfig {
+// through in order. An error is the pod author's: command and args that
+// expand past MaxArgvBytes.
+func ContainerConfig(node Node, pod *v1.Pod, start ContainerStart, env Env, mounts []*runtimeapi.Mount) (*runtimeapi.ContainerConfig, error) {
 	c := start.Spec
+	command, args, err := expandArgv(c, env.Lookup)
+	if err != nil {
+		return nil, err
+	}
 	return &runtimeapi.ContainerConfig{
 		Metadata: &runtimeapi.ContainerMetadata{Name: c.Name, Attempt: uint32(start.RestartCount)},
 		// CRI-O checks signatures against the name the user wrote and
 		// refuses a container without it; containerd ignores the field.
 		Image:       &runtimeapi.ImageSpec{Image: c.Image, UserSpecifiedImage: c.Image},
-		Command:     expandAll(c.Command, env.Lookup),
-		Args:        expandAll(c.Args, env.Lookup),
+		Command:     command,
+		Args:        args,
 		WorkingDir:  c.WorkingDir,
 		Envs:        env.KeyValues(),
 		Mounts:      mounts,
@@ -40,5 +45,5 @@ func ContainerConfig(node Node, pod *v1.Pod, start ContainerStart, env Env, moun
 			Resources:       ContainerResources(c),
 			SecurityContext: ContainerSecurityContext(pod, c),
 		},
-	}
+	}, nil
 }

@@ -231,7 +231,11 @@ func TestContainerConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			assertProto(t, "container config", ContainerConfig(node, pod, start, env, tt.mounts), want)
+			config, err := ContainerConfig(node, pod, start, env, tt.mounts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertProto(t, "container config", config, want)
 		})
 	}
 }
@@ -263,7 +267,10 @@ func TestEnvLookup(t *testing.T) {
 
 func TestContainerConfigKeepsAnUnsetCommand(t *testing.T) {
 	pod := testPod()
-	config := ContainerConfig(testNode(), pod, ContainerStart{Spec: &pod.Spec.Containers[0], Type: ContainerTypeApp}, Env{}, nil)
+	config, err := ContainerConfig(testNode(), pod, ContainerStart{Spec: &pod.Spec.Containers[0], Type: ContainerTypeApp}, Env{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if config.Command != nil || config.Args != nil {
 		t.Fatalf("command %q args %q; want nil, so the image's entrypoint runs", config.Command, config.Args)
 	}
