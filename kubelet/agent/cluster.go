@@ -18,6 +18,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/apiclient"
 	"github.com/minikubelet/minikubelet/kubelet/apipods"
 	"github.com/minikubelet/minikubelet/kubelet/eventrecorder"
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 	"github.com/minikubelet/minikubelet/kubelet/mirror"
 	"github.com/minikubelet/minikubelet/kubelet/node"
 	"github.com/minikubelet/minikubelet/kubelet/nodeauth"
@@ -133,10 +134,20 @@ func (c *cluster) run(ctx context.Context, opts Options, runtime *cri.Client, ne
 	g.Go(func() error { return pods.events.Run(ctx, c.client.Events()) })
 	if c.bootstrapped {
 		g.Go(func() error {
-			nodeauth.RotateCertificate(ctx, nodeauth.RotationConfig{Dir: credentialsDir(opts), NodeName: opts.NodeName,
-				CSRs: c.client.CSRs(), Logger: log})
+			// Read again at each use: an operator may replace an
+			// expired bootstrap token while the agent runs.
+			bootstrap := func() (kubeapi.CSRs, error) { return nodeauth.BootstrapCSRs(opts.Kubeconfig, userAgent()) }
+			err := nodeauth.RotateCertificate(ctx, nodeauth.RotationConfig{Dir: credentialsDir(opts), NodeName: opts.NodeName,
+				CSRs: c.client.CSRs(), Bootstrap: bootstrap, Logger: log})
+			if err != nil {
+				// Joining never stops the agent: its pods run on.
+				log.Error("the node's client certificate can no longer be renewed", "err", err)
+			}
 			return nil
 		})
+	}
+	if !c.bootstrapped {
+		g.Go(func() error { c.client.WatchExpiry(ctx, log, time.Now); return nil })
 	}
 	if c.endpoint != nil {
 		g.Go(func() error {

@@ -33,7 +33,8 @@ import (
 // whose user is a bootstrap token may only ask for a node client
 // certificate; the controller-manager approves and signs it, and the
 // agent then uses that certificate, and replaces it before it expires
-// (rotation.go). A certificate found expiring at start is requested anew.
+// (rotation.go). A certificate found expiring or expired at start, or
+// unusable, is requested anew with the bootstrap token.
 
 // Files the bootstrap writes under its directory, all 0600.
 const (
@@ -72,6 +73,8 @@ type BootstrapConfig struct {
 	// Now defaults to time.Now; certificates valid for less than
 	// minValidity from now are requested anew.
 	Now func() time.Time
+	// bootstrapCSRs, for tests, replaces the client of Kubeconfig.
+	bootstrapCSRs kubeapi.CSRs
 }
 
 // minValidity: a certificate expiring sooner is replaced at start.
@@ -113,7 +116,9 @@ func NodeKubeconfig(ctx context.Context, cfg BootstrapConfig) (string, error) {
 		// Written again: a kubeconfig of the earlier layout names two files.
 		return out, writeNodeKubeconfig(cfg, out)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		cfg.Logger.Info("requesting a new node certificate", "reason", err)
+		// An expired certificate too: the node's own credentials could
+		// not renew it, the bootstrap token can, as the kubelet's.
+		cfg.Logger.Info("requesting a new node certificate with the bootstrap kubeconfig", "reason", err)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating %s: %w", cfg.Dir, err)
@@ -130,16 +135,36 @@ func NodeKubeconfig(ctx context.Context, cfg BootstrapConfig) (string, error) {
 // requestCertificate asks for a node client certificate with the
 // bootstrap credentials, waits for it and writes it and its key.
 func requestCertificate(ctx context.Context, cfg BootstrapConfig) error {
-	restCfg, err := clientcmd.BuildConfigFromFlags("", cfg.Kubeconfig)
-	if err != nil {
-		return fmt.Errorf("loading the bootstrap kubeconfig %s: %w", cfg.Kubeconfig, err)
+	csrs := cfg.bootstrapCSRs
+	if csrs == nil {
+		var err error
+		if csrs, err = BootstrapCSRs(cfg.Kubeconfig, cfg.UserAgent); err != nil {
+			return err
+		}
 	}
-	restCfg.UserAgent, restCfg.Timeout = cfg.UserAgent, requestTimeout
+	return obtainCredentials(ctx, csrs, cfg)
+}
+
+// BootstrapCSRs is a CSR client of the bootstrap kubeconfig at path; an
+// error when it is gone or no longer holds a bootstrap token.
+func BootstrapCSRs(path, userAgent string) (kubeapi.CSRs, error) {
+	bootstrap, err := IsBootstrap(path)
+	if err != nil {
+		return nil, err
+	}
+	if !bootstrap {
+		return nil, fmt.Errorf("the kubeconfig %s holds no bootstrap token any more", path)
+	}
+	restCfg, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("loading the bootstrap kubeconfig %s: %w", path, err)
+	}
+	restCfg.UserAgent, restCfg.Timeout = userAgent, requestTimeout
 	client, err := kubeapi.New(restCfg)
 	if err != nil {
-		return fmt.Errorf("making a client of the bootstrap kubeconfig %s: %w", cfg.Kubeconfig, err)
+		return nil, fmt.Errorf("making a client of the bootstrap kubeconfig %s: %w", path, err)
 	}
-	return obtainCredentials(ctx, client.CSRs(), cfg)
+	return client.CSRs(), nil
 }
 
 // obtainCredentials asks for a certificate of the pending key (made if

@@ -3,14 +3,15 @@
 // its credentials name, so a certificate for another node is refused at
 // start rather than by the Node authorizer at every call.
 //
-// TLS bootstrapping (a bootstrap token exchanged for a node certificate
-// through a CSR) and certificate rotation are not done yet: the kubeconfig
-// must hold the node's credentials.
+// With a bootstrap token instead of credentials, bootstrap.go exchanges
+// it for a node certificate through a CSR, and rotation.go renews that
+// certificate before it expires, or requests it anew once it has.
 package nodeauth
 
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -44,6 +45,11 @@ type Client struct {
 	// "system:node:worker-1"); empty when the kubeconfig uses a token or
 	// another way to authenticate.
 	User string
+	// given is the client certificate, nil without one; WatchExpiry
+	// reads it again from givenFile, unless it was in the kubeconfig.
+	given       *x509.Certificate
+	givenFile   string
+	givenSource string
 }
 
 // Load reads the kubeconfig at path (its current context) and makes a
@@ -58,15 +64,26 @@ func Load(path, userAgent string) (*Client, error) {
 	// (5 and 10) let 20 new pods' token requests, status patches and
 	// events queue for seconds behind the limiter.
 	cfg.QPS, cfg.Burst = APIQPS, APIBurst
-	user, err := certificateUser(cfg)
+	cert, err := clientCertificate(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("reading the client certificate of the kubeconfig %s: %w", path, err)
 	}
-	client, err := kubeapi.New(cfg)
-	if err != nil {
+	c := &Client{Server: cfg.Host, given: cert, givenSource: certificateSource(path, cfg)}
+	if len(cfg.CertData) == 0 {
+		c.givenFile = cfg.CertFile
+	}
+	if cert != nil {
+		c.User = cert.Subject.CommonName
+		// The API server would refuse every call, and nothing here can
+		// renew it: said once at start rather than as 401s in a loop.
+		if err := checkNotExpired(cert, c.givenSource, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	if c.Client, err = kubeapi.New(cfg); err != nil {
 		return nil, fmt.Errorf("making a client of the kubeconfig %s: %w", path, err)
 	}
-	return &Client{Client: client, Server: cfg.Host, User: user}, nil
+	return c, nil
 }
 
 // CheckNodeUser refuses credentials that name another node: the Node
@@ -81,28 +98,50 @@ func (c *Client) CheckNodeUser(nodeName string) error {
 	return nil
 }
 
-// certificateUser is the common name of the config's client certificate,
-// or "" when it has none.
-func certificateUser(cfg *rest.Config) (string, error) {
+// clientCertificate is the config's client certificate, or nil when it
+// has none.
+func clientCertificate(cfg *rest.Config) (*x509.Certificate, error) {
 	data := cfg.CertData
 	if len(data) == 0 && cfg.CertFile != "" {
 		var err error
 		if data, err = os.ReadFile(cfg.CertFile); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	if len(data) == 0 {
-		return "", nil
+		return nil, nil
 	}
+	return parseCertificatePEM(data)
+}
+
+// parseCertificatePEM parses the first PEM block, a certificate.
+func parseCertificatePEM(data []byte) (*x509.Certificate, error) {
 	block, _ := pem.Decode(data)
 	if block == nil || block.Type != "CERTIFICATE" {
-		return "", fmt.Errorf("no PEM certificate in it")
+		return nil, errors.New("no PEM certificate in it")
 	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return "", err
+	return x509.ParseCertificate(block.Bytes)
+}
+
+// certificateSource names where the kubeconfig at path keeps its client
+// certificate, for an error.
+func certificateSource(path string, cfg *rest.Config) string {
+	if len(cfg.CertData) == 0 && cfg.CertFile != "" {
+		return cfg.CertFile
 	}
-	return cert.Subject.CommonName, nil
+	return path + " (client-certificate-data)"
+}
+
+// checkNotExpired refuses given credentials whose certificate has expired:
+// without a bootstrap kubeconfig the agent has nothing to ask for another
+// with, as the kubelet has none.
+func checkNotExpired(cert *x509.Certificate, source string, now time.Time) error {
+	if now.Before(cert.NotAfter) {
+		return nil
+	}
+	return fmt.Errorf("the node's client certificate %s (%s) expired at %s, and the API server refuses an expired certificate: "+
+		"give the node a new certificate, or join with a bootstrap kubeconfig (--kubeconfig with a bootstrap token) so the agent requests its own and renews it",
+		source, cert.Subject.CommonName, cert.NotAfter.Format(time.RFC3339))
 }
 
 // KubeconfigCA is the PEM of the CA the kubeconfig at path trusts the API

@@ -18,12 +18,20 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // writeKubeconfig writes a kubeconfig whose user has a client certificate
 // for cn (none when cn is empty, a token instead).
 func writeKubeconfig(t *testing.T, cn string) string {
+	t.Helper()
+	return writeKubeconfigExpiring(t, cn, time.Hour)
+}
+
+// writeKubeconfigExpiring is writeKubeconfig of a certificate valid for
+// validFor from now; negative: expired that long ago.
+func writeKubeconfigExpiring(t *testing.T, cn string, validFor time.Duration) string {
 	t.Helper()
 	user := &clientcmdapi.AuthInfo{Token: "abc"}
 	if cn != "" {
@@ -32,7 +40,7 @@ func writeKubeconfig(t *testing.T, cn string) string {
 			t.Fatal(err)
 		}
 		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn, Organization: []string{"system:nodes"}},
-			NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+			NotBefore: time.Now().Add(min(validFor, 0) - time.Minute), NotAfter: time.Now().Add(validFor), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 		if err != nil {
 			t.Fatal(err)
@@ -116,4 +124,13 @@ func TestClientIsNotThrottledBelowTheKubeletsRate(t *testing.T) {
 			t.Fatalf("after %d requests in 3 s: %v", served.Load(), err)
 		}
 	}
+}
+
+func loadKubeconfig(t *testing.T, path string) *clientcmdapi.Config {
+	t.Helper()
+	cfg, err := clientcmd.LoadFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -2,15 +2,16 @@ package nodeauth
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
@@ -27,8 +28,14 @@ type RotationConfig struct {
 	NodeName string
 	// CSRs is the client of the node's own credentials: the API server
 	// lets a node ask for its renewed certificate (selfnodeclient).
-	CSRs   kubeapi.CSRs
-	Logger *slog.Logger
+	CSRs kubeapi.CSRs
+	// Bootstrap makes a client of the bootstrap credentials, read anew at
+	// each use (BootstrapCSRs), for when the node's own no longer
+	// authenticate it: its certificate expired (the agent was down past
+	// it, or every renewal failed) or is missing or unusable. Nil when
+	// there are none.
+	Bootstrap func() (kubeapi.CSRs, error)
+	Logger    *slog.Logger
 	// Now and Fraction default to time.Now and a random fraction in
 	// [0.7, 0.9): when in the certificate's life it is replaced.
 	Now      func() time.Time
@@ -41,8 +48,15 @@ type RotationConfig struct {
 // renew together) a new key, a CSR with the current credentials, and,
 // once signed, both written in one step to the file the kubeconfig names
 // (client-go reloads it within 5 minutes). Failures are logged and
-// retried while the old certificate still works.
-func RotateCertificate(ctx context.Context, cfg RotationConfig) {
+// retried while the old certificate still works. Once it has expired (or
+// is missing or unusable), the CSR is made with the bootstrap credentials
+// instead, as at first start and as the kubelet falls back to its
+// bootstrap kubeconfig; failures are then logged as errors, naming the
+// certificate and the fix, and retried, so a restored bootstrap
+// kubeconfig or a new certificate is taken up without a restart. With no
+// bootstrap credentials at all it returns that error: nothing could renew
+// the certificate.
+func RotateCertificate(ctx context.Context, cfg RotationConfig) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -52,28 +66,74 @@ func RotateCertificate(ctx context.Context, cfg RotationConfig) {
 	var retry time.Duration
 	for ctx.Err() == nil {
 		cert, err := currentCertificate(cfg.Dir)
-		if err == nil {
+		expired := err != nil || !cfg.Now().Before(cert.NotAfter)
+		switch {
+		case expired && cfg.Bootstrap == nil:
+			return cannotRenew(cfg.Dir, cert, err, errors.New("there is no bootstrap kubeconfig to request another with"))
+		case expired:
+			err = rebootstrap(ctx, cfg, cert, err)
+		default:
 			deadline := RotationDeadline(cert.NotBefore, cert.NotAfter, cfg.Fraction())
 			cfg.Logger.Info("node client certificate", "expires", cert.NotAfter.Format(time.RFC3339), "rotation", deadline.Format(time.RFC3339))
 			if !sleepUntil(ctx, deadline, cfg.Now) {
-				return
+				return nil
+			}
+			if !cfg.Now().Before(cert.NotAfter) {
+				continue // slept past its expiry (a suspended machine): bootstrap
 			}
 			cfg.Logger.Info("rotating the node's client certificate", "expires", cert.NotAfter.Format(time.RFC3339))
 			err = obtainCredentials(ctx, cfg.CSRs, BootstrapConfig{Dir: cfg.Dir, NodeName: cfg.NodeName, Logger: cfg.Logger})
 		}
 		if ctx.Err() != nil {
-			return
+			return nil
 		}
 		if err == nil {
 			retry = 0
 			continue
 		}
 		retry = min(max(2*retry, time.Second), maxRotationRetryWait)
-		cfg.Logger.Warn("rotating the node's client certificate failed; retrying", "retry", retry, "err", err)
+		if expired {
+			cfg.Logger.Error("the node cannot authenticate to the API server until it has a new certificate; retrying", "retry", retry, "err", err)
+		} else {
+			cfg.Logger.Warn("rotating the node's client certificate failed; retrying", "retry", retry, "err", err)
+		}
 		if !sleepUntil(ctx, cfg.Now().Add(retry), cfg.Now) {
-			return
+			return nil
 		}
 	}
+	return nil
+}
+
+// rebootstrap requests a certificate with the bootstrap credentials for
+// cert, which expired (or could not be read: unusable says why).
+func rebootstrap(ctx context.Context, cfg RotationConfig, cert *x509.Certificate, unusable error) error {
+	csrs, err := cfg.Bootstrap()
+	if err != nil {
+		return cannotRenew(cfg.Dir, cert, unusable, err)
+	}
+	if cert != nil {
+		cfg.Logger.Warn("the node's client certificate has expired; requesting another with the bootstrap credentials",
+			"path", filepath.Join(cfg.Dir, credentialsName), "expired", cert.NotAfter.Format(time.RFC3339))
+	} else {
+		cfg.Logger.Warn("the node's client certificate is unusable; requesting another with the bootstrap credentials", "err", unusable)
+	}
+	err = obtainCredentials(ctx, csrs, BootstrapConfig{Dir: cfg.Dir, NodeName: cfg.NodeName, Logger: cfg.Logger})
+	if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
+		return cannotRenew(cfg.Dir, cert, unusable, fmt.Errorf("the bootstrap credentials were refused, their token may have expired: %w", err))
+	}
+	return err
+}
+
+// cannotRenew says the certificate in dir (nil when unusable, with why)
+// cannot renew itself, why no other could be requested, and the fix.
+func cannotRenew(dir string, cert *x509.Certificate, unusable, why error) error {
+	state := "is unusable (" + fmt.Sprint(unusable) + ")"
+	if cert != nil {
+		state = "expired at " + cert.NotAfter.Format(time.RFC3339)
+	}
+	return fmt.Errorf("the node's client certificate %s %s, so the node cannot renew it with its own credentials, and %w: "+
+		"give the node a new certificate, or a bootstrap kubeconfig (--kubeconfig with a bootstrap token) to request one with",
+		filepath.Join(dir, credentialsName), state, why)
 }
 
 // RotationDeadline is when in a certificate's life it is replaced:
@@ -98,17 +158,13 @@ func sleepUntil(ctx context.Context, deadline time.Time, now func() time.Time) b
 	}
 }
 
-// currentCertificate reads the certificate of the credentials file.
+// currentCertificate reads the certificate of the credentials file and
+// checks the key there is its own.
 func currentCertificate(dir string) (*x509.Certificate, error) {
 	path := filepath.Join(dir, credentialsName)
-	data, err := os.ReadFile(path)
+	pair, err := tls.LoadX509KeyPair(path, path)
 	if err != nil {
-		return nil, fmt.Errorf("reading the node's credentials: %w", err)
+		return nil, fmt.Errorf("reading the node's credentials %s: %w", path, err)
 	}
-	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
-		if block.Type == "CERTIFICATE" {
-			return x509.ParseCertificate(block.Bytes)
-		}
-	}
-	return nil, errors.New(path + " holds no certificate")
+	return x509.ParseCertificate(pair.Certificate[0])
 }
