@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -271,7 +272,7 @@ func TestWatchExpiryLogsWhenGivenCredentialsExpire(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := func() time.Time { return c.given.NotAfter.Add(time.Second) }
-	var logs bytes.Buffer
+	var logs syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -315,4 +316,55 @@ func TestWatchExpiryReadsAReplacedCertificateFile(t *testing.T) {
 	if strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("a replaced, valid certificate reported expired: %s", logs.String())
 	}
+}
+
+// A node whose clock runs past every certificate the cluster issues says
+// so and backs off, rather than asking again at once without end.
+func TestRotateCertificateSaysWhenTheClockIsPastTheIssuedCertificate(t *testing.T) {
+	ca := newTestCA(t)
+	dir := t.TempDir()
+	writeCredentials(t, dir, ca, "w", time.Hour)
+	client := fake.NewClientset()
+	created := approveCSRs(t, client, ca)
+	var logs syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		RotateCertificate(ctx, RotationConfig{Dir: dir, NodeName: "w", CSRs: expiredNodeCredentials(new(atomic.Int32)),
+			Bootstrap: func() (kubeapi.CSRs, error) { return kubeapitest.CSRs(client), nil },
+			Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
+			// Two days ahead: the issued certificates live one.
+			Now: func() time.Time { return time.Now().Add(48 * time.Hour) }})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "check the node's clock") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "expired already by this node's clock") {
+		t.Errorf("logs %q do not say the clock is past the issued certificate", logs.String())
+	}
+	if n := len(created); n > 2 {
+		t.Errorf("%d CSRs; want the rotation to back off", n)
+	}
+}
+
+// syncBuffer is a bytes.Buffer a logger may write while a test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

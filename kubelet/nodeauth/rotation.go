@@ -88,6 +88,9 @@ func RotateCertificate(ctx context.Context, cfg RotationConfig) error {
 			return nil
 		}
 		if err == nil {
+			err = checkIssued(cfg)
+		}
+		if err == nil {
 			retry = 0
 			continue
 		}
@@ -122,6 +125,17 @@ func rebootstrap(ctx context.Context, cfg RotationConfig, cert *x509.Certificate
 		return cannotRenew(cfg.Dir, cert, unusable, fmt.Errorf("the bootstrap credentials were refused, their token may have expired: %w", err))
 	}
 	return err
+}
+
+// checkIssued refuses a new certificate that is expired already by this
+// node's clock: asked for again at once, it would be asked for without end.
+func checkIssued(cfg RotationConfig) error {
+	cert, err := currentCertificate(cfg.Dir)
+	if err != nil || cfg.Now().Before(cert.NotAfter) {
+		return err
+	}
+	return fmt.Errorf("the cluster issued a certificate valid until %s, expired already by this node's clock (%s): check the node's clock",
+		cert.NotAfter.Format(time.RFC3339), cfg.Now().Format(time.RFC3339))
 }
 
 // cannotRenew says the certificate in dir (nil when unusable, with why)
