@@ -155,6 +155,6 @@ func (k *Kubelet) wakeWaitingForSlot() {
 func outOfPodsStatus(pod *v1.Pod, message string, firstSeen time.Time) v1.PodStatus {
 	start := metav1.NewTime(firstSeen)
 	status := v1.PodStatus{Phase: v1.PodPending, Reason: ReasonOutOfPods, Message: message, QOSClass: qosClass(pod), StartTime: &start}
-	status.Conditions = podConditions(status, len(pod.Spec.InitContainers) == 0)
+	status.Conditions = podConditions(pod, status)
 	return status
 }

@@ -109,6 +109,8 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 		cs := containerStatus(pod.UID, &pod.Spec.InitContainers[i], obs, sandboxID, waiting, runtimeName, ReasonPodInitializing, probes)
 		if cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 0 {
 			initDone = false
+		} else {
+			cs.Ready = true // the kubelet's mark of an init container that succeeded
 		}
 		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
 	}
@@ -121,7 +123,7 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 			containerStatus(pod.UID, &pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason, probes))
 	}
 	status.Phase = podPhase(pod, status, initDone, terminal)
-	status.Conditions = podConditions(status, initDone)
+	status.Conditions = podConditions(pod, status)
 	return status
 }
 
@@ -223,26 +225,6 @@ func podPhase(pod *v1.Pod, status v1.PodStatus, initDone, terminal bool) v1.PodP
 		}
 	}
 	return v1.PodRunning
-}
-
-func podConditions(status v1.PodStatus, initDone bool) []v1.PodCondition {
-	ready := len(status.ContainerStatuses) > 0
-	for _, cs := range status.ContainerStatuses {
-		ready = ready && cs.Ready
-	}
-	cond := func(t v1.PodConditionType, ok bool) v1.PodCondition {
-		c := v1.PodCondition{Type: t, Status: v1.ConditionFalse}
-		if ok {
-			c.Status = v1.ConditionTrue
-		}
-		return c
-	}
-	return []v1.PodCondition{
-		cond(v1.PodInitialized, initDone),
-		cond(v1.ContainersReady, ready),
-		cond(v1.PodReady, ready),
-		cond(v1.PodScheduled, true),
-	}
 }
 
 func qosClass(pod *v1.Pod) v1.PodQOSClass {

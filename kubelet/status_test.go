@@ -55,10 +55,25 @@ func conditions(initialized, ready bool) []v1.PodCondition {
 	}
 	return []v1.PodCondition{
 		{Type: v1.PodInitialized, Status: status(initialized)},
-		{Type: v1.ContainersReady, Status: status(ready)},
 		{Type: v1.PodReady, Status: status(ready)},
+		{Type: v1.ContainersReady, Status: status(ready)},
 		{Type: v1.PodScheduled, Status: v1.ConditionTrue},
 	}
+}
+
+func readyStatus(cs v1.ContainerStatus) v1.ContainerStatus {
+	cs.Ready = true
+	return cs
+}
+
+// withoutReasons drops the conditions' reasons and messages, which
+// TestPodConditions covers, so the table above states only their status.
+func withoutReasons(s v1.PodStatus) v1.PodStatus {
+	s.Conditions = append([]v1.PodCondition(nil), s.Conditions...)
+	for i := range s.Conditions {
+		s.Conditions[i].Reason, s.Conditions[i].Message = "", ""
+	}
+	return s
 }
 
 func TestComputePodStatus(t *testing.T) {
@@ -148,12 +163,12 @@ func TestComputePodStatus(t *testing.T) {
 				ContainerStatuses:     []v1.ContainerStatus{waitingStatus("a", ReasonPodInitializing, "")}},
 		},
 		{
-			name:       "init containers done: initialized, the app is being created",
+			name:       "init containers done: initialized, each Ready, the app is being created",
 			pod:        testPod(v1.RestartPolicyAlways, []string{"i1"}, "a"),
 			sandboxes:  []observedSandbox{ready},
 			containers: []observedContainer{ctr("i1c", "s1", "i1", exited, 0, 0)},
 			want: v1.PodStatus{Phase: v1.PodPending, Conditions: conditions(true, false), PodIP: "10.88.0.5", PodIPs: podIPs,
-				InitContainerStatuses: []v1.ContainerStatus{exitedStatus("i1", "i1c", 0, 0, ReasonCompleted)},
+				InitContainerStatuses: []v1.ContainerStatus{readyStatus(exitedStatus("i1", "i1c", 0, 0, ReasonCompleted))},
 				ContainerStatuses:     []v1.ContainerStatus{waitingStatus("a", ReasonContainerCreating, "")}},
 		},
 		{
@@ -266,7 +281,7 @@ func TestComputePodStatus(t *testing.T) {
 			obs.sortNewestFirst()
 			want := tt.want
 			want.StartTime, want.QOSClass = &start, v1.PodQOSBestEffort
-			got := computePodStatus(tt.pod, obs, tt.waiting, "fake", statusFirstSeen, tt.terminal, tt.probes)
+			got := withoutReasons(computePodStatus(tt.pod, obs, tt.waiting, "fake", statusFirstSeen, tt.terminal, tt.probes))
 			if !equality.Semantic.DeepEqual(got, want) {
 				t.Errorf("status:\n%s\nwant:\n%s", statusJSON(got), statusJSON(want))
 			}
