@@ -26,12 +26,12 @@ REPO_ROOT=$(cd "$CONFORMANCE_DIR/../.." && pwd)
 source "$REPO_ROOT/test/testbed/lib.sh"
 
 require_root
-install_packages busybox-static
+install_packages busybox-static bash-static
 nice -n 10 "$REPO_ROOT/test/testbed/build.sh" conformance
 suite=$(cache_dir conformance "$(conformance_version)")/bin
 
 step "pushing the suite's images to $REGISTRY"
-(cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY" -suite-agnhost "$suite/agnhost" -busybox /bin/busybox)
+(cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY" -suite-bin "$suite" -busybox /bin/busybox -shell /bin/bash-static)
 
 results=$CONFORMANCE_DIR/results
 mkdir -p "$results"

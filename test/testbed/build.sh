@@ -9,7 +9,7 @@
 #   build.sh controlplane  kube-apiserver, kube-controller-manager, kube-scheduler
 #                          (≈15 min on 2 cores)
 #   build.sh etcd          etcd (≈1 min on 2 cores)
-#   build.sh conformance   the upstream e2e suite (e2e.test), agnhost and ginkgo, from
+#   build.sh conformance   the upstream e2e suite (e2e.test), agnhost, nnp and ginkgo, from
 #                          test/conformance/suite (≈8 min on 2 cores)
 #
 # Each build goes to a temporary directory that is renamed into place only
@@ -171,6 +171,7 @@ build_conformance() {
 	cd "$work"
 	CGO_ENABLED=0 go test -c -vet=off -trimpath -ldflags "-s -w" -o "$staging/bin/e2e.test" "$KUBERNETES_MODULE/test/e2e"
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/bin/agnhost" "$KUBERNETES_MODULE/test/images/agnhost"
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/bin/nnp" "$KUBERNETES_MODULE/test/images/nonewprivs"
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$staging/bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
 	cd /
 	rm -rf "$work"

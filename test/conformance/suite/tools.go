@@ -7,6 +7,7 @@ package suite
 import (
 	_ "k8s.io/kubernetes/test/e2e"
 	_ "k8s.io/kubernetes/test/images/agnhost"
+	_ "k8s.io/kubernetes/test/images/nonewprivs"
 
 	// ginkgo runs the suite's specs in parallel processes.
 	_ "github.com/onsi/ginkgo/v2/ginkgo"

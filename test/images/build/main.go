@@ -10,11 +10,13 @@
 // Usage (from anywhere inside the repository):
 //
 //	go run ./test/images/build [-registry 127.0.0.1:5000]
-//	go run ./test/images/build -suite-agnhost PATH [-busybox /bin/busybox]
+//	go run ./test/images/build -suite-bin DIR [-busybox /bin/busybox] [-shell /bin/bash-static]
 //
-// With -suite-agnhost it also makes the upstream e2e suite's images
-// (test/conformance): agnhost from that binary, busybox from Debian's
-// busybox-static, and our pause under the suite's pause name.
+// With -suite-bin it also makes the upstream e2e suite's images
+// (test/conformance): agnhost and nonewprivs from DIR's agnhost and nnp
+// binaries (test/testbed/build.sh conformance builds them), nonroot and busybox from Debian's
+// busybox-static (with Debian's bash-static as sh), and our pause under the
+// suite's pause name.
 package main
 
 import (
@@ -31,20 +33,21 @@ import (
 func main() {
 	registry := flag.String("registry", envOr("REGISTRY", "127.0.0.1:5000"), "registry host:port to push to (env REGISTRY)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
-	suiteAgnhost := flag.String("suite-agnhost", "", "also make the e2e suite's images, with this agnhost binary")
+	suiteBin := flag.String("suite-bin", "", "also make the e2e suite's images, with the agnhost and nnp binaries in this directory")
 	busybox := flag.String("busybox", "/bin/busybox", "a static busybox for the e2e suite's images")
+	shell := flag.String("shell", "/bin/bash-static", "a static bash, the e2e suite's images' sh")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := buildAndPushAll(ctx, log, *registry, *suiteAgnhost, *busybox); err != nil {
+	if err := buildAndPushAll(ctx, log, *registry, *suiteBin, *busybox, *shell); err != nil {
 		log.Error("building test images failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteAgnhost, busybox string) error {
+func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, busybox, shell string) error {
 	root, err := repositoryRoot()
 	if err != nil {
 		return err
@@ -67,17 +70,17 @@ func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteAgnho
 		if _, err := publish(ctx, log, registry, spec, img); err != nil {
 			return err
 		}
-		if suiteAgnhost != "" && spec.binary == "pause" {
+		if suiteBin != "" && spec.binary == "pause" {
 			// The suite's pods that name its pause image get ours.
 			if _, err := publish(ctx, log, registry, imageSpec{repository: "pause", tags: []string{suitePauseTag}}, img); err != nil {
 				return err
 			}
 		}
 	}
-	if suiteAgnhost == "" {
+	if suiteBin == "" {
 		return nil
 	}
-	src, err := readSuiteSources(ctx, suiteAgnhost, busybox)
+	src, err := readSuiteSources(ctx, suiteBin, busybox, shell)
 	if err != nil {
 		return err
 	}

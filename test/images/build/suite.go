@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -16,14 +17,21 @@ import (
 
 // The upstream e2e suite's images (test/conformance): its agnhost, built
 // from the same Kubernetes version as the suite, and busybox, Debian's
-// busybox-static, each under the name and tag the suite asks for
+// busybox-static with Debian's bash-static as sh, each under the name and tag the suite asks for
 // (k8s.io/kubernetes/test/utils/image) below the registry paths that
 // test/conformance's repo list maps the suite's registries to.
 const (
 	suiteE2ERegistryPath = "e2e-test-images" // promoterE2eRegistry
 	suiteAgnhostTag      = "2.66.1"
-	suiteBusyboxTag      = "1.37.0-2"
-	suitePauseTag        = "3.10.2" // gcRegistry is the registry's root
+	// The suite's "previous agnhost", for tests that change a pod's image:
+	// the same binary, an image of its own (another digest).
+	suiteAgnhostPrevTag = "2.55"
+	suiteBusyboxTag     = "1.37.0-2"
+	suiteNonewprivsTag  = "1.4"
+	suiteNonrootTag     = "1.5"
+	suitePauseTag       = "3.10.2" // gcRegistry is the registry's root
+	// suiteNonrootUID is the user of the suite's nonroot image.
+	suiteNonrootUID = "1234"
 )
 
 // The accounts the suite's images define: agnhost's image adds
@@ -42,20 +50,36 @@ const (
 // suiteSources are the files the suite's images are made of.
 type suiteSources struct {
 	agnhost []byte   // the agnhost binary (static)
+	nnp     []byte   // nonewprivs' nnp binary (static)
 	busybox []byte   // a static busybox
 	applets []string // busybox's applets by full path, e.g. usr/bin/wget
+	// shell is a static bash, the images' /bin/sh and /bin/bash. Debian's
+	// busybox is 1.35, whose sh leaves variables with names such as
+	// "data-1" (valid in Kubernetes since 1.34) out of its children's
+	// environment: `sh -c env` would not show what the agent set. The
+	// suite's busybox 1.37 passes them on, as bash does.
+	shell []byte
 }
 
-// readSuiteSources reads the agnhost binary at agnhostPath and the busybox
-// at busyboxPath, and asks that busybox for its applets.
-func readSuiteSources(ctx context.Context, agnhostPath, busyboxPath string) (*suiteSources, error) {
-	agnhost, err := os.ReadFile(agnhostPath)
+// readSuiteSources reads the agnhost and nnp binaries in binDir, the
+// busybox at busyboxPath and the bash at shellPath, and asks that busybox
+// for its applets.
+func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath string) (*suiteSources, error) {
+	agnhost, err := os.ReadFile(filepath.Join(binDir, "agnhost"))
 	if err != nil {
 		return nil, fmt.Errorf("read agnhost (test/testbed/build.sh conformance builds it): %w", err)
+	}
+	nnp, err := os.ReadFile(filepath.Join(binDir, "nnp"))
+	if err != nil {
+		return nil, fmt.Errorf("read nnp (test/testbed/build.sh conformance builds it): %w", err)
 	}
 	busybox, err := os.ReadFile(busyboxPath)
 	if err != nil {
 		return nil, fmt.Errorf("read busybox (apt-get install busybox-static): %w", err)
+	}
+	shell, err := os.ReadFile(shellPath)
+	if err != nil {
+		return nil, fmt.Errorf("read bash (apt-get install bash-static): %w", err)
 	}
 	out, err := exec.CommandContext(ctx, busyboxPath, "--list-full").Output()
 	if err != nil {
@@ -68,7 +92,7 @@ func readSuiteSources(ctx context.Context, agnhostPath, busyboxPath string) (*su
 			applets = append(applets, applet)
 		}
 	}
-	return &suiteSources{agnhost: agnhost, busybox: busybox, applets: applets}, nil
+	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell}, nil
 }
 
 // suiteImage is one image of the suite, already made.
@@ -77,40 +101,55 @@ type suiteImage struct {
 	img  v1.Image
 }
 
-// buildSuiteImages makes the busybox and agnhost images.
+// buildSuiteImages makes the busybox, agnhost, nonewprivs and nonroot
+// images, each as upstream's Dockerfile makes it on its base.
 func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
-	busyboxLayer, err := writeLayer(busyboxLayout(src, nil))
-	if err != nil {
-		return nil, fmt.Errorf("pack busybox layer: %w", err)
-	}
-	// As the suite's busybox image: sh when no command is given.
-	busybox, err := oneLayerImage(suiteConfig(nil, []string{"sh"}, nil), busyboxLayer, "minikubelet test/images/build: Debian busybox-static")
-	if err != nil {
-		return nil, fmt.Errorf("busybox image: %w", err)
-	}
-	agnhostLayer, err := writeLayer(busyboxLayout(src, []tarEntry{
+	agnhostFiles := []tarEntry{
 		fileEntry("agnhost", 0o755, src.agnhost),
 		linkEntry("agnhost-2", "agnhost"),
 		dirEntry("uploads", 0o755),
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("pack agnhost layer: %w", err)
 	}
-	// As upstream's agnhost image: ENTRYPOINT /agnhost, CMD pause, and the
-	// ports its Dockerfile exposes.
-	agnhost, err := oneLayerImage(suiteConfig([]string{"/agnhost"}, []string{"pause"}, []string{"80/tcp", "8080/tcp", "8081/tcp", "9376/tcp", "5000/tcp"}),
-		agnhostLayer, "minikubelet test/images/build: agnhost from k8s.io/kubernetes/test/images/agnhost")
-	if err != nil {
-		return nil, fmt.Errorf("agnhost image: %w", err)
+	agnhostPorts := []string{"80/tcp", "8080/tcp", "8081/tcp", "9376/tcp", "5000/tcp"}
+	nnpFiles := []tarEntry{
+		dirEntry("usr/local", 0o755),
+		dirEntry("usr/local/bin", 0o755),
+		// Set-user-ID, as upstream's: the test checks that
+		// allowPrivilegeEscalation: false keeps it from gaining root.
+		fileEntry("usr/local/bin/nnp", 0o6755, src.nnp),
 	}
-	return []suiteImage{
-		{imageSpec{repository: suiteE2ERegistryPath + "/busybox", tags: []string{suiteBusyboxTag}}, busybox},
-		{imageSpec{repository: suiteE2ERegistryPath + "/agnhost", tags: []string{suiteAgnhostTag}}, agnhost},
-	}, nil
+	images := []struct {
+		repository, tag, createdBy string
+		config                     *v1.ConfigFile
+		extra                      []tarEntry
+	}{
+		{"busybox", suiteBusyboxTag, "Debian busybox-static", suiteConfig(nil, []string{"sh"}, nil, ""), nil},
+		{"agnhost", suiteAgnhostTag, "agnhost from k8s.io/kubernetes/test/images/agnhost",
+			suiteConfig([]string{"/agnhost"}, []string{"pause"}, agnhostPorts, ""), agnhostFiles},
+		{"agnhost", suiteAgnhostPrevTag, "agnhost from k8s.io/kubernetes/test/images/agnhost, as the suite's previous agnhost",
+			suiteConfig([]string{"/agnhost"}, []string{"pause"}, agnhostPorts, ""), agnhostFiles},
+		{"nonewprivs", suiteNonewprivsTag, "nnp from k8s.io/kubernetes/test/images/nonewprivs",
+			suiteConfig(nil, []string{"nnp"}, nil, ""), nnpFiles},
+		{"nonroot", suiteNonrootTag, "Debian busybox-static as user " + suiteNonrootUID,
+			suiteConfig(nil, []string{"sh"}, nil, suiteNonrootUID), nil},
+	}
+	var out []suiteImage
+	for _, image := range images {
+		layer, err := writeLayer(busyboxLayout(src, image.extra))
+		if err != nil {
+			return nil, fmt.Errorf("pack %s layer: %w", image.repository, err)
+		}
+		img, err := oneLayerImage(image.config, layer, "minikubelet test/images/build: "+image.createdBy)
+		if err != nil {
+			return nil, fmt.Errorf("%s image: %w", image.repository, err)
+		}
+		out = append(out, suiteImage{imageSpec{repository: suiteE2ERegistryPath + "/" + image.repository, tags: []string{image.tag}}, img})
+	}
+	return out, nil
 }
 
 // busyboxLayout is a small root file system: busybox as /bin/busybox with
-// a link per applet, accounts, /tmp and /root, then extra.
+// a link per applet but sh, bash as /bin/bash and /bin/sh, accounts, /tmp
+// and /root, then extra.
 func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 	dirs := map[string]bool{"bin": true, "etc": true, "home": true, "root": true, "tmp": true, "var": true, "home/user-defined-in-image": true}
 	for _, applet := range src.applets {
@@ -133,16 +172,20 @@ func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 	}
 	entries = append(entries,
 		fileEntry("bin/busybox", 0o755, src.busybox),
+		fileEntry("bin/bash", 0o755, src.shell),
+		linkEntry("bin/sh", "/bin/bash"),
 		fileEntry("etc/passwd", 0o644, []byte(suitePasswd)),
 		fileEntry("etc/group", 0o644, []byte(suiteGroup)),
 	)
 	for _, applet := range src.applets {
-		entries = append(entries, linkEntry(applet, "/bin/busybox"))
+		if applet != "bin/sh" && applet != "bin/bash" {
+			entries = append(entries, linkEntry(applet, "/bin/busybox"))
+		}
 	}
 	return append(entries, extra...)
 }
 
-func suiteConfig(entrypoint, cmd, ports []string) *v1.ConfigFile {
+func suiteConfig(entrypoint, cmd, ports []string, user string) *v1.ConfigFile {
 	exposed := map[string]struct{}{}
 	for _, port := range ports {
 		exposed[port] = struct{}{}
@@ -158,6 +201,7 @@ func suiteConfig(entrypoint, cmd, ports []string) *v1.ConfigFile {
 			Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 			WorkingDir:   "/",
 			ExposedPorts: exposed,
+			User:         user,
 		},
 	}
 }

@@ -14,7 +14,9 @@ import (
 func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 	src := &suiteSources{
 		agnhost: []byte("agnhost binary"),
+		nnp:     []byte("nnp binary"),
 		busybox: []byte("busybox binary"),
+		shell:   []byte("bash binary"),
 		applets: []string{"bin/sh", "bin/ls", "usr/bin/wget", "sbin/ifconfig"},
 	}
 	images, err := buildSuiteImages(src)
@@ -23,14 +25,17 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 	}
 	byRepo := map[string]v1.Image{}
 	for _, image := range images {
-		byRepo[image.spec.repository] = image.img
+		byRepo[image.spec.repository+":"+image.spec.tags[0]] = image.img
 	}
 	for repo, want := range map[string]struct {
-		entrypoint, cmd string
-		files           []string
+		entrypoint, cmd, user string
+		files                 []string
 	}{
-		"e2e-test-images/busybox": {"", "sh", []string{"bin/busybox", "bin/sh", "usr/bin/wget", "sbin/ifconfig", "etc/passwd", "tmp/"}},
-		"e2e-test-images/agnhost": {"/agnhost", "pause", []string{"agnhost", "agnhost-2", "bin/sh", "uploads/", "etc/group"}},
+		"e2e-test-images/busybox:1.37.0-2": {"", "sh", "", []string{"bin/busybox", "bin/sh", "usr/bin/wget", "sbin/ifconfig", "etc/passwd", "tmp/"}},
+		"e2e-test-images/agnhost:2.66.1":   {"/agnhost", "pause", "", []string{"agnhost", "agnhost-2", "bin/sh", "uploads/", "etc/group"}},
+		"e2e-test-images/agnhost:2.55":     {"/agnhost", "pause", "", []string{"agnhost", "bin/sh"}},
+		"e2e-test-images/nonewprivs:1.4":   {"", "nnp", "", []string{"usr/local/bin/nnp", "bin/sh"}},
+		"e2e-test-images/nonroot:1.5":      {"", "sh", "1234", []string{"bin/sh"}},
 	} {
 		img := byRepo[repo]
 		if img == nil {
@@ -47,14 +52,23 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		if got := strings.Join(config.Config.Cmd, " "); got != want.cmd {
 			t.Errorf("%s cmd %q, want %q", repo, got, want.cmd)
 		}
+		if config.Config.User != want.user {
+			t.Errorf("%s user %q, want %q", repo, config.Config.User, want.user)
+		}
 		entries := layerEntries(t, img)
 		for _, file := range want.files {
 			if _, ok := entries[file]; !ok {
 				t.Errorf("%s has no %s", repo, file)
 			}
 		}
-		if sh := entries["bin/sh"]; sh.Typeflag != tar.TypeSymlink || sh.Linkname != "/bin/busybox" {
-			t.Errorf("%s /bin/sh is %+v, want a link to /bin/busybox", repo, sh)
+		if sh := entries["bin/sh"]; sh.Typeflag != tar.TypeSymlink || sh.Linkname != "/bin/bash" {
+			t.Errorf("%s /bin/sh is %+v, want a link to /bin/bash (busybox 1.35's sh drops variables like data-1)", repo, sh)
+		}
+		if nnp := entries["usr/local/bin/nnp"]; nnp != nil && nnp.Mode&0o4000 == 0 {
+			t.Errorf("%s nnp mode %o, want set-user-ID", repo, nnp.Mode)
+		}
+		if ls := entries["bin/ls"]; ls.Typeflag != tar.TypeSymlink || ls.Linkname != "/bin/busybox" {
+			t.Errorf("%s /bin/ls is %+v, want a link to /bin/busybox", repo, ls)
 		}
 	}
 }
@@ -81,5 +95,23 @@ func layerEntries(t *testing.T, img v1.Image) map[string]*tar.Header {
 			t.Fatal(err)
 		}
 		entries[h.Name] = h
+	}
+}
+
+func TestSuiteAgnhostTagsAreDistinctImages(t *testing.T) {
+	images, err := buildSuiteImages(&suiteSources{agnhost: []byte("a"), nnp: []byte("n"), busybox: []byte("b"), shell: []byte("s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := map[string]bool{}
+	for _, image := range images {
+		d, err := image.img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if digests[d.String()] {
+			t.Errorf("%s:%s has the digest of another image; a test that changes a pod's image would see no change", image.spec.repository, image.spec.tags[0])
+		}
+		digests[d.String()] = true
 	}
 }
