@@ -6,25 +6,33 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // envObjects reads the ConfigMaps and Secrets the container's env and
-// envFrom name, for translate.ContainerEnv. A missing one is left out for
+// envFrom name, and the Services the pod sees, for translate.ContainerEnv. A missing one is left out for
 // ContainerEnv to judge (an optional reference may name it); any other
 // read error fails the start, which is retried, as the kubelet's does.
 func (k *Kubelet) envObjects(ctx context.Context, pod *v1.Pod, c *v1.Container) (translate.EnvObjects, error) {
+	var services []*v1.Service
+	if k.cfg.Services != nil {
+		var err error
+		if services, err = k.cfg.Services.ForPod(pod.Namespace, pod.Spec.EnableServiceLinks, k.isStatic(pod.UID)); err != nil {
+			return translate.EnvObjects{}, fmt.Errorf("container %s: %w", c.Name, err)
+		}
+	}
 	configMaps, secrets := translate.EnvObjectNames(c)
 	if len(configMaps)+len(secrets) == 0 {
-		return translate.EnvObjects{}, nil
+		return translate.EnvObjects{Services: services}, nil
 	}
 	objects := k.cfg.PodObjects
 	if objects == nil {
 		return translate.EnvObjects{}, fmt.Errorf("container %s: its env names ConfigMaps or Secrets, which only a node joined to a cluster can read; "+
 			"set the values with env[].value", c.Name)
 	}
-	out := translate.EnvObjects{ConfigMaps: map[string]*v1.ConfigMap{}, Secrets: map[string]*v1.Secret{}}
+	out := translate.EnvObjects{ConfigMaps: map[string]*v1.ConfigMap{}, Secrets: map[string]*v1.Secret{}, Services: services}
 	for _, name := range configMaps {
 		cm, err := objects.ConfigMap(ctx, pod.Namespace, name)
 		if err := keepFound(out.ConfigMaps, name, cm, err); err != nil {
@@ -50,4 +58,12 @@ func keepFound[T any](found map[string]T, name string, object T, err error) erro
 	}
 	found[name] = object
 	return nil
+}
+
+// isStatic says whether the pod came from the manifest directory.
+func (k *Kubelet) isStatic(uid types.UID) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec, ok := k.pods[uid]
+	return ok && rec.source == SourceFile
 }

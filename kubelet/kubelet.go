@@ -68,6 +68,12 @@ type Config struct {
 	// PodObjects reads the ConfigMaps, Secrets and tokens that pods from
 	// the API server refer to; nil on a standalone node.
 	PodObjects volume.Objects
+	// Services gives the Services whose variables a pod's containers get;
+	// nil on a standalone node (no variables, as the kubelet without an
+	// API server).
+	Services interface {
+		ForPod(namespace string, enableServiceLinks *bool, static bool) ([]*v1.Service, error)
+	}
 	// OnEvent, when set, is told of every event recorded on a pod (the
 	// cluster's event recorder). It is called with the agent's lock held,
 	// so it must neither block nor call back into the Kubelet.

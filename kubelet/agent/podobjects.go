@@ -8,6 +8,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 	"github.com/minikubelet/minikubelet/kubelet/podobjects"
+	"github.com/minikubelet/minikubelet/kubelet/servicelinks"
 )
 
 // newPodObjects reads the objects API pods refer to through the
@@ -52,4 +53,26 @@ func (o clusterPodObjects) CreateToken(ctx context.Context, namespace, serviceAc
 		return nil, err
 	}
 	return api.CreateToken(ctx, namespace, serviceAccount, req)
+}
+
+// newServiceWatcher keeps the cluster's Services for pods' service
+// variables, reading once the cluster's client exists.
+func newServiceWatcher(c *cluster) *servicelinks.Watcher {
+	return servicelinks.New(func(ctx context.Context) (kubeapi.Services, error) {
+		if !c.waitClient(ctx) {
+			return nil, ctx.Err()
+		}
+		return c.client.Services(), nil
+	})
+}
+
+// serviceLister is w as the Kubelet's Services, nil (not a nil *Watcher in
+// an interface) on a standalone node.
+func serviceLister(w *servicelinks.Watcher) interface {
+	ForPod(namespace string, enableServiceLinks *bool, static bool) ([]*v1.Service, error)
+} {
+	if w == nil {
+		return nil
+	}
+	return w
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/apiserver"
 	"github.com/minikubelet/minikubelet/kubelet/eventrecorder"
 	"github.com/minikubelet/minikubelet/kubelet/logs"
+	"github.com/minikubelet/minikubelet/kubelet/servicelinks"
 	"github.com/minikubelet/minikubelet/kubelet/translate"
 	"github.com/minikubelet/minikubelet/kubelet/volume"
 	"github.com/minikubelet/minikubelet/metrics"
@@ -123,10 +124,13 @@ func Run(ctx context.Context, opts Options) error {
 	var kl *kubelet.Kubelet
 	var apiPods *apipods.Source
 	var podObjects volume.Objects
+	var services *servicelinks.Watcher
 	var events *eventrecorder.Recorder
 	var onEvent func(kubelet.PodEvent)
 	if cluster != nil {
 		podObjects = newPodObjects(cluster)
+		services = newServiceWatcher(cluster)
+		g.Go(func() error { services.Run(ctx, log.With("component", "services")); return nil })
 		// The sync loop waits for this source's first list before it
 		// removes pods it finds in the runtime, so a restart adopts them.
 		apiPods = newAPISource(cluster, opts.NodeName, func(uid types.UID, seconds int64) { kl.SetDeletionGracePeriod(uid, seconds) },
@@ -141,7 +145,7 @@ func Run(ctx context.Context, opts Options) error {
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,
-		Sources: sources, PodObjects: podObjects, OnEvent: onEvent,
+		Sources: sources, PodObjects: podObjects, Services: serviceLister(services), OnEvent: onEvent,
 		Logger: log.With("component", "kubelet"),
 	})
 	if err != nil {

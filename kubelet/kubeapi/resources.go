@@ -164,3 +164,26 @@ func (p pods) PatchStatus(ctx context.Context, namespace, name string, patch []b
 	return out, p.rc.Patch(types.StrategicMergePatchType).Namespace(namespace).Resource("pods").Name(name).SubResource("status").
 		VersionedParams(&metav1.PatchOptions{}, parameterCodec).Body(patch).Do(ctx).Into(out)
 }
+
+// Services is what the agent reads of Service objects: every namespace's,
+// for the service environment variables of pods (the Node authorizer lets
+// a node list and watch them).
+type Services interface {
+	List(ctx context.Context) (*v1.ServiceList, error)
+	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+}
+
+// Services returns the client of Service objects.
+func (c *Client) Services() Services { return services{c.core} }
+
+type services struct{ rc rest.Interface }
+
+func (s services) List(ctx context.Context) (*v1.ServiceList, error) {
+	out := &v1.ServiceList{}
+	return out, s.rc.Get().Resource("services").Do(ctx).Into(out)
+}
+
+func (s services) Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+	opts.Watch = true
+	return s.rc.Get().Resource("services").VersionedParams(&opts, parameterCodec).Watch(ctx)
+}

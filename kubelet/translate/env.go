@@ -56,7 +56,9 @@ func (e *Env) set(name, value string) {
 // ContainerEnv resolves the container's environment as the kubelet's
 // makeEnvironmentVariables does: envFrom first, then env in order, each
 // replacing what came before under the same name, and each value may refer
-// to the ones before it with $(NAME). podIPs are the sandbox's; objects
+// to the ones before it, or to a service's variable, with $(NAME); then
+// the variables of the services the pod sees (objects.Services), each
+// unless the container set it. podIPs are the sandbox's; objects
 // are the ConfigMaps and Secrets the container names (EnvObjectNames).
 // A missing object or key is an error unless the reference is optional,
 // when the variables it would give are left out.
@@ -65,6 +67,11 @@ func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string, obje
 	tooLarge := func(field string) error {
 		return fmt.Errorf("container %s %s: the environment is over %d KiB; a process cannot start with it (execve takes 2 MiB with the arguments): "+
 			"put large values in a volume", c.Name, field, MaxEnvBytes/1024)
+	}
+	serviceEnv := ServiceEnv(objects.Services)
+	serviceVars := make(map[string]string, len(serviceEnv))
+	for _, v := range serviceEnv {
+		serviceVars[v.Name] = v.Value
 	}
 	for i := range c.EnvFrom {
 		if err := addEnvFrom(&env, pod, &c.EnvFrom[i], objects); err != nil {
@@ -80,6 +87,9 @@ func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string, obje
 		budget := MaxEnvBytes - env.bytes
 		value := ExpandVars(e.Value, func(name string) (string, bool) {
 			v, ok := env.Lookup(name)
+			if !ok {
+				v, ok = serviceVars[name]
+			}
 			if budget -= len(v); budget < 0 {
 				return "", true
 			}
@@ -102,6 +112,16 @@ func ContainerEnv(node Node, pod *v1.Pod, c *v1.Container, podIPs []string, obje
 		env.set(e.Name, value)
 		if env.bytes > MaxEnvBytes {
 			return Env{}, tooLarge(fmt.Sprintf("env[%d] (%s)", i, e.Name))
+		}
+	}
+	// Services' variables come last and never replace the container's own.
+	for _, v := range serviceEnv {
+		if _, set := env.Lookup(v.Name); set {
+			continue
+		}
+		env.set(v.Name, v.Value)
+		if env.bytes > MaxEnvBytes {
+			return Env{}, tooLarge("service variables (set enableServiceLinks: false)")
 		}
 	}
 	return env, nil

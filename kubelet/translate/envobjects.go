@@ -12,6 +12,9 @@ import (
 type EnvObjects struct {
 	ConfigMaps map[string]*v1.ConfigMap
 	Secrets    map[string]*v1.Secret
+	// Services are the ones whose variables the pod sees
+	// (ServicesForPod), on a node joined to a cluster.
+	Services []*v1.Service
 }
 
 // EnvObjectNames lists, each once and in spec order, the ConfigMaps and

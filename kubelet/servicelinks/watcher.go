@@ -1,0 +1,88 @@
+// Package servicelinks keeps the cluster's Services in memory for the
+// environment variables the kubelet gives every container of a pod
+// (FOO_SERVICE_HOST, FOO_PORT, ...: translate.ServiceEnv).
+package servicelinks
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/go-logr/logr"
+	v1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
+	"github.com/minikubelet/minikubelet/kubelet/translate"
+)
+
+// callTimeout bounds one list of every Service.
+const callTimeout = 30 * time.Second
+
+// ErrNotSynced is the answer until the Services were listed once: a
+// container started before would miss its variables, so its start waits
+// and is retried, as the kubelet's does.
+var ErrNotSynced = errors.New("the cluster's Services have not been read yet, so the service variables cannot be set; the container starts once they are")
+
+// Watcher is a client-go informer on every Service.
+type Watcher struct {
+	informer cache.SharedIndexInformer
+}
+
+// New makes a Watcher that reads through the client services returns,
+// waiting for it (the node's client exists only after TLS bootstrapping).
+func New(services func(ctx context.Context) (kubeapi.Services, error)) *Watcher {
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, _ metav1.ListOptions) (runtime.Object, error) {
+			client, err := services(ctx)
+			if err != nil {
+				return nil, err
+			}
+			callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+			defer cancel()
+			return client.List(callCtx)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			client, err := services(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return client.Watch(ctx, opts)
+		},
+	}
+	return &Watcher{informer: cache.NewSharedIndexInformer(listThenWatch{lw}, &v1.Service{}, 0, cache.Indexers{})}
+}
+
+// Run keeps the Services until ctx ends.
+func (w *Watcher) Run(ctx context.Context, log *slog.Logger) {
+	// client-go logs through klog's contextual logger: hand it ours.
+	w.informer.RunWithContext(klog.NewContext(ctx, logr.FromSlogHandler(log.Handler())))
+}
+
+// ForPod returns the Services whose variables a pod in namespace sees.
+// Until they were listed once it is ErrNotSynced, except for a static
+// pod, which gets what is known: a node must start its static pods (the
+// control plane's own, maybe) without an API server, as the kubelet does.
+func (w *Watcher) ForPod(namespace string, enableServiceLinks *bool, static bool) ([]*v1.Service, error) {
+	if !static && !w.informer.HasSynced() {
+		return nil, ErrNotSynced
+	}
+	var all []*v1.Service
+	for _, obj := range w.informer.GetStore().List() {
+		if s, ok := obj.(*v1.Service); ok {
+			all = append(all, s)
+		}
+	}
+	return translate.ServicesForPod(all, namespace, enableServiceLinks), nil
+}
+
+// listThenWatch keeps the informer to a plain list and watch, the calls
+// the Node authorizer names.
+type listThenWatch struct{ *cache.ListWatch }
+
+func (listThenWatch) IsWatchListSemanticsUnSupported() bool { return true }
