@@ -202,3 +202,17 @@ func TestStatusPatch(t *testing.T) {
 		t.Errorf("patch %s sends the unchanged hostIP", patch)
 	}
 }
+
+func TestStatusGivesAPodOnTheHostsNetworkTheNodesIP(t *testing.T) {
+	p := staticPod("web", "h1")
+	p.Status.PodIP, p.Status.PodIPs = "", nil // a host-network sandbox has no IP of its own
+	m := &v1.Pod{Spec: v1.PodSpec{HostNetwork: true}}
+	s := Status(p, m, node, now)
+	if s.PodIP != "10.0.0.5" || len(s.PodIPs) != 1 || s.PodIPs[0].IP != "10.0.0.5" {
+		t.Errorf("podIP %q %v, want the node's", s.PodIP, s.PodIPs)
+	}
+	m.Spec.HostNetwork = false
+	if s := Status(p, m, node, now); s.PodIP != "" {
+		t.Errorf("podIP %q of a pod-network pod with no IP yet, want none", s.PodIP)
+	}
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // Status is the status mirror pod m (nil before it exists) should show
-// for static pod p: p's, with the node's IP as hostIP; m's startTime, set
+// for static pod p: p's, with the node's IP as hostIP (and as podIP on
+// the host's network); m's startTime, set
 // once as the kubelet's status manager sets it (a restarted agent starts
 // its own clock again); and each condition's lastTransitionTime kept from
 // m while the condition's status is unchanged, else now (the agent does
@@ -23,6 +24,11 @@ func Status(p *v1.Pod, m *v1.Pod, node Node, now time.Time) v1.PodStatus {
 	}
 	if node.IP != "" {
 		s.HostIP, s.HostIPs = node.IP, []v1.HostIP{{IP: node.IP}}
+		// A pod on the host's network has the node's IP, as the kubelet
+		// reports it: tools and the suite reach it there.
+		if m != nil && m.Spec.HostNetwork && s.PodIP == "" {
+			s.PodIP, s.PodIPs = node.IP, []v1.PodIP{{IP: node.IP}}
+		}
 	}
 	for i := range s.Conditions {
 		c := &s.Conditions[i]
