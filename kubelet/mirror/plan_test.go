@@ -216,3 +216,32 @@ func TestStatusGivesAPodOnTheHostsNetworkTheNodesIP(t *testing.T) {
 		t.Errorf("podIP %q of a pod-network pod with no IP yet, want none", s.PodIP)
 	}
 }
+
+func TestStatusObservesThePodsGeneration(t *testing.T) {
+	p := staticPod("web", "h1")
+	p.Status.Conditions = []v1.PodCondition{{Type: v1.PodReady, Status: v1.ConditionTrue}, {Type: "example.com/gate", Status: v1.ConditionTrue}}
+	m := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Generation: 7}}
+	s := Status(p, m, node, now)
+	if s.ObservedGeneration != 7 {
+		t.Errorf("observedGeneration %d, want the pod's generation 7", s.ObservedGeneration)
+	}
+	if s.Conditions[0].ObservedGeneration != 7 || s.Conditions[1].ObservedGeneration != 0 {
+		t.Errorf("conditions %+v: want the kubelet's Ready stamped 7, another's condition left alone", s.Conditions)
+	}
+}
+
+func TestStatusPatchKeepsConditionsOthersSet(t *testing.T) {
+	p := staticPod("web", "h1")
+	p.Status.Conditions = []v1.PodCondition{{Type: v1.PodReady, Status: v1.ConditionFalse}}
+	m := &v1.Pod{Status: v1.PodStatus{Conditions: []v1.PodCondition{
+		{Type: v1.PodReady, Status: v1.ConditionFalse, LastTransitionTime: metav1.NewTime(now)},
+		{Type: "example.com/gate", Status: v1.ConditionTrue, LastTransitionTime: metav1.NewTime(now)},
+	}}}
+	patch, _, err := StatusPatch(m, Status(p, m, node, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(patch), "example.com/gate") {
+		t.Errorf("the patch touches a readiness gate's condition the node does not own: %s", patch)
+	}
+}

@@ -30,6 +30,8 @@ func Status(p *v1.Pod, m *v1.Pod, node Node, now time.Time) v1.PodStatus {
 			s.PodIP, s.PodIPs = node.IP, []v1.PodIP{{IP: node.IP}}
 		}
 	}
+	observeGeneration(&s, m)
+	keepOthersConditions(&s, m)
 	for i := range s.Conditions {
 		c := &s.Conditions[i]
 		if !c.LastTransitionTime.IsZero() {
@@ -46,6 +48,51 @@ func Status(p *v1.Pod, m *v1.Pod, node Node, now time.Time) v1.PodStatus {
 		}
 	}
 	return s
+}
+
+// kubeletConditions are the pod conditions the kubelet sets, and stamps
+// with the generation it saw.
+var kubeletConditions = map[v1.PodConditionType]bool{
+	v1.PodInitialized: true, v1.PodReady: true, v1.ContainersReady: true, v1.PodScheduled: true, v1.PodReadyToStartContainers: true,
+}
+
+// observeGeneration stamps the status and the kubelet's conditions with m's
+// metadata.generation, as the kubelet does since Kubernetes 1.34
+// (status.observedGeneration): a client that changed the pod knows when
+// the node has seen its change.
+func observeGeneration(s *v1.PodStatus, m *v1.Pod) {
+	if m == nil || m.Generation == 0 {
+		return
+	}
+	s.ObservedGeneration = m.Generation
+	for i := range s.Conditions {
+		if kubeletConditions[s.Conditions[i].Type] {
+			s.Conditions[i].ObservedGeneration = m.Generation
+		}
+	}
+}
+
+// keepOthersConditions carries over the conditions others set on m (a
+// readiness gate's, DisruptionTarget, ...), as the kubelet's status
+// manager merges them: a patch from m's status must not delete them.
+func keepOthersConditions(s *v1.PodStatus, m *v1.Pod) {
+	if m == nil {
+		return
+	}
+	for _, c := range m.Status.Conditions {
+		if !kubeletConditions[c.Type] && !hasCondition(s.Conditions, c.Type) {
+			s.Conditions = append(s.Conditions, c)
+		}
+	}
+}
+
+func hasCondition(conditions []v1.PodCondition, t v1.PodConditionType) bool {
+	for _, c := range conditions {
+		if c.Type == t {
+			return true
+		}
+	}
+	return false
 }
 
 // StatusPatch is the strategic merge patch from m's status to want, with
