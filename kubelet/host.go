@@ -25,7 +25,7 @@ import (
 // sandboxConfig reads the node's resolver settings afresh for each pod.
 func (k *Kubelet) node() translate.Node {
 	return translate.Node{Name: k.cfg.NodeName, PodLogRoot: k.cfg.PodLogDir, CgroupParent: k.cfg.CgroupParent, RuntimeName: k.cfg.RuntimeName,
-		HostIPs: k.cfg.NodeIPs}
+		HostIPs: k.cfg.NodeIPs, Allocatable: k.cfg.Allocatable}
 }
 
 // podDir holds the pod's volumes and managed files.

@@ -74,6 +74,9 @@ type Config struct {
 	Services interface {
 		ForPod(namespace string, enableServiceLinks *bool, static bool) ([]*v1.Service, error)
 	}
+	// Allocatable is what the node offers pods (cpu, memory, ...): the
+	// downward API's limits of a container that sets none, as the kubelet.
+	Allocatable v1.ResourceList
 	// OnEvent, when set, is told of every event recorded on a pod (the
 	// cluster's event recorder). It is called with the agent's lock held,
 	// so it must neither block nor call back into the Kubelet.

@@ -70,7 +70,7 @@ func hasRefreshableVolume(pod *v1.Pod) bool {
 // they were, as under the kubelet; it is logged when it first happens or
 // changes, not every period.
 func (k *Kubelet) refreshPodVolumes(ctx context.Context, pod *v1.Pod, lastErrors, seen map[string]string) {
-	host := volume.Host{PodDir: k.podDir(pod.UID), Objects: k.cfg.PodObjects}
+	host := volume.Host{PodDir: k.podDir(pod.UID), Objects: k.cfg.PodObjects, Allocatable: k.cfg.Allocatable}
 	for i := range pod.Spec.Volumes {
 		vol := &pod.Spec.Volumes[i]
 		err := volume.Refresh(ctx, pod, vol, host)

@@ -98,5 +98,5 @@ func (k *Kubelet) prepareVolume(ctx context.Context, pod *v1.Pod, vol *v1.Volume
 	if t == nil {
 		return "", fmt.Errorf("volume %q: its type is not supported", vol.Name)
 	}
-	return t.SetUp(ctx, pod, vol, volume.Host{PodDir: k.podDir(pod.UID), Objects: k.cfg.PodObjects})
+	return t.SetUp(ctx, pod, vol, volume.Host{PodDir: k.podDir(pod.UID), Objects: k.cfg.PodObjects, Allocatable: k.cfg.Allocatable})
 }

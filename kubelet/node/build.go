@@ -90,6 +90,13 @@ func capacity(spec Spec, obs Observations) v1.ResourceList {
 	return list
 }
 
+// Allocatable is what the node offers pods, from what it observed: the
+// Node's status.allocatable, and the limits a container without its own
+// gets through the downward API.
+func Allocatable(obs Observations, maxPods int) v1.ResourceList {
+	return allocatable(capacity(Spec{MaxPods: maxPods}, obs))
+}
+
 // allocatable is capacity less the hard eviction thresholds, as the
 // kubelet's node allocatable without kube- or system-reserved.
 func allocatable(capacity v1.ResourceList) v1.ResourceList {

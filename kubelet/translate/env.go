@@ -190,7 +190,7 @@ func envValueFrom(node Node, pod *v1.Pod, c *v1.Container, from *v1.EnvVarSource
 		value, err = podField(node, pod, from.FieldRef.FieldPath, podIPs)
 		return value, err == nil, err
 	case from.ResourceFieldRef != nil:
-		return resourceField(c, from.ResourceFieldRef), true, nil
+		return resourceField(c, from.ResourceFieldRef, node.Allocatable), true, nil
 	case from.ConfigMapKeyRef != nil:
 		ref := from.ConfigMapKeyRef
 		cm, ok := objects.ConfigMaps[ref.Name]

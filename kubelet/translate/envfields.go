@@ -2,10 +2,12 @@ package translate
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // podField is the downward API's value of a fieldRef, as the kubelet's
@@ -74,20 +76,32 @@ func subscripted(path string) (field, key string, ok bool) {
 }
 
 // resourceField is a container's request or limit ("limits." may be left
-// out) in units of the divisor; "0" when the container sets none.
-func resourceField(c *v1.Container, ref *v1.ResourceFieldSelector) string {
-	quantities, name := c.Resources.Limits, ref.Resource
+// out) in units of the divisor, rounded up, as the kubelet shows it; a
+// limit the container does not set is the node's allocatable, and a
+// request it does not set is "0".
+func resourceField(c *v1.Container, ref *v1.ResourceFieldSelector, allocatable v1.ResourceList) string {
+	quantities, name, isLimit := c.Resources.Limits, ref.Resource, true
 	if rest, ok := strings.CutPrefix(name, "requests."); ok && rest != "" {
-		quantities, name = c.Resources.Requests, rest
+		quantities, name, isLimit = c.Resources.Requests, rest, false
 	} else if rest, ok := strings.CutPrefix(name, "limits."); ok && rest != "" {
 		name = rest
 	}
 	value, ok := quantities[v1.ResourceName(name)]
+	if !ok && isLimit {
+		value, ok = allocatable[v1.ResourceName(name)]
+	}
 	if !ok {
 		return "0"
 	}
-	if ref.Divisor.IsZero() {
-		return strconv.FormatInt(value.Value(), 10)
+	divisor := ref.Divisor
+	if divisor.IsZero() {
+		divisor = *resource.NewQuantity(1, resource.DecimalSI)
 	}
-	return strconv.FormatInt(value.MilliValue()/ref.Divisor.MilliValue(), 10)
+	if v1.ResourceName(name) == v1.ResourceCPU {
+		return strconv.FormatInt(int64(math.Ceil(float64(value.MilliValue())/float64(divisor.MilliValue()))), 10)
+	}
+	if divisor.Value() == 0 {
+		return "0" // a divisor under 1 (say 1m) of a whole-unit resource: nothing sensible to show
+	}
+	return strconv.FormatInt(int64(math.Ceil(float64(value.Value())/float64(divisor.Value()))), 10)
 }

@@ -28,10 +28,13 @@ const localhostEntries = "127.0.0.1\tlocalhost\n" +
 // hostname (and FQDN when it has a subdomain); then its hostAliases.
 func EtcHosts(pod *v1.Pod, podIPs []string, nodeHosts []byte) []byte {
 	var b strings.Builder
-	b.WriteString("# Kubernetes-managed hosts file (minikubelet).\n")
+	// The kubelet's headers: tools (and the upstream e2e suite) tell a
+	// pod-network file from a host-network one by them.
 	if pod.Spec.HostNetwork {
+		b.WriteString("# Kubernetes-managed hosts file (host network).\n")
 		b.Write(nodeHosts)
 	} else {
+		b.WriteString("# Kubernetes-managed hosts file.\n")
 		b.WriteString(localhostEntries)
 		hostname := Hostname(pod)
 		for _, ip := range podIPs {

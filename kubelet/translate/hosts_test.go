@@ -7,7 +7,7 @@ import (
 )
 
 func TestEtcHosts(t *testing.T) {
-	const header = "# Kubernetes-managed hosts file (minikubelet).\n"
+	const header = "# Kubernetes-managed hosts file.\n"
 	aliases := []v1.HostAlias{{IP: "10.1.2.3", Hostnames: []string{"db", "db.internal"}}, {IP: "10.1.2.4", Hostnames: []string{"cache"}}}
 	const aliasLines = "\n# Entries added by HostAliases.\n10.1.2.3\tdb\tdb.internal\n10.1.2.4\tcache\n"
 	tests := []struct {
@@ -30,7 +30,7 @@ func TestEtcHosts(t *testing.T) {
 		{name: "host network with hostAliases: the node's file, then the aliases",
 			change:    func(p *v1.Pod) { p.Spec.HostNetwork, p.Spec.HostAliases = true, aliases },
 			nodeHosts: "127.0.0.1\tlocalhost\n192.168.1.5\tnode1\n", manages: true,
-			want: header + "127.0.0.1\tlocalhost\n192.168.1.5\tnode1\n" + aliasLines},
+			want: "# Kubernetes-managed hosts file (host network).\n" + "127.0.0.1\tlocalhost\n192.168.1.5\tnode1\n" + aliasLines},
 		{name: "host network without hostAliases sees the node's own file", change: func(p *v1.Pod) { p.Spec.HostNetwork = true }},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,9 @@ type Node struct {
 	// HostIPs are the node's IPs, primary first: status.hostIP(s) for
 	// the downward API; empty when the agent does not know them.
 	HostIPs []string
+	// Allocatable is what the node offers pods: a container's limit, for
+	// the downward API, when it sets none.
+	Allocatable v1.ResourceList
 }
 
 // PodLogDir is the pod's log directory, in the kubelet's layout:

@@ -125,9 +125,9 @@ func payloadOf(ctx context.Context, objects Objects, pod *v1.Pod, vol *v1.Volume
 	case s.Secret != nil:
 		return secretPayload(ctx, objects, pod.Namespace, s.Secret, modeOr(s.Secret.DefaultMode))
 	case s.DownwardAPI != nil:
-		return downwardAPIPayload(pod, s.DownwardAPI.Items, modeOr(s.DownwardAPI.DefaultMode))
+		return downwardAPIPayload(pod, s.DownwardAPI.Items, modeOr(s.DownwardAPI.DefaultMode), nil)
 	default:
-		return projectedPayload(ctx, objects, pod, s.Projected)
+		return projectedPayload(ctx, Host{Objects: objects}, pod, s.Projected)
 	}
 }
 

@@ -29,7 +29,7 @@ func (downwardAPI) Check(source *v1.VolumeSource, path *field.Path) []Problem {
 	var problems []Problem
 	for i, item := range source.DownwardAPI.Items {
 		itemPath := path.Child("downwardAPI", "items").Index(i)
-		if _, err := downwardItem(&v1.Pod{}, item.FieldRef, item.ResourceFieldRef); err != nil && item.ResourceFieldRef == nil {
+		if _, err := downwardItem(&v1.Pod{}, item.FieldRef, item.ResourceFieldRef, nil); err != nil && item.ResourceFieldRef == nil {
 			problems = append(problems, invalid(itemPath.Child("fieldRef", "fieldPath"), item.FieldRef, err.Error()))
 		}
 	}
@@ -38,7 +38,7 @@ func (downwardAPI) Check(source *v1.VolumeSource, path *field.Path) []Problem {
 
 func (downwardAPI) SetUp(_ context.Context, pod *v1.Pod, vol *v1.Volume, host Host) (string, error) {
 	dir := filepath.Join(host.PodDir, downwardAPIsDir, vol.Name)
-	payload, err := downwardAPIPayload(pod, vol.DownwardAPI.Items, modeOr(vol.DownwardAPI.DefaultMode))
+	payload, err := downwardAPIPayload(pod, vol.DownwardAPI.Items, modeOr(vol.DownwardAPI.DefaultMode), host.Allocatable)
 	if err != nil {
 		return "", fmt.Errorf("downwardAPI volume %q: %w", vol.Name, err)
 	}
@@ -50,10 +50,10 @@ func (downwardAPI) SetUp(_ context.Context, pod *v1.Pod, vol *v1.Volume, host Ho
 
 // downwardAPIPayload is the files of a downwardAPI volume or projection:
 // each item's pod field or container resource at its path.
-func downwardAPIPayload(pod *v1.Pod, items []v1.DownwardAPIVolumeFile, mode int32) (Payload, error) {
+func downwardAPIPayload(pod *v1.Pod, items []v1.DownwardAPIVolumeFile, mode int32, allocatable v1.ResourceList) (Payload, error) {
 	payload := Payload{}
 	for _, item := range items {
-		value, err := downwardItem(pod, item.FieldRef, item.ResourceFieldRef)
+		value, err := downwardItem(pod, item.FieldRef, item.ResourceFieldRef, allocatable)
 		if err != nil {
 			return nil, fmt.Errorf("item %q: %w", item.Path, err)
 		}
@@ -66,14 +66,14 @@ func downwardAPIPayload(pod *v1.Pod, items []v1.DownwardAPIVolumeFile, mode int3
 	return payload, nil
 }
 
-func downwardItem(pod *v1.Pod, fieldRef *v1.ObjectFieldSelector, resourceRef *v1.ResourceFieldSelector) (string, error) {
+func downwardItem(pod *v1.Pod, fieldRef *v1.ObjectFieldSelector, resourceRef *v1.ResourceFieldSelector, allocatable v1.ResourceList) (string, error) {
 	switch {
 	case fieldRef != nil:
 		return podMetadataField(pod, fieldRef.FieldPath)
 	case resourceRef != nil:
 		for i := range pod.Spec.Containers {
 			if c := &pod.Spec.Containers[i]; c.Name == resourceRef.ContainerName {
-				return translate.ResourceFieldValue(c, resourceRef), nil
+				return translate.ResourceFieldValue(c, resourceRef, allocatable), nil
 			}
 		}
 		return "", fmt.Errorf("resourceFieldRef names container %q, which the pod does not have", resourceRef.ContainerName)

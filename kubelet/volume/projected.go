@@ -41,7 +41,7 @@ func unsupportedProjection(s *v1.VolumeProjection) string {
 
 func (projected) SetUp(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Host) (string, error) {
 	dir := filepath.Join(host.PodDir, projectedDir, vol.Name)
-	payload, err := projectedPayload(ctx, host.Objects, pod, vol.Projected)
+	payload, err := projectedPayload(ctx, host, pod, vol.Projected)
 	if err != nil {
 		return "", fmt.Errorf("projected volume %q: %w", vol.Name, err)
 	}
@@ -52,11 +52,11 @@ func (projected) SetUp(ctx context.Context, pod *v1.Pod, vol *v1.Volume, host Ho
 }
 
 // projectedPayload gathers every source's files.
-func projectedPayload(ctx context.Context, objects Objects, pod *v1.Pod, src *v1.ProjectedVolumeSource) (Payload, error) {
+func projectedPayload(ctx context.Context, host Host, pod *v1.Pod, src *v1.ProjectedVolumeSource) (Payload, error) {
 	mode := modeOr(src.DefaultMode)
 	payload := Payload{}
 	for i := range src.Sources {
-		part, err := projection(ctx, objects, pod, &src.Sources[i], mode)
+		part, err := projection(ctx, host, pod, &src.Sources[i], mode)
 		if err == nil {
 			err = merge(payload, part)
 		}
@@ -67,7 +67,8 @@ func projectedPayload(ctx context.Context, objects Objects, pod *v1.Pod, src *v1
 	return payload, nil
 }
 
-func projection(ctx context.Context, objects Objects, pod *v1.Pod, s *v1.VolumeProjection, mode int32) (Payload, error) {
+func projection(ctx context.Context, host Host, pod *v1.Pod, s *v1.VolumeProjection, mode int32) (Payload, error) {
+	objects := host.Objects
 	if what := unsupportedProjection(s); what != "" {
 		return nil, fmt.Errorf("%s projections are not supported", what)
 	}
@@ -79,7 +80,7 @@ func projection(ctx context.Context, objects Objects, pod *v1.Pod, s *v1.VolumeP
 		return secretPayload(ctx, objects, pod.Namespace, &v1.SecretVolumeSource{
 			SecretName: s.Secret.Name, Items: s.Secret.Items, Optional: s.Secret.Optional}, mode)
 	case s.DownwardAPI != nil:
-		return downwardAPIPayload(pod, s.DownwardAPI.Items, mode)
+		return downwardAPIPayload(pod, s.DownwardAPI.Items, mode, host.Allocatable)
 	case s.ServiceAccountToken != nil:
 		return tokenPayload(ctx, objects, pod, s.ServiceAccountToken, mode)
 	}

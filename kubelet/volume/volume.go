@@ -34,6 +34,9 @@ type Host struct {
 	// Objects reads the ConfigMaps, Secrets and tokens API-backed
 	// volumes hold; nil on a standalone node.
 	Objects Objects
+	// Allocatable is what the node offers pods: the downward API's limit
+	// of a container that sets none.
+	Allocatable v1.ResourceList
 	// refreshOnly (Refresh) rewrites a volume only while it is set up.
 	refreshOnly bool
 }

@@ -177,9 +177,15 @@ func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 		fileEntry("etc/passwd", 0o644, []byte(suitePasswd)),
 		fileEntry("etc/group", 0o644, []byte(suiteGroup)),
 	)
+	// Each applet where busybox lists it and, as in the suite's busybox
+	// image, in /bin too: tests run /bin/sysctl, /bin/wget, ...
+	linked := map[string]bool{"bin/sh": true, "bin/bash": true, "bin/busybox": true}
 	for _, applet := range src.applets {
-		if applet != "bin/sh" && applet != "bin/bash" {
-			entries = append(entries, linkEntry(applet, "/bin/busybox"))
+		for _, name := range []string{applet, "bin/" + path.Base(applet)} {
+			if !linked[name] {
+				linked[name] = true
+				entries = append(entries, linkEntry(name, "/bin/busybox"))
+			}
 		}
 	}
 	return append(entries, extra...)

@@ -31,7 +31,7 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		entrypoint, cmd, user string
 		files                 []string
 	}{
-		"e2e-test-images/busybox:1.37.0-2": {"", "sh", "", []string{"bin/busybox", "bin/sh", "usr/bin/wget", "sbin/ifconfig", "etc/passwd", "tmp/"}},
+		"e2e-test-images/busybox:1.37.0-2": {"", "sh", "", []string{"bin/busybox", "bin/sh", "usr/bin/wget", "bin/wget", "sbin/ifconfig", "bin/ifconfig", "etc/passwd", "tmp/"}},
 		"e2e-test-images/agnhost:2.66.1":   {"/agnhost", "pause", "", []string{"agnhost", "agnhost-2", "bin/sh", "uploads/", "etc/group"}},
 		"e2e-test-images/agnhost:2.55":     {"/agnhost", "pause", "", []string{"agnhost", "bin/sh"}},
 		"e2e-test-images/nonewprivs:1.4":   {"", "nnp", "", []string{"usr/local/bin/nnp", "bin/sh"}},
