@@ -11,6 +11,8 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/logs"
 )
 
 // A container that can write its pod's log directory may plant links
@@ -126,4 +128,33 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return info.Size()
+}
+
+// A process that wrote "DONE" with no newline and failed: its termination
+// message is "DONE", as the kubelet's (the upstream conformance test
+// "should report termination message from log output if
+// TerminationMessagePolicy FallbackToLogsOnError is set"), while
+// kubectl logs still ends the line.
+func TestFallbackMessageKeepsAnUnterminatedLastLineAsItIs(t *testing.T) {
+	live := filepath.Join(t.TempDir(), "default_web_uid", "a", "0.log")
+	if err := os.MkdirAll(filepath.Dir(live), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(live, []byte("2024-05-01T10:00:00.000000000Z stdout F first\n2024-05-01T10:00:01.000000000Z stdout P DONE\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := logTail(t.Context(), live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg != "first\nDONE" {
+		t.Errorf("message %q, want %q", msg, "first\nDONE")
+	}
+	var people strings.Builder
+	if _, err := logs.ReadLogs(t.Context(), logs.Request{Path: live}, &people); err != nil {
+		t.Fatal(err)
+	}
+	if people.String() != "first\nDONE\n" {
+		t.Errorf("a read for people gave %q, want every line ended", people.String())
+	}
 }

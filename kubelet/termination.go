@@ -82,7 +82,7 @@ func readLimited(path string, limit int64) string {
 func logTail(ctx context.Context, path string) (string, error) {
 	last := &lastBytes{limit: fallbackLogBytes}
 	opts := logs.Options{Tail: true, TailLines: fallbackLogLines}
-	if _, err := logs.ReadLogs(ctx, logs.Request{Path: path, Options: opts}, last); err != nil {
+	if _, err := logs.ReadLogs(ctx, logs.Request{Path: path, Options: opts, Unterminated: true}, last); err != nil {
 		return "", err
 	}
 	return string(last.buf), nil

@@ -144,7 +144,7 @@ func Run(ctx context.Context, opts Options) error {
 		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
 		NodeName: opts.NodeName, NodeIPs: nodeIPs(cluster, log), RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
-		Allocatable: node.Allocatable(node.LinuxHost{RootDir: opts.RootDir}.Observe(), opts.MaxPods),
+		Allocatable:  node.Allocatable(node.LinuxHost{RootDir: opts.RootDir}.Observe(), opts.MaxPods),
 		NetworkReady: networkReady.check, WaitRuntime: runtime.WaitAvailable,
 		Metrics: m, Exec: runtime, Registerer: registry,
 		Sources: sources, PodObjects: podObjects, Services: serviceLister(services), OnEvent: onEvent,

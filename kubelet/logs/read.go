@@ -52,6 +52,11 @@ type Request struct {
 	RotationSettle time.Duration
 	// Prefix is written before every line, e.g. "[pod/container] ".
 	Prefix string
+	// Unterminated leaves the newline out after partial records no full
+	// record ended (echo -n, then exit), as the kubelet's termination
+	// message from the log does: "DONE", not "DONE\n". Reads for people
+	// end every line.
+	Unterminated bool
 	// Logger receives follow diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -79,7 +84,7 @@ func ReadLogs(ctx context.Context, req Request, w io.Writer) (Stats, error) {
 	r := &logRead{
 		req:   req,
 		since: req.Options.sinceAt(time.Now()),
-		out:   newSink(w, req.Options, req.Prefix),
+		out:   newSink(w, req.Options, req.Prefix, req.Unterminated),
 	}
 	if r.req.Logger == nil {
 		r.req.Logger = slog.New(slog.DiscardHandler)

@@ -95,6 +95,11 @@ type logLine struct {
 	// headless marks the first line of its stream in a file sequence: its
 	// start may be partial records at the end of an older file.
 	headless bool
+	// unterminated marks partial records no full record ended: the
+	// process wrote no newline (echo -n, then exit), or the line was cut
+	// at maxLineBytes. It is written without a newline, as the kubelet
+	// writes partial records.
+	unterminated bool
 }
 
 // clone returns a copy whose message no longer aliases a read buffer.
@@ -145,7 +150,7 @@ func (a *assembler) startPending(s streamID, rec record, buf []byte) {
 // takePending returns the stream's unfinished line as a line of its own,
 // in a fresh buffer so the caller may keep it.
 func (a *assembler) takePending(s streamID) logLine {
-	line := logLine{timestamp: a.pendingAt[s], stream: s, message: slices.Clone(a.pending[s]), headless: !a.completed[s]}
+	line := logLine{timestamp: a.pendingAt[s], stream: s, message: slices.Clone(a.pending[s]), headless: !a.completed[s], unterminated: true}
 	a.completed[s] = true
 	a.hasPending[s] = false
 	a.pending[s] = a.pending[s][:0]

@@ -19,13 +19,15 @@ type sink struct {
 	timestamps bool
 	prefix     []byte
 	remaining  int64 // bytes still allowed; negative means unlimited
-	buf        []byte
-	lines      int64
-	bytes      int64
+	// unterminated leaves the newline out after an unterminated line.
+	unterminated bool
+	buf          []byte
+	lines        int64
+	bytes        int64
 }
 
-func newSink(w io.Writer, opts Options, prefix string) *sink {
-	s := &sink{out: w, timestamps: opts.Timestamps, prefix: []byte(prefix), remaining: -1}
+func newSink(w io.Writer, opts Options, prefix string, unterminated bool) *sink {
+	s := &sink{out: w, timestamps: opts.Timestamps, prefix: []byte(prefix), remaining: -1, unterminated: unterminated}
 	if opts.LimitBytes > 0 {
 		s.remaining = opts.LimitBytes
 	}
@@ -50,7 +52,9 @@ func (s *sink) write(line logLine) error {
 		s.buf = append(s.buf, ' ')
 	}
 	s.buf = append(s.buf, line.message...)
-	s.buf = append(s.buf, '\n')
+	if !line.unterminated || !s.unterminated {
+		s.buf = append(s.buf, '\n')
+	}
 	out := s.buf
 	if s.remaining > 0 && int64(len(out)) > s.remaining {
 		out = out[:s.remaining]

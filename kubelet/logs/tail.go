@@ -105,7 +105,7 @@ func wrapRead(name string, err error) error {
 
 // countLines counts the lines a read of parts writes, without writing.
 func (r *logRead) countLines(ctx context.Context, parts []tailPart, live *os.File) (int64, error) {
-	counter := &logRead{req: r.req, since: r.since, dir: r.dir, out: newSink(io.Discard, Options{}, ""), countOnly: true}
+	counter := &logRead{req: r.req, since: r.since, dir: r.dir, out: newSink(io.Discard, Options{}, "", false), countOnly: true}
 	if err := counter.readParts(ctx, parts, live, true); err != nil {
 		return 0, err
 	}
