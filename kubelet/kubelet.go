@@ -265,8 +265,10 @@ func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 			k.pods[uid] = rec
 		}
 		// A pod that just finished by its source's word is synced too: its
-		// worker stops whatever of it still runs.
-		if !ok || rec.desired == nil || rec.finished != p.Finished {
+		// worker stops whatever of it still runs. So is an API pod the API
+		// server changed in place (a new image, activeDeadlineSeconds, a
+		// readiness gate's condition), as the kubelet syncs every update.
+		if !ok || rec.desired == nil || rec.finished != p.Finished || apiObjectChanged(rec.desired, p.Pod) {
 			touched = append(touched, uid)
 		}
 		if rec.lastPod != p.Pod || rec.stale != p.Stale || rec.finished != p.Finished {
@@ -370,4 +372,10 @@ func (k *Kubelet) forgetPendingGraceLocked(present []types.UID) {
 			delete(k.pendingGrace, uid)
 		}
 	}
+}
+
+// apiObjectChanged says whether an API server's pod was updated: another
+// resourceVersion. A manifest's pod has none; an edit gives it a new UID.
+func apiObjectChanged(old, updated *v1.Pod) bool {
+	return old != updated && updated.ResourceVersion != "" && old.ResourceVersion != updated.ResourceVersion
 }

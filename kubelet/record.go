@@ -32,6 +32,9 @@ type podRecord struct {
 	// finished is the terminal phase the source reports (DesiredPod.Finished).
 	finished  v1.PodPhase
 	firstSeen time.Time
+	// deadlineExceeded is set once the pod ran past its
+	// activeDeadlineSeconds: it stays Failed and runs nothing.
+	deadlineExceeded bool
 
 	status  v1.PodStatus
 	waiting map[string]waitingState // container name → why it is not running

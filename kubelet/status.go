@@ -32,7 +32,10 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 		}
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
-	if rec.finished != "" {
+	switch {
+	case rec.deadlineExceeded:
+		status = deadlineStatus(status, rec.status, obs)
+	case rec.finished != "":
 		status = finishedStatus(status, rec.status, rec.finished, obs)
 	}
 	if !equality.Semantic.DeepEqual(status, rec.status) {

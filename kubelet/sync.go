@@ -35,6 +35,13 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		return 0, true
 	}
 	pod, lastPod, finished := rec.desired, rec.lastPod, rec.finished
+	var deadlineLeft time.Duration
+	if pod != nil {
+		deadlineLeft = k.checkDeadlineLocked(rec, pod)
+	}
+	if rec.deadlineExceeded && finished == "" {
+		finished = v1.PodFailed
+	}
 	if pod != nil && finished == "" {
 		// A pod beyond maxPods gets nothing, not even a runtime call. A
 		// finished one starts nothing, so it needs no slot.
@@ -86,6 +93,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	}
 	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished {
 		k.wakeWaitingForSlot()
+	}
+	if deadlineLeft > 0 && (plan.RequeueAfter == 0 || deadlineLeft < plan.RequeueAfter) {
+		plan.RequeueAfter = deadlineLeft // wake when the deadline passes
 	}
 	switch {
 	case res.changed:
