@@ -27,10 +27,12 @@ import (
 // replace these.
 const (
 	defaultFocus = `\[sig-node\].*\[Conformance\]|\[NodeConformance\]`
-	// As upstream's conformance image skips by default: Disruptive tests
-	// restart nodes or their components; Flaky ones are its known flakes.
-	// Serial ones run, as every spec does here: one at a time.
-	defaultSkip = `\[Disruptive\]|\[Flaky\]`
+	// Disruptive tests restart nodes or their components and Flaky ones
+	// are upstream's known flakes, as its conformance image skips them.
+	// Feature and FeatureGate tests (and Alpha/Beta ones) need features
+	// or gates the cluster may not have on, as upstream's node e2e jobs
+	// skip them; no sig-node [Conformance] test carries one.
+	defaultSkip = `\[Disruptive\]|\[Flaky\]|\[Feature:[^]]+\]|\[FeatureGate:[^]]+\]|\[Alpha\]|\[Beta\]`
 )
 
 // TestConformance joins two minikubelet nodes to the test bed's control
@@ -70,6 +72,9 @@ func TestConformance(t *testing.T) {
 		node.Netns.ForwardToHost(t, apiserver.Host)
 		node.Netns.ForwardToHost(t, env.Registry)
 		agent := node.NewAgent(t, "--pod-cidr", "", "--cluster-cidr", cluster.ClusterCIDR, "--node-ip", ip)
+		// The kubelet's port: the suite reaches nodes' endpoints through
+		// the API server's node proxy at 10250 whatever the Node says.
+		agent.KubeletPort = "10250"
 		agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
 		framework.Cleanup(t, "delete Node "+agent.NodeName, func(ctx context.Context) error {
 			return admin.CoreV1().Nodes().Delete(ctx, agent.NodeName, metav1.DeleteOptions{})

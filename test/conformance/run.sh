@@ -36,7 +36,7 @@ step "pushing the suite's images to $REGISTRY"
 results=$CONFORMANCE_DIR/results
 mkdir -p "$results"
 rm -f "$results"/{junit.xml,report.json,e2e.log,*.log}
-step "running the suite: focus ${FOCUS:-(node conformance)}, skip ${SKIP:-(Disruptive, Flaky)}"
+step "running the suite: focus ${FOCUS:-(node conformance)}, skip ${SKIP:-(Disruptive, Flaky, Feature, FeatureGate, Alpha, Beta)}"
 cd "$REPO_ROOT"
 status=0
 CONFORMANCE_SUITE=$suite/e2e.test CONFORMANCE_RESULTS=$results \
