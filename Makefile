@@ -92,7 +92,7 @@ soak: testbed-up build ## churn SOAK_LIFECYCLES pod lifecycles (1000, about 15 m
 # (test/conformance/conformance_test.go), whatever RUNTIME says.
 conformance: build ## Kubernetes' own e2e suite (node conformance; FOCUS=/SKIP= ginkgo regexps) against two minikubelet nodes of a real control plane
 	$(MAKE) --no-print-directory testbed-up RUNTIME=containerd CLUSTER=1
-	$(SUDO) env FOCUS='$(FOCUS)' SKIP='$(SKIP)' TIMEOUT='$(TIMEOUT)' MINIKUBELET_BIN=$(CURDIR)/$(BIN) test/conformance/run.sh
+	$(SUDO) env FOCUS='$(FOCUS)' SKIP='$(SKIP)' TIMEOUT='$(TIMEOUT)' PROCS='$(PROCS)' MINIKUBELET_BIN=$(CURDIR)/$(BIN) test/conformance/run.sh
 
 bench: testbed-up build ## benchmarks on the real runtime (SCALE=110: the pod-count curve); they print figures, they do not judge them
 	MINIKUBELET_E2E_RUNTIME=$(RUNTIME) $(GO) test -tags e2e -run '^$$' -bench . ./test/e2e/...

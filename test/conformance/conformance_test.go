@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -142,7 +144,14 @@ func runSuite(t *testing.T, suiteBin, resultsDir, kubeconfig, repoList string) S
 		"--minStartupPods=0",
 		"--disable-log-dump",
 	}
-	cmd := exec.Command(filepath.Join(filepath.Dir(suiteBin), "ginkgo"), append(ginkgoArgs, suiteArgs...)...)
+	// An interrupt (Ctrl-C, a CI timeout's SIGTERM) stops the suite, not
+	// this test: ginkgo aborts its specs and writes its report, and the
+	// nodes are torn down as after any run.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := exec.CommandContext(ctx, filepath.Join(filepath.Dir(suiteBin), "ginkgo"), append(ginkgoArgs, suiteArgs...)...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 2 * time.Minute
 	cmd.Env = append(os.Environ(), "KUBE_TEST_REPO_LIST="+repoList)
 	cmd.Stdout, cmd.Stderr = log, log
 	started := time.Now()

@@ -13,7 +13,8 @@
 #
 # The Makefile brings the test bed and the control plane up first
 # (make testbed-up CLUSTER=1). FOCUS and SKIP are ginkgo regexps replacing
-# the default selection (the node conformance tests); TIMEOUT bounds the
+# the default selection (the node conformance tests); PROCS is how many
+# specs run at once (4); TIMEOUT bounds the
 # suite (ginkgo's --timeout, default 3h). Results go to
 # test/conformance/results/: junit.xml, report.json, e2e.log, the agents'
 # logs and summary.md; the run ends with the line
@@ -40,7 +41,7 @@ step "running the suite: focus ${FOCUS:-(node conformance)}, skip ${SKIP:-(Disru
 cd "$REPO_ROOT"
 status=0
 CONFORMANCE_SUITE=$suite/e2e.test CONFORMANCE_RESULTS=$results \
-	CONFORMANCE_FOCUS=${FOCUS:-} CONFORMANCE_SKIP=${SKIP:-} CONFORMANCE_TIMEOUT=${TIMEOUT:-} \
+	CONFORMANCE_FOCUS=${FOCUS:-} CONFORMANCE_SKIP=${SKIP:-} CONFORMANCE_TIMEOUT=${TIMEOUT:-} CONFORMANCE_PROCS=${PROCS:-} \
 	MINIKUBELET_BIN=${MINIKUBELET_BIN:-$REPO_ROOT/bin/minikubelet} MINIKUBELET_E2E_RUNTIME=containerd \
 	MINIKUBELET_E2E_CLUSTER=1 go test -tags conformance -count=1 -timeout 5h -v -run '^TestConformance$' ./test/conformance/ \
 	>"$results/harness.log" 2>&1 || status=$?
