@@ -16,14 +16,12 @@ func TestPodPastItsActiveDeadlineIsStoppedAndFailed(t *testing.T) {
 	pod := testPod(v1.RestartPolicyAlways, nil, "a")
 	long := int64(3600)
 	pod.Spec.ActiveDeadlineSeconds = &long
-	pod.ResourceVersion = "1"
 	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}}})
 	eventually(t, "running", func() bool { return runs(k, "web") })
 
 	shorter := pod.DeepCopy()
 	one := int64(1)
 	shorter.Spec.ActiveDeadlineSeconds = &one
-	shorter.ResourceVersion = "2" // the API server's update
 	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: shorter}}})
 	var status v1.PodStatus
 	eventually(t, "Failed with DeadlineExceeded", func() bool {

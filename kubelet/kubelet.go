@@ -267,8 +267,9 @@ func (k *Kubelet) SetSourcePods(update SourceUpdate) {
 		// A pod that just finished by its source's word is synced too: its
 		// worker stops whatever of it still runs. So is an API pod the API
 		// server changed in place (a new image, activeDeadlineSeconds, a
-		// readiness gate's condition), as the kubelet syncs every update.
-		if !ok || rec.desired == nil || rec.finished != p.Finished || apiObjectChanged(rec.desired, p.Pod) {
+		// readiness gate's condition), as the kubelet syncs every update:
+		// its source hands over a new pointer only then (apipods.specOnly).
+		if !ok || rec.desired == nil || rec.finished != p.Finished || (p.Source == SourceAPI && rec.desired != p.Pod) {
 			touched = append(touched, uid)
 		}
 		if rec.lastPod != p.Pod || rec.stale != p.Stale || rec.finished != p.Finished {
@@ -372,10 +373,4 @@ func (k *Kubelet) forgetPendingGraceLocked(present []types.UID) {
 			delete(k.pendingGrace, uid)
 		}
 	}
-}
-
-// apiObjectChanged says whether an API server's pod was updated: another
-// resourceVersion. A manifest's pod has none; an edit gives it a new UID.
-func apiObjectChanged(old, updated *v1.Pod) bool {
-	return old != updated && updated.ResourceVersion != "" && old.ResourceVersion != updated.ResourceVersion
 }

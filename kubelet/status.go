@@ -127,6 +127,11 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 	}
 	status.Phase = podPhase(pod, status, initDone, terminal)
 	status.Conditions = podConditions(pod, status)
+	// The generation of the spec this status is of (kubelet 1.34+).
+	status.ObservedGeneration = pod.Generation
+	for i := range status.Conditions {
+		status.Conditions[i].ObservedGeneration = pod.Generation
+	}
 	return status
 }
 

@@ -103,11 +103,25 @@ func desired(pods []*v1.Pod, prev map[types.UID]*v1.Pod, node *v1.Node, local []
 	return out
 }
 
-// specOnly is p without its status and resourceVersion (the sync loop
-// keeps its own status), or old when that is the same.
+// specOnly is p without its resourceVersion and the status the sync loop
+// keeps itself, or old when that is the same: a new pointer means the
+// pod changed in a way the node acts on. Of the status it keeps
+// startTime (activeDeadlineSeconds counts from it, across agent
+// restarts) and the conditions the pod's readiness gates name, which
+// others set and Ready waits for.
 func specOnly(p, old *v1.Pod) *v1.Pod {
 	c := &v1.Pod{TypeMeta: p.TypeMeta, ObjectMeta: *p.ObjectMeta.DeepCopy(), Spec: *p.Spec.DeepCopy()}
 	c.ResourceVersion, c.ManagedFields = "", nil
+	if p.Status.StartTime != nil {
+		c.Status.StartTime = p.Status.StartTime.DeepCopy()
+	}
+	for _, gate := range p.Spec.ReadinessGates {
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == gate.ConditionType {
+				c.Status.Conditions = append(c.Status.Conditions, *cond.DeepCopy())
+			}
+		}
+	}
 	if old != nil && equality.Semantic.DeepEqual(c, old) {
 		return old
 	}

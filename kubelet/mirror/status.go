@@ -56,11 +56,15 @@ var kubeletConditions = map[v1.PodConditionType]bool{
 	v1.PodInitialized: true, v1.PodReady: true, v1.ContainersReady: true, v1.PodScheduled: true, v1.PodReadyToStartContainers: true,
 }
 
-// observeGeneration stamps the status and the kubelet's conditions with m's
+// observeGeneration stamps a status that does not say which spec it is of
+// (a static pod's, for its mirror) and the kubelet's conditions with m's
 // metadata.generation, as the kubelet does since Kubernetes 1.34
 // (status.observedGeneration): a client that changed the pod knows when
 // the node has seen its change.
 func observeGeneration(s *v1.PodStatus, m *v1.Pod) {
+	if s.ObservedGeneration != 0 {
+		return // the node's status says which spec it is of (an API pod's)
+	}
 	if m == nil || m.Generation == 0 {
 		return
 	}

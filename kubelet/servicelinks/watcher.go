@@ -6,7 +6,9 @@ package servicelinks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -32,6 +34,7 @@ var ErrNotSynced = errors.New("the cluster's Services have not been read yet, so
 // Watcher is a client-go informer on every Service.
 type Watcher struct {
 	informer cache.SharedIndexInformer
+	lastErr  atomic.Pointer[error] // why the last list or watch failed
 }
 
 // New makes a Watcher that reads through the client services returns,
@@ -55,7 +58,27 @@ func New(services func(ctx context.Context) (kubeapi.Services, error)) *Watcher 
 			return client.Watch(ctx, opts)
 		},
 	}
-	return &Watcher{informer: cache.NewSharedIndexInformer(listThenWatch{lw}, &v1.Service{}, 0, cache.Indexers{})}
+	w := &Watcher{informer: cache.NewSharedIndexInformer(listThenWatch{lw}, &v1.Service{}, 0, cache.Indexers{})}
+	// Only what the variables need is kept: a cluster's Services can be
+	// many, and each may carry large annotations.
+	// Both fail only on an informer already started; this one is not.
+	_ = w.informer.SetTransform(slim)
+	_ = w.informer.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
+		w.lastErr.Store(&err)
+	})
+	return w
+}
+
+// slim keeps of a Service its name, namespace, cluster IP and ports.
+func slim(obj any) (any, error) {
+	s, ok := obj.(*v1.Service)
+	if !ok {
+		return obj, nil
+	}
+	return &v1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, ResourceVersion: s.ResourceVersion},
+		Spec:       v1.ServiceSpec{ClusterIP: s.Spec.ClusterIP, Ports: s.Spec.Ports},
+	}, nil
 }
 
 // Run keeps the Services until ctx ends.
@@ -70,6 +93,9 @@ func (w *Watcher) Run(ctx context.Context, log *slog.Logger) {
 // control plane's own, maybe) without an API server, as the kubelet does.
 func (w *Watcher) ForPod(namespace string, enableServiceLinks *bool, static bool) ([]*v1.Service, error) {
 	if !static && !w.informer.HasSynced() {
+		if err := w.lastErr.Load(); err != nil {
+			return nil, fmt.Errorf("%w (the last try: %v)", ErrNotSynced, *err)
+		}
 		return nil, ErrNotSynced
 	}
 	var all []*v1.Service

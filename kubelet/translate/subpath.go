@@ -40,7 +40,9 @@ func SubPath(m *v1.VolumeMount, env func(string) (string, bool)) (path, field st
 // left as written, since it would name a directory nobody meant.
 func expandSubPathExpr(expr string, env func(string) (string, bool)) (string, error) {
 	var missing []string
-	expanded := ExpandVars(expr, func(name string) (string, bool) {
+	// Bounded while it expands: a reference to a large variable, repeated,
+	// must not make the agent build a string far past any path.
+	expanded, fits := expandWithin(expr, func(name string) (string, bool) {
 		value, ok := env(name)
 		if !ok || value == "" {
 			if !slices.Contains(missing, name) {
@@ -49,10 +51,13 @@ func expandSubPathExpr(expr string, env func(string) (string, bool)) (string, er
 			return "", true
 		}
 		return value, true
-	})
+	}, MaxSubPathLen)
 	if len(missing) > 0 {
 		return "", fmt.Errorf("%q refers to %s, which the container's env does not set (or sets empty): add it to env, e.g. from a fieldRef",
 			expr, strings.Join(missing, ", "))
+	}
+	if !fits {
+		return "", fmt.Errorf("%q expands to more than the %d bytes a path may have: refer to shorter variables", expr, MaxSubPathLen)
 	}
 	return expanded, nil
 }
