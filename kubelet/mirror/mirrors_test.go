@@ -19,6 +19,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi/kubeapitest"
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // fakeStatic is the agent's static pods.
@@ -101,7 +102,7 @@ func TestRunSurvivesAnAPIServerAway(t *testing.T) {
 	c.PrependWatchReactor("*", func(k8stesting.Action) (bool, watch.Interface, error) {
 		return true, nil, errors.New("connection refused")
 	})
-	var log syncBuffer
+	var log testutil.SyncBuffer
 	static := &fakeStatic{pods: []*v1.Pod{staticPod("web", "h1")}, ok: true, changed: make(chan struct{})}
 	m := New(Config{NodeName: "w1", Pods: kubeapitest.Pods(c), Nodes: kubeapitest.Nodes(c), Static: static,
 		Logger: slog.New(slog.NewTextHandler(&log, nil))})
@@ -127,23 +128,6 @@ func countReads(c *fake.Clientset) int {
 		}
 	}
 	return n
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // A mirror pod the API server refuses (NodeRestriction refuses a static

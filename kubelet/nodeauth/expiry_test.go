@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 	"github.com/minikubelet/minikubelet/kubelet/kubeapi/kubeapitest"
+	"github.com/minikubelet/minikubelet/test/testutil"
 )
 
 // writeCredentials writes dir's credentials file: a certificate for node
@@ -272,7 +272,7 @@ func TestWatchExpiryLogsWhenGivenCredentialsExpire(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := func() time.Time { return c.given.NotAfter.Add(time.Second) }
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -326,7 +326,7 @@ func TestRotateCertificateSaysWhenTheClockIsPastTheIssuedCertificate(t *testing.
 	writeCredentials(t, dir, ca, "w", time.Hour)
 	client := fake.NewClientset()
 	created := approveCSRs(t, client, ca)
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -349,22 +349,4 @@ func TestRotateCertificateSaysWhenTheClockIsPastTheIssuedCertificate(t *testing.
 	if n := len(created); n > 2 {
 		t.Errorf("%d CSRs; want the rotation to back off", n)
 	}
-}
-
-// syncBuffer is a bytes.Buffer a logger may write while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

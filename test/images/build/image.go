@@ -83,21 +83,23 @@ func oneLayerImage(config *v1.ConfigFile, layerTar []byte, createdBy string) (v1
 }
 
 func configFile(spec imageSpec) *v1.ConfigFile {
-	exposed := map[string]struct{}{}
-	for _, port := range spec.ports {
-		exposed[port] = struct{}{}
+	return imageConfig(v1.Config{Entrypoint: []string{"/" + spec.binary}, Env: []string{"PATH=/"}}, spec.ports)
+}
+
+// imageConfig is a linux/amd64 image config of cfg, working in / and
+// exposing ports, stamped with epoch.
+func imageConfig(cfg v1.Config, ports []string) *v1.ConfigFile {
+	cfg.ExposedPorts = map[string]struct{}{}
+	for _, port := range ports {
+		cfg.ExposedPorts[port] = struct{}{}
 	}
+	cfg.WorkingDir = "/"
 	return &v1.ConfigFile{
 		Architecture: "amd64",
 		OS:           "linux",
 		Created:      v1.Time{Time: epoch},
 		RootFS:       v1.RootFS{Type: "layers"},
-		Config: v1.Config{
-			Entrypoint:   []string{"/" + spec.binary},
-			Env:          []string{"PATH=/"},
-			WorkingDir:   "/",
-			ExposedPorts: exposed,
-		},
+		Config:       cfg,
 	}
 }
 

@@ -192,22 +192,6 @@ func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 }
 
 func suiteConfig(entrypoint, cmd, ports []string, user string) *v1.ConfigFile {
-	exposed := map[string]struct{}{}
-	for _, port := range ports {
-		exposed[port] = struct{}{}
-	}
-	return &v1.ConfigFile{
-		Architecture: "amd64",
-		OS:           "linux",
-		Created:      v1.Time{Time: epoch},
-		RootFS:       v1.RootFS{Type: "layers"},
-		Config: v1.Config{
-			Entrypoint:   entrypoint,
-			Cmd:          cmd,
-			Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-			WorkingDir:   "/",
-			ExposedPorts: exposed,
-			User:         user,
-		},
-	}
+	return imageConfig(v1.Config{Entrypoint: entrypoint, Cmd: cmd, User: user,
+		Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}, ports)
 }
