@@ -60,15 +60,16 @@ func (e emptyDir) SetUp(_ context.Context, pod *v1.Pod, vol *v1.Volume, host Hos
 	return dir, applyFSGroup(pod, dir)
 }
 
-// applyFSGroup makes the directory world-writable like the kubelet's, or,
-// with a pod fsGroup, group-owned and setgid.
+// applyFSGroup makes the directory world-writable like the kubelet's, and
+// with a pod fsGroup also group-owned and setgid: the kubelet adds the
+// fsGroup bits to the mode (SetVolumeOwnership), it takes none away.
 func applyFSGroup(pod *v1.Pod, dir string) error {
 	mode := os.FileMode(0o777)
 	if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
 		if err := os.Chown(dir, -1, int(*sc.FSGroup)); err != nil {
 			return fmt.Errorf("giving emptyDir %s to fsGroup %d: %w", dir, *sc.FSGroup, err)
 		}
-		mode = 0o775 | os.ModeSetgid
+		mode |= os.ModeSetgid
 	}
 	if err := os.Chmod(dir, mode); err != nil {
 		return fmt.Errorf("setting the mode of emptyDir %s: %w", dir, err)

@@ -102,8 +102,8 @@ func TestEmptyDirSetUpIsSharedWritableAndIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	info, _ = os.Stat(dir)
-	if info.Mode()&os.ModeSetgid == 0 || info.Mode().Perm() != 0o775 {
-		t.Errorf("with fsGroup: mode %v, want 0775 and setgid", info.Mode())
+	if info.Mode()&os.ModeSetgid == 0 || info.Mode().Perm() != 0o777 {
+		t.Errorf("with fsGroup: mode %v, want 0777 and setgid, as the kubelet (the suite's \"volume on tmpfs should have the correct mode using FSGroup\")", info.Mode())
 	}
 }
 
