@@ -1,6 +1,8 @@
 package apipods
 
 import (
+	"runtime"
+
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 )
@@ -44,6 +46,9 @@ func admit(pod *v1.Pod, node *v1.Node, admitted bool) (refused *Verdict, decided
 	if why := Refusal(pod); why != "" {
 		return &Verdict{Reason: ReasonUnsupported, Message: why}, true
 	}
+	if v := osVerdict(pod); v != nil {
+		return v, true
+	}
 	if admitted || pod.Status.StartTime != nil || !needsNode(pod) {
 		return nil, true
 	}
@@ -56,4 +61,25 @@ func admit(pod *v1.Pod, node *v1.Node, admitted bool) (refused *Verdict, decided
 		return &Verdict{Reason: ReasonNodeAffinity, Message: nodeAffinityMessage}, true
 	}
 	return nil, true
+}
+
+// The kubelet's reasons and messages for a pod of another OS.
+const (
+	ReasonPodOSNotSupported                   = "PodOSNotSupported"
+	ReasonPodOSSelectorNodeLabelDoesNotMatch  = "PodOSSelectorNodeLabelDoesNotMatch"
+	podOSNotSupportedMessage                  = "Failed to admit pod as the OS field doesn't match node OS"
+	podOSSelectorNodeLabelDoesNotMatchMessage = "Failed to admit pod as the `kubernetes.io/os` label doesn't match node label"
+)
+
+// osVerdict refuses a pod made for another OS than the node's, by its
+// kubernetes.io/os node selector or its spec.os, as the kubelet's admit
+// handlers do (the node's kubernetes.io/os label is runtime.GOOS).
+func osVerdict(pod *v1.Pod) *Verdict {
+	if os, ok := pod.Spec.NodeSelector[v1.LabelOSStable]; ok && os != runtime.GOOS {
+		return &Verdict{Reason: ReasonPodOSSelectorNodeLabelDoesNotMatch, Message: podOSSelectorNodeLabelDoesNotMatchMessage}
+	}
+	if pod.Spec.OS != nil && string(pod.Spec.OS.Name) != runtime.GOOS {
+		return &Verdict{Reason: ReasonPodOSNotSupported, Message: podOSNotSupportedMessage}
+	}
+	return nil
 }

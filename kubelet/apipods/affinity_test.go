@@ -104,3 +104,21 @@ func TestDesiredHoldsThenRefusesOnAffinity(t *testing.T) {
 		t.Errorf("a running pod after its label went: run %d, refused %v: want it still run", len(again.Pods), again.Refused)
 	}
 }
+
+// A pod made for another OS is refused with the kubelet's reason, by its
+// spec.os or its kubernetes.io/os node selector (the suite's
+// PodOSRejection test); one for this node's OS is not.
+func TestAdmitRefusesAPodOfAnotherOS(t *testing.T) {
+	windows := &v1.Pod{Spec: v1.PodSpec{OS: &v1.PodOS{Name: v1.Windows}}}
+	if v, decided := admit(windows, nil, false); !decided || v == nil || v.Reason != ReasonPodOSNotSupported {
+		t.Errorf("spec.os windows: %+v, want %s", v, ReasonPodOSNotSupported)
+	}
+	selector := &v1.Pod{Spec: v1.PodSpec{NodeSelector: map[string]string{v1.LabelOSStable: "windows"}}}
+	if v, _ := admit(selector, nil, false); v == nil || v.Reason != ReasonPodOSSelectorNodeLabelDoesNotMatch {
+		t.Errorf("nodeSelector kubernetes.io/os windows: %+v, want %s", v, ReasonPodOSSelectorNodeLabelDoesNotMatch)
+	}
+	linux := &v1.Pod{Spec: v1.PodSpec{OS: &v1.PodOS{Name: v1.Linux}}}
+	if v, _ := admit(linux, &v1.Node{}, false); v != nil {
+		t.Errorf("a linux pod refused: %+v", v)
+	}
+}

@@ -169,6 +169,19 @@ func TestContainerEnvFieldRefs(t *testing.T) {
 	assertEnv(t, env.KeyValues(), envs("APP", "web", "NOLABEL", "", "TEAM", "blue", "HOST_IP", "192.168.1.5",
 		"HOST_IPS", "192.168.1.5,fd00::5", "POD_IPS", "10.88.0.7,fd01::7"))
 
+	// On the host's network the pod's IPs are the node's (the suite's
+	// "should provide host IP and pod IP as an env var if pod uses host
+	// network"): the sandbox has none of its own.
+	hostNet := pod.DeepCopy()
+	hostNet.Spec.HostNetwork = true
+	c = &hostNet.Spec.Containers[0]
+	c.Env = []v1.EnvVar{{Name: "POD_IP", ValueFrom: fieldRef("status.podIP")}, {Name: "POD_IPS", ValueFrom: fieldRef("status.podIPs")}}
+	if env, err = ContainerEnv(node, hostNet, c, nil, EnvObjects{}); err != nil {
+		t.Fatal(err)
+	}
+	assertEnv(t, env.KeyValues(), envs("POD_IP", "192.168.1.5", "POD_IPS", "192.168.1.5,fd00::5"))
+	c = &pod.Spec.Containers[0]
+
 	for path, wantErr := range map[string]string{
 		"status.hostIP":         `fieldRef "status.hostIP": this node does not know its IP (no interface holds the default route)`,
 		"spec.nodeName['x']":    `fieldRef "spec.nodeName['x']" is not supported: only metadata.labels and metadata.annotations take a ['key']`,

@@ -16,6 +16,9 @@ func podField(node Node, pod *v1.Pod, path string, podIPs []string) (string, err
 	if value, ok, err := MetadataField(pod, path); ok || err != nil {
 		return value, err
 	}
+	if pod.Spec.HostNetwork && len(podIPs) == 0 {
+		podIPs = node.HostIPs // on the host's network the pod has the node's IPs, as the kubelet says
+	}
 	switch path {
 	case "spec.nodeName":
 		return node.Name, nil
