@@ -42,6 +42,9 @@ type fakeRuntime struct {
 	// pullAuthErr, when set, decides each call's error from them.
 	pullAuths   []*runtimeapi.AuthConfig
 	pullAuthErr func(*runtimeapi.AuthConfig) error
+	// stopGate, when set, holds StopContainer until it is closed, as a
+	// container that takes its grace period to stop.
+	stopGate chan struct{}
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -188,7 +191,17 @@ func (f *fakeRuntime) exit(name string, code int32) {
 	}
 }
 
-func (f *fakeRuntime) StopContainer(_ context.Context, id string, timeout int64) error {
+func (f *fakeRuntime) StopContainer(ctx context.Context, id string, timeout int64) error {
+	f.mu.Lock()
+	gate := f.stopGate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["StopContainer"]++

@@ -126,13 +126,41 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 			containerStatus(pod.UID, &pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason, probes))
 	}
 	status.Phase = podPhase(pod, status, initDone, terminal)
-	status.Conditions = podConditions(pod, status)
-	// The generation of the spec this status is of (kubelet 1.34+).
+	setConditions(&status, pod)
+	return status
+}
+
+// setConditions sets the pod's conditions from status, stamped, as the
+// status itself, with the generation of the spec it is of (kubelet 1.34+).
+func setConditions(status *v1.PodStatus, pod *v1.Pod) {
+	status.Conditions = podConditions(pod, *status)
 	status.ObservedGeneration = pod.Generation
 	for i := range status.Conditions {
 		status.Conditions[i].ObservedGeneration = pod.Generation
 	}
-	return status
+}
+
+// notReadyWhileTerminatingLocked marks a pod being stopped not ready at
+// once, before its containers get their grace period, as the kubelet's
+// prober reports during termination: endpoints stop sending it traffic
+// while it drains. Callers hold k.mu.
+func (k *Kubelet) notReadyWhileTerminatingLocked(rec *podRecord) {
+	if rec.lastPod == nil {
+		return
+	}
+	status := *rec.status.DeepCopy()
+	changed := false
+	for i := range status.ContainerStatuses {
+		if status.ContainerStatuses[i].Ready {
+			status.ContainerStatuses[i].Ready, changed = false, true
+		}
+	}
+	if !changed {
+		return
+	}
+	setConditions(&status, rec.lastPod)
+	rec.status = status
+	k.bump(rec)
 }
 
 func containerStatus(uid types.UID, spec *v1.Container, obs *observedPod, sandboxID string, waiting map[string]waitingState, runtimeName, defaultReason string, probes probeResults) v1.ContainerStatus {

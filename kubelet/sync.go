@@ -42,6 +42,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	if rec.deadlineExceeded && finished == "" {
 		finished = v1.PodFailed
 	}
+	if pod == nil {
+		k.notReadyWhileTerminatingLocked(rec)
+	}
 	if pod != nil && finished == "" {
 		// A pod beyond maxPods gets nothing, not even a runtime call. A
 		// finished one starts nothing, so it needs no slot.
