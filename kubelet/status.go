@@ -110,10 +110,11 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 	initDone := true
 	for i := range pod.Spec.InitContainers {
 		cs := containerStatus(pod.UID, &pod.Spec.InitContainers[i], obs, sandboxID, waiting, runtimeName, ReasonPodInitializing, probes)
-		if cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 0 {
+		// The kubelet's mark of an init container: Ready once it exited 0,
+		// not while it runs (no readiness probe makes a running one ready).
+		cs.Ready = cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
+		if !cs.Ready {
 			initDone = false
-		} else {
-			cs.Ready = true // the kubelet's mark of an init container that succeeded
 		}
 		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
 	}

@@ -150,7 +150,7 @@ func TestComputePodStatus(t *testing.T) {
 				ContainerStatuses: []v1.ContainerStatus{runningStatus("a", "c1", 0, true)}},
 		},
 		{
-			name:      "the first init container running: Pending, not initialized, apps wait for init",
+			name:      "the first init container running: Pending, not initialized, not ready until it exits 0, apps wait for init",
 			pod:       testPod(v1.RestartPolicyAlways, []string{"i1", "i2"}, "a"),
 			sandboxes: []observedSandbox{ready},
 			containers: []observedContainer{func() observedContainer {
@@ -159,7 +159,7 @@ func TestComputePodStatus(t *testing.T) {
 				return c
 			}()},
 			want: v1.PodStatus{Phase: v1.PodPending, Conditions: conditions(false, false), PodIP: "10.88.0.5", PodIPs: podIPs,
-				InitContainerStatuses: []v1.ContainerStatus{runningStatus("i1", "i1c", 0, true), waitingStatus("i2", ReasonPodInitializing, "")},
+				InitContainerStatuses: []v1.ContainerStatus{runningStatus("i1", "i1c", 0, false), waitingStatus("i2", ReasonPodInitializing, "")},
 				ContainerStatuses:     []v1.ContainerStatus{waitingStatus("a", ReasonPodInitializing, "")}},
 		},
 		{
