@@ -49,6 +49,9 @@ func admit(pod *v1.Pod, node *v1.Node, admitted bool) (refused *Verdict, decided
 	if v := osVerdict(pod); v != nil {
 		return v, true
 	}
+	if v := sysctlVerdict(pod); v != nil {
+		return v, true
+	}
 	if admitted || pod.Status.StartTime != nil || !needsNode(pod) {
 		return nil, true
 	}
