@@ -58,6 +58,8 @@ func TestConformance(t *testing.T) {
 	}
 	admin := adminClient(t, cluster.Kubeconfig)
 
+	removeStaleNodes(t, admin)
+
 	bridge := "mkcf" + framework.RandomHex(2)
 	framework.MustRun(t, "ip", "link", "add", bridge, "type", "bridge")
 	framework.Cleanup(t, "delete bridge "+bridge, func(context.Context) error { return framework.RunErr("ip", "link", "del", bridge) })
@@ -79,6 +81,13 @@ func TestConformance(t *testing.T) {
 		agent.KubeletPort = "10250"
 		agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
 		framework.Cleanup(t, "delete Node "+agent.NodeName, func(ctx context.Context) error {
+			// The agent first: running, it registers its Node again.
+			if !agent.Exited() {
+				agent.Signal(syscall.SIGTERM)
+				for deadline := time.Now().Add(30 * time.Second); !agent.Exited() && time.Now().Before(deadline); {
+					time.Sleep(100 * time.Millisecond)
+				}
+			}
 			return admin.CoreV1().Nodes().Delete(ctx, agent.NodeName, metav1.DeleteOptions{})
 		})
 		t.Cleanup(func() {
@@ -170,6 +179,24 @@ func runSuite(t *testing.T, suiteBin, resultsDir, kubeconfig, repoList string) S
 // puts them there).
 func RepoList(registry string) string {
 	return fmt.Sprintf("promoterE2eRegistry: %[1]s/e2e-test-images\ngcRegistry: %[1]s\ngcEtcdRegistry: %[1]s\ndockerLibraryRegistry: %[1]s/library\nbuildImageRegistry: %[1]s/build-image\nsigStorageRegistry: %[1]s/sig-storage\n", registry)
+}
+
+// removeStaleNodes deletes the Nodes earlier tests left in the test bed's
+// cluster, which holds test nodes only: the suite starts once every Node
+// is schedulable (it would wait half an hour for a dead one), and would
+// schedule its pods on one that still looks Ready for its first 40 s.
+func removeStaleNodes(t *testing.T, admin kubernetes.Interface) {
+	t.Helper()
+	nodes, err := admin.CoreV1().Nodes().List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes.Items {
+		t.Logf("deleting Node %s, left by an earlier test", n.Name)
+		if err := admin.CoreV1().Nodes().Delete(context.Background(), n.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func waitNodeReady(t *testing.T, admin kubernetes.Interface, name string) *v1.Node {
