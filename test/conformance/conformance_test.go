@@ -4,6 +4,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -67,6 +69,17 @@ func TestConformance(t *testing.T) {
 	framework.MustRun(t, "ip", "link", "set", bridge, "up")
 
 	nodeIPs := map[string]string{}
+	// Registered before the nodes, so it runs after their agents are
+	// torn down: a running agent registers its Node again.
+	framework.Cleanup(t, "delete the Nodes", func(ctx context.Context) error {
+		var errs []error
+		for name := range nodeIPs {
+			if err := admin.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
 	for i := range 2 {
 		node := framework.StartNode(t, framework.NodeConfig{PodCIDR: fmt.Sprintf("10.67.%d.0/24", i+1)})
 		ip := fmt.Sprintf("192.168.77.%d", i+2)
@@ -80,16 +93,6 @@ func TestConformance(t *testing.T) {
 		// the API server's node proxy at 10250 whatever the Node says.
 		agent.KubeletPort = "10250"
 		agent.ExtraArgs = append(agent.ExtraArgs, "--kubeconfig", cluster.NodeKubeconfigFor(t, agent.NodeName))
-		framework.Cleanup(t, "delete Node "+agent.NodeName, func(ctx context.Context) error {
-			// The agent first: running, it registers its Node again.
-			if !agent.Exited() {
-				agent.Signal(syscall.SIGTERM)
-				for deadline := time.Now().Add(30 * time.Second); !agent.Exited() && time.Now().Before(deadline); {
-					time.Sleep(100 * time.Millisecond)
-				}
-			}
-			return admin.CoreV1().Nodes().Delete(ctx, agent.NodeName, metav1.DeleteOptions{})
-		})
 		t.Cleanup(func() {
 			_ = os.WriteFile(filepath.Join(resultsDir, agent.NodeName+".log"), []byte(agent.Logs()), 0o644)
 		})
