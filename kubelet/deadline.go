@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"math"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -24,7 +25,10 @@ func activeDeadlineLeft(pod *v1.Pod, firstSeen, now time.Time) (left time.Durati
 	if s := pod.Status.StartTime; s != nil && !s.IsZero() && s.Time.Before(start) {
 		start = s.Time
 	}
-	return start.Add(time.Duration(*pod.Spec.ActiveDeadlineSeconds) * time.Second).Sub(now), true
+	// A manifest may give any int64; the API server allows at most
+	// MaxInt32 seconds, and more would overflow the duration into the past.
+	seconds := min(*pod.Spec.ActiveDeadlineSeconds, math.MaxInt32)
+	return start.Add(time.Duration(seconds) * time.Second).Sub(now), true
 }
 
 // checkDeadlineLocked marks a pod past its deadline: from then on it is

@@ -48,6 +48,10 @@ func TestActiveDeadlineLeft(t *testing.T) {
 	if left, ok := activeDeadlineLeft(pod, now.Add(-20*time.Second), now); !ok || left != 40*time.Second {
 		t.Errorf("left %v %v, want 40s", left, ok)
 	}
+	huge := int64(1 << 62) // a static pod's manifest is not bounded by the API server
+	if left, _ := activeDeadlineLeft(&v1.Pod{Spec: v1.PodSpec{ActiveDeadlineSeconds: &huge}}, now, now); left <= 0 {
+		t.Errorf("a huge deadline left %v: it overflowed into the past", left)
+	}
 	if _, ok := activeDeadlineLeft(&v1.Pod{}, now, now); ok {
 		t.Error("a pod without a deadline has one")
 	}
