@@ -17,6 +17,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/minikubelet/minikubelet/cni"
+	"github.com/minikubelet/minikubelet/kubelet/kubeapi"
 )
 
 // NodeWatcher lists and watches every Node.
@@ -60,7 +61,7 @@ func KeepRoutes(ctx context.Context, cfg RoutesConfig) {
 			return cfg.Nodes.Watch(ctx, opts)
 		},
 	}
-	informer := cache.NewSharedIndexInformer(listThenWatch{lw}, &v1.Node{}, 0, cache.Indexers{})
+	informer := cache.NewSharedIndexInformer(kubeapi.ListThenWatch{ListWatch: lw}, &v1.Node{}, 0, cache.Indexers{})
 	var mu sync.Mutex
 	var last []cni.Peer
 	update := func() {
@@ -90,12 +91,5 @@ func KeepRoutes(ctx context.Context, cfg RoutesConfig) {
 	// client-go logs through klog's contextual logger: hand it ours.
 	informer.RunWithContext(klog.NewContext(ctx, logr.FromSlogHandler(log.Handler())))
 }
-
-// listThenWatch keeps the informer to a list and a watch: a node reads a
-// handful of Nodes, where a streamed watch-list saves nothing, and the
-// plain calls are the ones the Node authorizer and RBAC rules name.
-type listThenWatch struct{ *cache.ListWatch }
-
-func (listThenWatch) IsWatchListSemanticsUnSupported() bool { return true }
 
 func samePeer(a, b cni.Peer) bool { return a.String() == b.String() }

@@ -58,7 +58,8 @@ func New(services func(ctx context.Context) (kubeapi.Services, error)) *Watcher 
 			return client.Watch(ctx, opts)
 		},
 	}
-	w := &Watcher{informer: cache.NewSharedIndexInformer(listThenWatch{lw}, &v1.Service{}, 0, cache.Indexers{})}
+	w := &Watcher{informer: cache.NewSharedIndexInformer(kubeapi.ListThenWatch{ListWatch: lw}, &v1.Service{}, 0,
+		cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})}
 	// Only what the variables need is kept: a cluster's Services can be
 	// many, and each may carry large annotations.
 	// Both fail only on an informer already started; this one is not.
@@ -98,17 +99,22 @@ func (w *Watcher) ForPod(namespace string, enableServiceLinks *bool, static bool
 		}
 		return nil, ErrNotSynced
 	}
+	// Only the pod's namespace and default (the API server's own Service),
+	// by the namespace index: a container start does not walk the cluster.
 	var all []*v1.Service
-	for _, obj := range w.informer.GetStore().List() {
-		if s, ok := obj.(*v1.Service); ok {
-			all = append(all, s)
+	for _, ns := range []string{namespace, metav1.NamespaceDefault} {
+		objs, err := w.informer.GetIndexer().ByIndex(cache.NamespaceIndex, ns)
+		if err != nil {
+			return nil, fmt.Errorf("reading the Services of %s: %w", ns, err)
+		}
+		for _, obj := range objs {
+			if s, ok := obj.(*v1.Service); ok {
+				all = append(all, s)
+			}
+		}
+		if namespace == metav1.NamespaceDefault {
+			break
 		}
 	}
 	return translate.ServicesForPod(all, namespace, enableServiceLinks), nil
 }
-
-// listThenWatch keeps the informer to a plain list and watch, the calls
-// the Node authorizer names.
-type listThenWatch struct{ *cache.ListWatch }
-
-func (listThenWatch) IsWatchListSemanticsUnSupported() bool { return true }

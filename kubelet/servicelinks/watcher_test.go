@@ -83,3 +83,31 @@ func TestWatcherKeepsOnlyWhatTheVariablesNeed(t *testing.T) {
 		t.Fatalf("kept %+v", got)
 	}
 }
+
+// A pod sees its namespace's Services and the API server's own, read by
+// the namespace index, and none of another namespace.
+func TestForPodReadsTheNamespaceAndTheAPIServersService(t *testing.T) {
+	svc := func(ns, name string) v1.Service {
+		return v1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: v1.ServiceSpec{ClusterIP: "10.0.0.9", Ports: []v1.ServicePort{{Port: 80}}}}
+	}
+	w := run(t, fakeServices{list: &v1.ServiceList{Items: []v1.Service{svc("default", "kubernetes"), svc("app", "web"), svc("other", "db")}}})
+	var got []*v1.Service
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var err error
+		if got, err = w.ForPod("app", nil, false); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never synced: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var names []string
+	for _, s := range got {
+		names = append(names, s.Namespace+"/"+s.Name)
+	}
+	if strings.Join(names, " ") != "default/kubernetes app/web" {
+		t.Errorf("services %v, want default/kubernetes and app/web", names)
+	}
+}
