@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -67,6 +68,15 @@ type Rotator struct {
 	// 110 pods). Entries go with their containers from the list.
 	mu       sync.Mutex
 	logPaths map[string]string
+	// settled holds the containers whose last pass found no rotated or
+	// temporary file beside the live one. Only a rotation (ours) makes
+	// such files, so a settled container needs no directory listing
+	// until it is rotated: at 110 pods the two listings per container
+	// were most of the rotator's syscalls every Interval. The first
+	// pass after a start lists everything (stale temps of a crash).
+	settled map[string]bool
+	// dirListings counts directory listings, for the tests of settled.
+	dirListings atomic.Int64
 }
 
 // NewRotator validates cfg and fills in defaults.
@@ -186,14 +196,23 @@ func (r *Rotator) rotateContainer(ctx context.Context, id string, running bool) 
 	}
 	defer dir.close()
 	live := filepath.Base(path)
-	removeStaleTemps(dir, live, r.cfg.Logger)
+	wasSettled := r.isSettled(id)
+	if !wasSettled {
+		r.dirListings.Add(1)
+		removeStaleTemps(dir, live, r.cfg.Logger)
+	}
 	if err := r.rotateLive(ctx, dir, id, live, running); err != nil {
 		return err
 	}
+	if wasSettled && r.isSettled(id) {
+		return nil
+	}
+	r.dirListings.Add(1)
 	rotated, err := listRotated(dir, live)
 	if err != nil {
 		return err
 	}
+	r.setSettled(id, len(rotated) == 0)
 	rotated = r.prune(dir, rotated)
 	if running {
 		// The runtime may still be flushing into the newest.
@@ -238,6 +257,7 @@ func (r *Rotator) rotateLive(ctx context.Context, dir *dirHandle, id, live strin
 // runtime and the name agree.
 func (r *Rotator) rotate(ctx context.Context, dir *dirHandle, id, live string, running bool) error {
 	renamed := rotatedPath(live, r.cfg.Now())
+	r.setSettled(id, false)
 	if err := dir.rename(live, renamed); err != nil {
 		return fmt.Errorf("rotating log: %w", err)
 	}
@@ -332,6 +352,26 @@ func (r *Rotator) forget(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.logPaths, id)
+	delete(r.settled, id)
+}
+
+func (r *Rotator) isSettled(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.settled[id]
+}
+
+func (r *Rotator) setSettled(id string, settled bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !settled {
+		delete(r.settled, id)
+		return
+	}
+	if r.settled == nil {
+		r.settled = map[string]bool{}
+	}
+	r.settled[id] = true
 }
 
 // forgetUnlisted drops the cached log paths of containers the runtime no
@@ -346,6 +386,11 @@ func (r *Rotator) forgetUnlisted(listed []*runtimeapi.Container) {
 	for id := range r.logPaths {
 		if !keep[id] {
 			delete(r.logPaths, id)
+		}
+	}
+	for id := range r.settled {
+		if !keep[id] {
+			delete(r.settled, id)
 		}
 	}
 }

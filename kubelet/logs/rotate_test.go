@@ -219,3 +219,35 @@ func TestRotatorAsksForALogPathOnce(t *testing.T) {
 		t.Errorf("after the log dir went: %v, %d status calls; want nil and the runtime asked again", err, rt.statusCalls.Load())
 	}
 }
+
+// A container whose directory holds only its live log is not listed again
+// on every pass: only a rotation makes files beside it. At 110 pods the two
+// listings per container were most of the rotator's work at rest. After a
+// rotation it is listed again, so the rotated file is compressed once the
+// container has exited.
+func TestRotatorListsASettledContainersDirectoryOnlyAfterARotation(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 2))
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100})
+	for pass := 0; pass < 5; pass++ {
+		if err := r.RotateOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.dirListings.Load(); got != 2 {
+		t.Errorf("5 passes over a small log listed its directory %d times, want 2 (the first pass only)", got)
+	}
+	rt.write(fullLines("l", 2, 12))
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rt.stop()
+	if err := r.RotateOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"0.log", "0.log.20240501-100140.000000.gz"}
+	if got := dirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("files after a rotation and the container's exit = %v, want %v", got, want)
+	}
+}
