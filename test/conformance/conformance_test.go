@@ -59,6 +59,18 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := adminClient(t, cluster.Kubeconfig)
+	// Caught from here on, an interrupt (Ctrl-C, a CI timeout's SIGTERM)
+	// no longer kills the process before the cleanups: setup stops at its
+	// next step and tears down what it made, and the suite is told to
+	// stop (runSuite).
+	interrupted, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	t.Cleanup(stopSignals)
+	checkInterrupt := func() {
+		t.Helper()
+		if interrupted.Err() != nil {
+			t.Fatal("interrupted during the test bed's setup; tearing down what was set up")
+		}
+	}
 
 	removeStaleNodes(t, admin)
 
@@ -81,6 +93,7 @@ func TestConformance(t *testing.T) {
 		return errors.Join(errs...)
 	})
 	for i := range 2 {
+		checkInterrupt()
 		node := framework.StartNode(t, framework.NodeConfig{PodCIDR: fmt.Sprintf("10.67.%d.0/24", i+1)})
 		ip := fmt.Sprintf("192.168.77.%d", i+2)
 		hostIf := fmt.Sprintf("%s-%d", bridge, i)
@@ -100,6 +113,7 @@ func TestConformance(t *testing.T) {
 		nodeIPs[agent.NodeName] = ip
 	}
 	for name, ip := range nodeIPs {
+		checkInterrupt()
 		node := waitNodeReady(t, admin, name)
 		// kube-apiserver proxies to pods (pods/proxy, which tests use) from
 		// the host, which runs no agent: a route to each node's pods.
@@ -111,7 +125,8 @@ func TestConformance(t *testing.T) {
 	if err := os.WriteFile(repoList, []byte(RepoList(env.Registry)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	summary := runSuite(t, suiteBin, resultsDir, cluster.Kubeconfig, repoList)
+	checkInterrupt()
+	summary := runSuite(t, interrupted, suiteBin, resultsDir, cluster.Kubeconfig, repoList)
 	header := fmt.Sprintf("# Conformance run, %s\n\nkube-apiserver %s, 2 minikubelet nodes on %s; focus `%s`, skip `%s`.",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), "v1.37.2", env.Runtime, focus(), skip())
 	if err := WriteMarkdown(filepath.Join(resultsDir, "summary.md"), summary, header); err != nil {
@@ -126,8 +141,12 @@ func TestConformance(t *testing.T) {
 
 // runSuite runs e2e.test against the cluster with the selection, its output
 // to e2e.log in resultsDir, and reads the report it wrote there.
-func runSuite(t *testing.T, suiteBin, resultsDir, kubeconfig, repoList string) Summary {
+func runSuite(t *testing.T, interrupted context.Context, suiteBin, resultsDir, kubeconfig, repoList string) Summary {
 	t.Helper()
+	suiteTimeout, err := time.ParseDuration(envOr("CONFORMANCE_TIMEOUT", "3h"))
+	if err != nil || suiteTimeout <= 0 {
+		t.Fatalf("TIMEOUT %q: give a Go duration such as 90m or 3h", os.Getenv("CONFORMANCE_TIMEOUT"))
+	}
 	log, err := os.Create(filepath.Join(resultsDir, "e2e.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +161,7 @@ func runSuite(t *testing.T, suiteBin, resultsDir, kubeconfig, repoList string) S
 		"--skip=" + skip(),
 		"--no-color",
 		"-v",
-		"--timeout=" + envOr("CONFORMANCE_TIMEOUT", "3h"),
+		"--timeout=" + suiteTimeout.String(),
 		"--output-dir=" + resultsDir,
 		"--json-report=report.json",
 		"--junit-report=junit.xml",
@@ -156,18 +175,26 @@ func runSuite(t *testing.T, suiteBin, resultsDir, kubeconfig, repoList string) S
 		"--minStartupPods=0",
 		"--disable-log-dump",
 	}
-	// An interrupt (Ctrl-C, a CI timeout's SIGTERM) stops the suite, not
-	// this test: ginkgo aborts its specs and writes its report, and the
-	// nodes are torn down as after any run.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// An interrupt stops the suite, not this test: ginkgo aborts its specs
+	// and writes its report, and the nodes are torn down as after any run.
+	// go test runs without a timeout of its own (run.sh), so a suite that
+	// overruns its TIMEOUT by a quarter of an hour is stopped the same way.
+	ctx, stop := context.WithTimeout(interrupted, suiteTimeout+15*time.Minute)
 	defer stop()
 	cmd := exec.CommandContext(ctx, filepath.Join(filepath.Dir(suiteBin), "ginkgo"), append(ginkgoArgs, suiteArgs...)...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 2 * time.Minute
+	// ginkgo and its e2e.test processes get a process group of their own,
+	// so what ginkgo leaves behind when it is killed after WaitDelay can
+	// be swept (below) instead of running on against the torn-down nodes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Env = append(os.Environ(), "KUBE_TEST_REPO_LIST="+repoList)
 	cmd.Stdout, cmd.Stderr = log, log
 	started := time.Now()
 	err = cmd.Run()
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	t.Logf("e2e.test ran %s (exit: %v); its output is in %s", time.Since(started).Round(time.Second), err, log.Name())
 	summary, readErr := ReadSummary(filepath.Join(resultsDir, "report.json"))
 	if readErr != nil {
