@@ -58,7 +58,8 @@ func newBench(ctx context.Context, opts options, env map[string]string) (*bench,
 	}
 	b.watch = &watcher{rt: b.rt, every: opts.poll}
 	b.floor = &floorRunner{rt: b.floorRT, ops: ops, watch: b.watch, image: b.image,
-		logDir: filepath.Join(b.work, "floor-logs"), runID: b.runID, cgroup: "/minikubelet-bench/floor-" + b.runID}
+		logDir: filepath.Join(b.work, "floor-logs"), runID: b.runID, cgroup: "/minikubelet-bench/floor-" + b.runID,
+		restWindow: opts.idle}
 	return b, nil
 }
 
@@ -119,7 +120,7 @@ func (b *bench) measure(ctx context.Context, n int) (scaleResult, error) {
 	}
 	for r := 1; r <= res.rounds; r++ {
 		progress("%d pods, round %d/%d: floor (direct CRI calls)", n, r, res.rounds)
-		fr, err := b.floor.round(ctx, n, r)
+		fr, err := b.floor.round(ctx, n, r, r == res.rounds)
 		if err != nil {
 			b.sweep(context.WithoutCancel(ctx), b.floor.selector())
 			return res, fmt.Errorf("floor, round %d: %w", r, err)

@@ -53,7 +53,7 @@ func printCurve(w io.Writer, runtime string, results []scaleResult) {
 		return
 	}
 	fmt.Fprintf(w, "\n── scale curve on %s: minikubelet / floor ──\n\n", runtime)
-	fmt.Fprintln(w, "| pods | start, median per pod | start, p95 per pod | all Running | all deleted → gone | CRI calls per start | CRI calls per relist | relist | agent CPU | agent RSS (anon + file) | goroutines | get pods p95 (Table) | scrape CPU /metrics, /resource, /cadvisor |")
+	fmt.Fprintln(w, "| pods | start, median per pod | start, p95 per pod | all Running | all deleted → gone | CRI calls per start | CRI calls per relist | relist | CPU at rest | agent RSS (anon + file) | goroutines | get pods p95 (Table) | scrape CPU /metrics, /resource, /cadvisor |")
 	fmt.Fprintln(w, "|---:|---|---|---|---|---|---|---:|---:|---|---:|---:|---|")
 	for _, r := range results {
 		a, f, s := r.agent, r.floor, r.steady
@@ -61,14 +61,23 @@ func printCurve(w io.Writer, runtime string, results []scaleResult) {
 		for _, sc := range s.scrapes {
 			scrapes = append(scrapes, fmt.Sprintf("%.2f", millis(sc.cpu)))
 		}
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.1f / %.1f | %.2f / %.0f | %.2f ms | %.2f %% | %.1f MiB (%.1f + %.1f) | %.0f | %.2f ms | %s ms |\n",
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %.1f / %.1f | %.2f / %.0f | %.2f ms | %s | %.1f MiB (%.1f + %.1f) | %.0f | %.2f ms | %s ms |\n",
 			r.n, pair(median(a.start), median(f.start)), pair(p95(a.start), p95(f.start)),
 			pair(median(a.startLast), median(f.startLast)), pair(median(a.goneLast), median(f.goneLast)),
 			a.perPod(a.startOps).total(), f.perPod(f.startOps).total(), s.perRelist.total(), floorPerRelist.total(),
-			millis(s.relistMean), s.cpuPercent, s.mem.rss, s.mem.anon, s.mem.file, s.goroutines,
+			millis(s.relistMean), restPair(s.cpuPercent, f.restCPU), s.mem.rss, s.mem.anon, s.mem.file, s.goroutines,
 			millis(p95(s.apiTable.latencies)), strings.Join(scrapes, " / "))
 	}
 	printGrowth(w, results)
+}
+
+// restPair prints the agent's CPU at rest against the floor's relist
+// alone, "0.73 / 0.31 %", or the agent's only if the floor's is unknown.
+func restPair(agent, floor float64) string {
+	if floor == 0 {
+		return fmt.Sprintf("%.2f %%", agent)
+	}
+	return fmt.Sprintf("%.2f / %.2f %%", agent, floor)
 }
 
 // pair prints "412 / 360 ms (1.14x)".

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/cri"
 )
@@ -30,6 +31,9 @@ type floorRunner struct {
 	logDir string
 	runID  string
 	cgroup string // parent of the pods' cgroups
+	// restWindow, when set, is how long the last round's pods run before
+	// removal while the floor relists them as the agent does at rest.
+	restWindow time.Duration
 }
 
 // floorPod is one pod of a round, with its sandbox once it has one.
@@ -50,12 +54,19 @@ func (f *floorRunner) pods(n, round int) []*floorPod {
 
 // round starts n pods at once and waits until all run, then removes them
 // all at once and waits until their sandboxes are gone.
-func (f *floorRunner) round(ctx context.Context, n, round int) (roundResult, error) {
+func (f *floorRunner) round(ctx context.Context, n, round int, last bool) (roundResult, error) {
 	pods := f.pods(n, round)
 	before := f.ops.snapshot()
 	starts, err := f.timed(ctx, pods, f.startAll, f.watch.untilRunning)
 	if err != nil {
 		return roundResult{}, fmt.Errorf("starting %d pods directly: %w", n, err)
+	}
+	var restCPU float64
+	if last && f.restWindow > 0 {
+		progress("%d pods, floor at rest: relisting every second for %s", n, f.restWindow)
+		if restCPU, err = f.atRest(ctx); err != nil {
+			return roundResult{}, fmt.Errorf("floor at rest with %d pods: %w", n, err)
+		}
 	}
 	started := f.ops.snapshot()
 	gone, err := f.timed(ctx, pods, f.removeAll, f.watch.untilGone)
@@ -63,7 +74,43 @@ func (f *floorRunner) round(ctx context.Context, n, round int) (roundResult, err
 		return roundResult{}, fmt.Errorf("removing %d pods directly: %w", n, err)
 	}
 	return roundResult{start: starts, gone: gone, startOps: started.minus(before),
-		removeOps: f.ops.snapshot().minus(started)}, nil
+		removeOps: f.ops.snapshot().minus(started), restCPU: restCPU}, nil
+}
+
+// atRest makes the floor's relist, one list of its sandboxes and one of
+// its containers, every second for restWindow, as the agent's relist does
+// on a runtime without an event stream, and returns this process's CPU
+// over the window in % of a core: what an agent that did nothing but
+// relist would cost. Nothing else of the bench runs meanwhile. The lists
+// are counted with the floor's other calls only before and after, so the
+// start counts stay those of the starts.
+func (f *floorRunner) atRest(ctx context.Context) (float64, error) {
+	cpu0, err := procCPU(os.Getpid())
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	filter := f.selector()
+	for time.Since(start) < f.restWindow {
+		if _, err := f.rt.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{LabelSelector: filter}); err != nil {
+			return 0, err
+		}
+		if _, err := f.rt.ListContainers(ctx, &runtimeapi.ContainerFilter{LabelSelector: filter}); err != nil {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-ticker.C:
+		}
+	}
+	cpu1, err := procCPU(os.Getpid())
+	if err != nil {
+		return 0, err
+	}
+	return (cpu1 - cpu0).Seconds() / time.Since(start).Seconds() * 100, nil
 }
 
 // watchFunc is a watcher's untilRunning or untilGone.

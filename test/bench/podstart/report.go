@@ -31,6 +31,9 @@ func printScale(w io.Writer, r scaleResult) {
 	printCalls(w, "CRI calls per relist, at rest", r.steady.perRelist, floorPerRelist)
 	fmt.Fprintln(w, "  (minikubelet's start and removal calls exclude its relists' two lists; the floor is counted by its own client)")
 	printSteady(w, r.n, r.steady)
+	if r.floor.restCPU > 0 {
+		fmt.Fprintf(w, "  %-22s %.2f %% of one core (the bench relisting the floor's %d pods every second, nothing else)\n", "floor CPU", r.floor.restCPU, r.n)
+	}
 	printInventory(w, r.inventory)
 }
 

@@ -10,6 +10,7 @@ type roundResult struct {
 	start, gone         []time.Duration
 	startOps, removeOps opCounts
 	apiAll              time.Duration // pods created → all Running in the API server; 0 without -cluster
+	restCPU             float64       // the floor's CPU relisting its running pods, % of a core; 0 if not measured
 }
 
 // side gathers one side's rounds for one pod count.
@@ -19,6 +20,7 @@ type side struct {
 	startOps, removeOps opCounts        // summed over the rounds
 	pods                int             // summed over the rounds
 	apiAll              []time.Duration // per round, with -cluster
+	restCPU             float64         // the last round's, if measured
 }
 
 func (s *side) add(r roundResult) {
@@ -31,6 +33,9 @@ func (s *side) add(r roundResult) {
 	s.pods += len(r.start)
 	if r.apiAll > 0 {
 		s.apiAll = append(s.apiAll, r.apiAll)
+	}
+	if r.restCPU > 0 {
+		s.restCPU = r.restCPU
 	}
 }
 
