@@ -120,6 +120,9 @@ type Kubelet struct {
 	// removed are pods finishDeletion saw gone from the runtime that the
 	// last relist may still show: admission counts no slot for them.
 	removed map[types.UID]bool
+	// final are the final statuses of removed cluster pods, kept until
+	// the API server has them (FinalStatus).
+	final map[types.UID]finalStatus
 	// pendingGrace is the deletion grace of pods not tracked yet, given to
 	// them when a relist adopts them (SetDeletionGracePeriod).
 	pendingGrace map[types.UID]int64
@@ -183,6 +186,7 @@ func New(cfg Config) (*Kubelet, error) {
 		startRetry:   newBackoff(time.Second, 30*time.Second, cfg.Now),
 		pods:         map[types.UID]*podRecord{},
 		removed:      map[types.UID]bool{},
+		final:        map[types.UID]finalStatus{},
 		pendingGrace: map[types.UID]int64{},
 		sources:      newSourceSets(sourceNames(cfg.Sources)),
 		changed:      make(chan struct{}),

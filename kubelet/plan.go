@@ -169,22 +169,51 @@ func planFinished(a *podActions, pod *v1.Pod, obs *observedPod, sb *observedSand
 	planGarbage(a, pod, obs, current)
 }
 
-// planDeletion tears everything down.
+// planDeletion tears everything down in two steps: while anything runs,
+// it stops containers and sandboxes and removes nothing; once nothing
+// runs, it removes them. In between the exited containers are still there
+// to read, so the pod's final status (exit codes, finish times) can be
+// told before they go, as the kubelet sends it before deleting the pod.
 func planDeletion(obs *observedPod) podActions {
 	a := podActions{Deleted: true}
 	for _, c := range obs.Containers {
 		if c.State != runtimeapi.ContainerState_CONTAINER_EXITED {
 			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "pod deleted"})
 		}
-		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
 	}
 	for _, s := range obs.Sandboxes {
 		if s.Ready {
 			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
 		}
+	}
+	if runsAnything(obs) {
+		return a
+	}
+	for _, c := range obs.Containers {
+		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+	}
+	for _, s := range obs.Sandboxes {
 		a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
 	}
 	return a
+}
+
+// runsAnything says whether a container of the pod runs or a sandbox is
+// ready. A container that never ran (created, or of unknown state) does
+// not count: it has nothing to tell, and a runtime may leave it as it is
+// when asked to stop it, so it must not hold a removal back.
+func runsAnything(obs *observedPod) bool {
+	for _, c := range obs.Containers {
+		if c.State == runtimeapi.ContainerState_CONTAINER_RUNNING {
+			return true
+		}
+	}
+	for _, s := range obs.Sandboxes {
+		if s.Ready {
+			return true
+		}
+	}
+	return false
 }
 
 // planFreshSandbox starts the pod over in a new sandbox: the old one is

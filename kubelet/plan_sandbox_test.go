@@ -192,15 +192,24 @@ func TestPlanSandboxes(t *testing.T) {
 }
 
 // A delete tears down every sandbox the pod has, ready or not, with what
-// still runs in them.
+// still runs in them: first it stops what runs, then it removes all.
 func TestPlanDeletionWithSeveralSandboxes(t *testing.T) {
 	obs := &observedPod{
 		Sandboxes:  []observedSandbox{readySandbox("s2", 1), {ID: "s1"}},
 		Containers: []observedContainer{ctr("c2", "s2", "a", running, 1, 0), ctr("c1", "s1", "a", exited, 0, 137)},
 	}
 	got := summarize(computePodActions(planInput{Pod: nil, Observed: obs, Now: planNow, RestartDelay: func(string) time.Duration { return 0 }}))
-	want := planned{Kill: []string{"c2"}, RemoveContainers: []string{"c2", "c1"}, StopSandboxes: []string{"s2"}, RemoveSandboxes: []string{"s2", "s1"}}
+	want := planned{Kill: []string{"c2"}, StopSandboxes: []string{"s2"}}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("plan:\n got %+v\nwant %+v", got, want)
+		t.Errorf("plan while something runs:\n got %+v\nwant %+v", got, want)
+	}
+	stopped := &observedPod{
+		Sandboxes:  []observedSandbox{{ID: "s2", Attempt: 1}, {ID: "s1"}},
+		Containers: []observedContainer{ctr("c2", "s2", "a", exited, 1, 0), ctr("c1", "s1", "a", exited, 0, 137)},
+	}
+	got = summarize(computePodActions(planInput{Pod: nil, Observed: stopped, Now: planNow, RestartDelay: func(string) time.Duration { return 0 }}))
+	want = planned{RemoveContainers: []string{"c2", "c1"}, RemoveSandboxes: []string{"s2", "s1"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("plan once everything stopped:\n got %+v\nwant %+v", got, want)
 	}
 }

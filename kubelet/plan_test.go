@@ -172,14 +172,25 @@ func TestPlanNeverPodGetsNoNewSandboxAfterItRan(t *testing.T) {
 	}
 }
 
-func TestPlanDeletionRemovesEverything(t *testing.T) {
+// TestPlanDeletionStopsThenRemoves: a deleted pod's containers are
+// stopped first and removed only once nothing runs, so their exit codes
+// can still be read for the pod's final status; a container that never
+// ran does not hold the removal back.
+func TestPlanDeletionStopsThenRemoves(t *testing.T) {
 	obs := &observedPod{
 		Sandboxes:  []observedSandbox{readySandbox("s1", 0)},
 		Containers: []observedContainer{ctr("c1", "s1", "a", running, 0, 0), ctr("c0", "s1", "a", exited, 0, 1)},
 	}
 	a := computePodActions(planInput{Pod: nil, Observed: obs, Now: planNow})
-	if !a.Deleted || len(a.ContainersToKill) != 1 || len(a.ContainersToRemove) != 2 || len(a.SandboxesToStop) != 1 || len(a.SandboxesToRemove) != 1 {
-		t.Fatalf("deletion must kill, stop and remove everything, got %+v", a)
+	if !a.Deleted || len(a.ContainersToKill) != 1 || len(a.SandboxesToStop) != 1 || len(a.ContainersToRemove) != 0 || len(a.SandboxesToRemove) != 0 {
+		t.Fatalf("while something runs, deletion must kill and stop it and remove nothing, got %+v", a)
+	}
+	obs.Sandboxes[0].Ready = false
+	obs.Containers[0].State = exited
+	obs.Containers = append(obs.Containers, ctr("c2", "s1", "b", runtimeapi.ContainerState_CONTAINER_CREATED, 0, 0))
+	a = computePodActions(planInput{Pod: nil, Observed: obs, Now: planNow})
+	if !a.Deleted || len(a.SandboxesToStop) != 0 || len(a.ContainersToRemove) != 3 || len(a.SandboxesToRemove) != 1 {
+		t.Fatalf("once nothing runs, deletion must remove everything, got %+v", a)
 	}
 }
 

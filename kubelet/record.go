@@ -48,6 +48,9 @@ type podRecord struct {
 	// has nothing new for the pod).
 	observedAt      time.Time
 	observedObjects podObjects
+	// final says status is the pod's final one, recorded once its
+	// containers stopped after its deletion (recordFinalStatus).
+	final bool
 	// deletionGrace, when set, replaces the spec's grace period for this
 	// pod's deletion (DeleteOptions.gracePeriodSeconds).
 	deletionGrace *int64

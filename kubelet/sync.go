@@ -84,16 +84,13 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	if specForActions != nil {
 		k.updateProbes(specForActions, obs)
 	}
+	if pod == nil {
+		return k.syncDeleted(ctx, uid, lastPod, obs)
+	}
 	plan := computePodActions(planInput{Pod: pod, Finished: finished != "", Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay, AgentStart: k.started,
 		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) }})
 	res := k.execute(ctx, uid, specForActions, obs, &plan)
 
-	if plan.Deleted {
-		if res.err == nil && ctx.Err() == nil {
-			return k.finishDeletion(ctx, uid, lastPod)
-		}
-		return retryAfterError, false
-	}
 	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished {
 		k.wakeWaitingForSlot()
 	}
@@ -157,13 +154,33 @@ func (k *Kubelet) forgetBackoffAfterLongRun(pod *v1.Pod, obs *observedPod) {
 	}
 }
 
-// finishDeletion removes what the runtime does not: volumes, logs, the pod
-// cgroup; then forgets the pod.
-func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1.Pod) (time.Duration, bool) {
-	obs, err := k.observe(ctx, uid)
-	if err != nil || len(obs.Sandboxes) > 0 || len(obs.Containers) > 0 {
-		return retryAfterError, false // something reappeared or is still going
+// syncDeleted tears a deleted pod down: it stops what runs, records the
+// pod's final status from the stopped containers (recordFinalStatus),
+// removes them and the sandboxes, then the pod's files (finishDeletion).
+// Two steps of planDeletion, each checked by a new look at the runtime.
+func (k *Kubelet) syncDeleted(ctx context.Context, uid types.UID, lastPod *v1.Pod, obs *observedPod) (time.Duration, bool) {
+	for range 2 {
+		if !runsAnything(obs) {
+			k.recordFinalStatus(uid, lastPod, obs)
+		}
+		plan := planDeletion(obs)
+		if res := k.execute(ctx, uid, lastPod, obs, &plan); res.err != nil || ctx.Err() != nil {
+			return retryAfterError, false
+		}
+		var err error
+		if obs, err = k.observe(ctx, uid); err != nil {
+			return retryAfterError, false
+		}
+		if len(obs.Sandboxes) == 0 && len(obs.Containers) == 0 {
+			return k.finishDeletion(uid, lastPod)
+		}
 	}
+	return retryAfterError, false // something reappeared or is still going
+}
+
+// finishDeletion removes what the runtime does not: volumes, logs, the pod
+// cgroup; then forgets the pod, keeping its final status.
+func (k *Kubelet) finishDeletion(uid types.UID, lastPod *v1.Pod) (time.Duration, bool) {
 	if err := k.removePodResources(uid); err != nil {
 		k.log.Warn("removing pod files failed; will retry", "pod", podRef(lastPod, uid), "err", err)
 		return retryAfterError, false
@@ -173,6 +190,9 @@ func (k *Kubelet) finishDeletion(ctx context.Context, uid types.UID, lastPod *v1
 	if ok && rec.desired != nil {
 		k.mu.Unlock()
 		return resyncAfterAction, false // wanted again meanwhile
+	}
+	if ok {
+		k.keepFinalStatusLocked(uid, rec)
 	}
 	delete(k.pods, uid)
 	k.removed[uid] = true

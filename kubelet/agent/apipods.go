@@ -56,6 +56,9 @@ func (l localPods) PodStatuses() map[types.UID]v1.PodStatus {
 
 func (l localPods) Gone(uid types.UID) bool  { return l.kl.Gone(uid) }
 func (l localPods) Changed() <-chan struct{} { return l.kl.Changed() }
+func (l localPods) FinalStatus(uid types.UID) (v1.PodStatus, bool) {
+	return l.kl.FinalStatus(uid)
+}
 
 // staticPodsOn are the node's static pods that hold their host ports: the
 // manifest directory's, until they finish (a stopping one still holds

@@ -6,6 +6,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/minikubelet/minikubelet/kubelet"
 	"github.com/minikubelet/minikubelet/kubelet/mirror"
 )
 
@@ -15,8 +16,10 @@ type Local struct {
 	// its status.
 	Tracked bool
 	Status  v1.PodStatus
-	// Gone says nothing of the pod is left on the node.
-	Gone bool
+	// Gone says nothing of the pod is left on the node; Final is then its
+	// terminal status as the node saw its containers end, if it has one.
+	Gone  bool
+	Final *v1.PodStatus
 }
 
 // Kind is what an Action does.
@@ -39,6 +42,31 @@ type Action struct {
 	Refusal *Verdict
 }
 
+// finalPatch is the patch that gives a deleted pod, gone from the node,
+// its terminal status before its final delete, as the kubelet's status
+// manager deletes a pod only once the API server shows it Succeeded or
+// Failed: then nobody (a controller waiting for the pod, a finalizer's
+// owner) is left with the status of a pod still running. The status is
+// the node's final one, or, without one (a pod the node never ran, or
+// adopted after a restart without its spec), the API server's completed
+// by kubelet.TerminatedStatus. nil when the API server already has a
+// terminal phase.
+func finalPatch(node mirror.Node, p *v1.Pod, final *v1.PodStatus, now time.Time) (*Action, error) {
+	if finished(p.Status.Phase) {
+		return nil, nil
+	}
+	status := kubelet.TerminatedStatus(p, p.Status)
+	if final != nil {
+		status = *final
+	}
+	want := mirror.Status(&v1.Pod{Status: status}, p, node, now)
+	patch, changed, err := mirror.StatusPatch(p, want)
+	if err != nil || !changed {
+		return nil, err
+	}
+	return &Action{Kind: PatchStatus, Namespace: p.Namespace, Name: p.Name, UID: p.UID, Patch: patch, Phase: want.Phase}, nil
+}
+
 // Plan decides the calls that bring the API server's pods (api) in line
 // with the node (local, by UID): a status patch where the status differs
 // (the node's, or Failed for a pod the node refused, with the verdict
@@ -54,6 +82,13 @@ func Plan(node mirror.Node, api []*v1.Pod, local map[types.UID]Local, refused ma
 		}
 		l := local[p.UID]
 		if p.DeletionTimestamp != nil && l.Gone {
+			final, err := finalPatch(node, p, l.Final, now)
+			if err != nil {
+				return nil, err
+			}
+			if final != nil {
+				actions = append(actions, *final)
+			}
 			actions = append(actions, Action{Kind: Delete, Namespace: p.Namespace, Name: p.Name, UID: p.UID})
 			continue
 		}

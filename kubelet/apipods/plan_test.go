@@ -49,8 +49,8 @@ func TestPlan(t *testing.T) {
 		{"deleting, still on the node", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp, p.Status = &deleted, inSync }), Local{Tracked: true, Status: running}, "", ""},
 		{"deleting, stopping: status still sent", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{Tracked: true, Status: running}, PatchStatus, `"podIP"`},
 		{"deleting, not tracked but not gone", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{}, "", ""},
-		{"deleting, gone", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp = &deleted }), Local{Gone: true}, Delete, ""},
-		{"refused, deleting, gone", apiPod("r", func(p *v1.Pod) { refused(p); p.DeletionTimestamp = &deleted }), Local{Gone: true}, Delete, ""},
+		{"deleting, gone, terminal", apiPod("web", func(p *v1.Pod) { p.DeletionTimestamp, p.Status.Phase = &deleted, v1.PodSucceeded }), Local{Gone: true}, Delete, ""},
+		{"refused, deleting, gone", apiPod("r", func(p *v1.Pod) { refused(p); p.DeletionTimestamp, p.Status.Phase = &deleted, v1.PodFailed }), Local{Gone: true}, Delete, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +79,50 @@ func TestPlan(t *testing.T) {
 			}
 			if tt.want == PatchStatus && !strings.Contains(string(actions[0].Patch), `"uid":"`+string(tt.pod.UID)+`"`) {
 				t.Errorf("patch %s has no UID precondition", actions[0].Patch)
+			}
+		})
+	}
+}
+
+// TestPlanFinalStatusBeforeDelete: a deleted pod gone from the node gets
+// its terminal status before its final delete, as the kubelet deletes a
+// pod only once the API server shows it finished: the node's final status
+// when it has one, else the API server's completed as terminated.
+func TestPlanFinalStatusBeforeDelete(t *testing.T) {
+	node := mirror.Node{Name: "n1", IP: "10.0.0.5"}
+	now := time.Unix(2000, 0)
+	deleted := metav1.NewTime(now)
+	finished := metav1.Unix(1990, 0)
+	final := v1.PodStatus{Phase: v1.PodSucceeded, ContainerStatuses: []v1.ContainerStatus{{Name: "c",
+		State: v1.ContainerState{Terminated: &v1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", FinishedAt: finished}}}},
+		Conditions: []v1.PodCondition{{Type: v1.PodReady, Status: v1.ConditionFalse, Reason: "PodCompleted"}}}
+	running := func(p *v1.Pod) {
+		p.DeletionTimestamp = &deleted
+		p.Status = v1.PodStatus{Phase: v1.PodRunning, ContainerStatuses: []v1.ContainerStatus{{Name: "c", Ready: true,
+			State: v1.ContainerState{Running: &v1.ContainerStateRunning{StartedAt: metav1.Unix(1500, 0)}}}}}
+	}
+	tests := []struct {
+		name  string
+		local Local
+		in    []string // in the patch
+	}{
+		{"the node's final status", Local{Gone: true, Final: &final}, []string{`"phase":"Succeeded"`, `"exitCode":0`, `"reason":"Completed"`, `"reason":"PodCompleted"`}},
+		{"none: the API server's, completed", Local{Gone: true}, []string{`"phase":"Failed"`, `"exitCode":137`, `"reason":"ContainerStatusUnknown"`, `"reason":"PodFailed"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pod := apiPod("web", running)
+			actions, err := Plan(node, []*v1.Pod{pod}, map[types.UID]Local{pod.UID: tt.local}, nil, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(actions) != 2 || actions[0].Kind != PatchStatus || actions[1].Kind != Delete {
+				t.Fatalf("actions %+v: want a status patch, then the delete", actions)
+			}
+			for _, want := range tt.in {
+				if !strings.Contains(string(actions[0].Patch), want) {
+					t.Errorf("patch %s: want %s", actions[0].Patch, want)
+				}
 			}
 		})
 	}

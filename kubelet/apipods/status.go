@@ -18,6 +18,9 @@ type Node interface {
 	PodStatuses() map[types.UID]v1.PodStatus
 	// Gone says nothing of the pod is left on the node.
 	Gone(uid types.UID) bool
+	// FinalStatus is the terminal status of a deleted pod the node has
+	// removed, as its containers ended; false when it has none.
+	FinalStatus(uid types.UID) (v1.PodStatus, bool)
 	// Changed is closed at the next change of any pod.
 	Changed() <-chan struct{}
 }
@@ -60,6 +63,9 @@ type Status struct {
 	// failing is the last error of each pod's call, logged once while it
 	// repeats (an API server away fails every call alike).
 	failing map[types.UID]string
+	// deleted are the pods this loop deleted that the API server still
+	// holds (a finalizer keeps them): they are not deleted again.
+	deleted map[types.UID]bool
 }
 
 // NewStatus makes the status loop.
@@ -76,7 +82,7 @@ func NewStatus(cfg StatusConfig) *Status {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Status{cfg: cfg, log: cfg.Logger, failing: map[types.UID]string{}}
+	return &Status{cfg: cfg, log: cfg.Logger, failing: map[types.UID]string{}, deleted: map[types.UID]bool{}}
 }
 
 // Run makes a round at every change of the node's or the API server's
@@ -124,8 +130,14 @@ func (s *Status) Sync(ctx context.Context) bool {
 		if p.DeletionTimestamp != nil && !tracked {
 			l.Gone = s.cfg.Local.Gone(p.UID)
 		}
+		if l.Gone {
+			if final, ok := s.cfg.Local.FinalStatus(p.UID); ok {
+				l.Final = &final
+			}
+		}
 		local[p.UID] = l
 	}
+	s.forgetDeleted(api)
 	actions, err := Plan(s.cfg.Node, api, local, s.cfg.API.Refused(), s.cfg.Now())
 	if err != nil {
 		s.log.Warn("planning pod status updates failed", "err", err)
@@ -134,7 +146,13 @@ func (s *Status) Sync(ctx context.Context) bool {
 	ok := true
 	failing := map[types.UID]string{}
 	for _, a := range actions {
+		if _, failed := failing[a.UID]; failed || (a.Kind == Delete && s.deleted[a.UID]) {
+			continue // the final status did not reach the API server: no delete yet
+		}
 		err := s.apply(ctx, a)
+		if err == nil && a.Kind == Delete {
+			s.deleted[a.UID] = true
+		}
 		if err == nil || ctx.Err() != nil {
 			continue
 		}
@@ -182,4 +200,21 @@ func (s *Status) apply(ctx context.Context, a Action) error {
 		s.log.Info("pod deleted from the API server: nothing of it is left on the node", "pod", ref, "uid", a.UID)
 	}
 	return nil
+}
+
+// forgetDeleted drops the pods deleted earlier that the API server no
+// longer holds.
+func (s *Status) forgetDeleted(api []*v1.Pod) {
+	if len(s.deleted) == 0 {
+		return
+	}
+	held := make(map[types.UID]bool, len(api))
+	for _, p := range api {
+		held[p.UID] = true
+	}
+	for uid := range s.deleted {
+		if !held[uid] {
+			delete(s.deleted, uid)
+		}
+	}
 }

@@ -5,7 +5,8 @@
 #  1. builds the suite's test binary and agnhost from test/conformance/suite
 #     (k8s.io/kubernetes at the control plane's version), once per machine;
 #  2. makes the images the selected tests use and pushes them to the test
-#     bed's registry: agnhost (that binary on Debian's busybox-static),
+#     bed's registry: agnhost (that binary on Debian's busybox-static, with
+#     Debian's curl and netcat-openbsd and their libraries),
 #     busybox (Debian's busybox-static) and pause (ours); the suite finds
 #     them through KUBE_TEST_REPO_LIST;
 #  3. runs TestConformance (conformance_test.go): two network-namespace
@@ -27,7 +28,7 @@ REPO_ROOT=$(cd "$CONFORMANCE_DIR/../.." && pwd)
 source "$REPO_ROOT/test/testbed/lib.sh"
 
 require_root
-install_packages busybox-static bash-static
+install_packages busybox-static bash-static curl netcat-openbsd
 nice -n 10 "$REPO_ROOT/test/testbed/build.sh" conformance
 suite=$(cache_dir conformance "$(conformance_version)")/bin
 

@@ -16,7 +16,9 @@
 // (test/conformance): agnhost and nonewprivs from DIR's agnhost and nnp
 // binaries (test/testbed/build.sh conformance builds them), nonroot and busybox from Debian's
 // busybox-static (with Debian's bash-static as sh), and our pause under the
-// suite's pause name.
+// suite's pause name. agnhost's image also gets the host's curl and
+// netcat-openbsd with their shared libraries (apt-get install curl
+// netcat-openbsd), which the networking tests exec there.
 package main
 
 import (

@@ -59,6 +59,9 @@ type suiteSources struct {
 	// environment: `sh -c env` would not show what the agent set. The
 	// suite's busybox 1.37 passes them on, as bash does.
 	shell []byte
+	// tools are the host programs agnhost's image carries, with their
+	// libraries (agnhostTools).
+	tools []toolFile
 }
 
 // readSuiteSources reads the agnhost and nnp binaries in binDir, the
@@ -92,7 +95,11 @@ func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath string
 			applets = append(applets, applet)
 		}
 	}
-	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell}, nil
+	tools, err := readTools(ctx, agnhostTools)
+	if err != nil {
+		return nil, err
+	}
+	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell, tools: tools}, nil
 }
 
 // suiteImage is one image of the suite, already made.
@@ -104,11 +111,11 @@ type suiteImage struct {
 // buildSuiteImages makes the busybox, agnhost, nonewprivs and nonroot
 // images, each as upstream's Dockerfile makes it on its base.
 func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
-	agnhostFiles := []tarEntry{
+	agnhostFiles := append([]tarEntry{
 		fileEntry("agnhost", 0o755, src.agnhost),
 		linkEntry("agnhost-2", "agnhost"),
 		dirEntry("uploads", 0o755),
-	}
+	}, toolEntries(src.tools, layoutDirs(src))...)
 	agnhostPorts := []string{"80/tcp", "8080/tcp", "8081/tcp", "9376/tcp", "5000/tcp"}
 	nnpFiles := []tarEntry{
 		dirEntry("usr/local", 0o755),
@@ -151,12 +158,7 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 // a link per applet but sh, bash as /bin/bash and /bin/sh, accounts, /tmp
 // and /root, then extra.
 func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
-	dirs := map[string]bool{"bin": true, "etc": true, "home": true, "root": true, "tmp": true, "var": true, "home/user-defined-in-image": true}
-	for _, applet := range src.applets {
-		for dir := path.Dir(applet); dir != "." && dir != "/"; dir = path.Dir(dir) {
-			dirs[dir] = true
-		}
-	}
+	dirs := layoutDirs(src)
 	sorted := make([]string, 0, len(dirs))
 	for dir := range dirs {
 		sorted = append(sorted, dir)
@@ -189,6 +191,17 @@ func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 		}
 	}
 	return append(entries, extra...)
+}
+
+// layoutDirs are the directories busyboxLayout makes.
+func layoutDirs(src *suiteSources) map[string]bool {
+	dirs := map[string]bool{"bin": true, "etc": true, "home": true, "root": true, "tmp": true, "var": true, "home/user-defined-in-image": true}
+	for _, applet := range src.applets {
+		for dir := path.Dir(applet); dir != "." && dir != "/"; dir = path.Dir(dir) {
+			dirs[dir] = true
+		}
+	}
+	return dirs
 }
 
 func suiteConfig(entrypoint, cmd, ports []string, user string) *v1.ConfigFile {

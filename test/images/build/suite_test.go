@@ -17,7 +17,9 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		nnp:     []byte("nnp binary"),
 		busybox: []byte("busybox binary"),
 		shell:   []byte("bash binary"),
-		applets: []string{"bin/sh", "bin/ls", "usr/bin/wget", "sbin/ifconfig"},
+		applets: []string{"bin/sh", "bin/ls", "usr/bin/wget", "usr/bin/nc", "sbin/ifconfig"},
+		tools: []toolFile{{"usr/local/bin/curl", 0o755, []byte("curl")}, {"usr/local/bin/nc", 0o755, []byte("nc")},
+			{"lib/x86_64-linux-gnu/libcurl.so.4", 0o755, []byte("libcurl")}, {"lib64/ld-linux-x86-64.so.2", 0o755, []byte("ld.so")}},
 	}
 	images, err := buildSuiteImages(src)
 	if err != nil {
@@ -32,10 +34,11 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		files                 []string
 	}{
 		"e2e-test-images/busybox:1.37.0-2": {"", "sh", "", []string{"bin/busybox", "bin/sh", "usr/bin/wget", "bin/wget", "sbin/ifconfig", "bin/ifconfig", "etc/passwd", "tmp/"}},
-		"e2e-test-images/agnhost:2.66.1":   {"/agnhost", "pause", "", []string{"agnhost", "agnhost-2", "bin/sh", "uploads/", "etc/group"}},
-		"e2e-test-images/agnhost:2.55":     {"/agnhost", "pause", "", []string{"agnhost", "bin/sh"}},
-		"e2e-test-images/nonewprivs:1.4":   {"", "nnp", "", []string{"usr/local/bin/nnp", "bin/sh"}},
-		"e2e-test-images/nonroot:1.5":      {"", "sh", "1234", []string{"bin/sh"}},
+		"e2e-test-images/agnhost:2.66.1": {"/agnhost", "pause", "", []string{"agnhost", "agnhost-2", "bin/sh", "uploads/", "etc/group",
+			"usr/local/bin/curl", "usr/local/bin/nc", "usr/bin/nc", "lib/x86_64-linux-gnu/libcurl.so.4", "lib64/ld-linux-x86-64.so.2"}},
+		"e2e-test-images/agnhost:2.55":   {"/agnhost", "pause", "", []string{"agnhost", "bin/sh", "usr/local/bin/curl", "usr/local/bin/nc"}},
+		"e2e-test-images/nonewprivs:1.4": {"", "nnp", "", []string{"usr/local/bin/nnp", "bin/sh"}},
+		"e2e-test-images/nonroot:1.5":    {"", "sh", "1234", []string{"bin/sh"}},
 	} {
 		img := byRepo[repo]
 		if img == nil {
