@@ -118,6 +118,15 @@ func (k *Kubelet) recordFinalStatus(uid types.UID, lastPod *v1.Pod, obs *observe
 	k.bump(rec)
 }
 
+// tellsFinalStatus says whether pod uid gets a final status when it is
+// deleted: cluster pods do, static pods keep their phase.
+func (k *Kubelet) tellsFinalStatus(uid types.UID) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec, ok := k.pods[uid]
+	return ok && rec.source == SourceAPI
+}
+
 // keepFinalStatusLocked keeps the final status of a pod being forgotten,
 // for FinalStatus. Callers hold k.mu.
 func (k *Kubelet) keepFinalStatusLocked(uid types.UID, rec *podRecord) {

@@ -198,6 +198,24 @@ func planDeletion(obs *observedPod) podActions {
 	return a
 }
 
+// planDeletionAtOnce stops and removes everything in one plan, for a pod
+// with no final status to tell (a static pod keeps its phase): reading
+// the stopped containers between the two steps of planDeletion would cost
+// it one more observation of the runtime for nothing.
+func planDeletionAtOnce(obs *observedPod) podActions {
+	a := planDeletion(obs)
+	if !runsAnything(obs) {
+		return a
+	}
+	for _, c := range obs.Containers {
+		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
+	}
+	for _, s := range obs.Sandboxes {
+		a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
+	}
+	return a
+}
+
 // runsAnything says whether a container of the pod runs or a sandbox is
 // ready. A container that never ran (created, or of unknown state) does
 // not count: it has nothing to tell, and a runtime may leave it as it is

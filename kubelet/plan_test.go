@@ -274,3 +274,22 @@ func TestPlanLivenessFailureKillsAndRestartsUnlessNever(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanDeletionAtOnceForAPodWithNoFinalStatus: a static pod has no
+// final status to tell, so its deletion stops and removes in one plan,
+// without a look at the stopped containers in between.
+func TestPlanDeletionAtOnceForAPodWithNoFinalStatus(t *testing.T) {
+	obs := &observedPod{
+		Sandboxes:  []observedSandbox{readySandbox("s1", 0)},
+		Containers: []observedContainer{ctr("c1", "s1", "a", running, 0, 0), ctr("c0", "s1", "a", exited, 0, 1)},
+	}
+	a := planDeletionAtOnce(obs)
+	if !a.Deleted || len(a.ContainersToKill) != 1 || len(a.SandboxesToStop) != 1 || len(a.ContainersToRemove) != 2 || len(a.SandboxesToRemove) != 1 {
+		t.Fatalf("want c1 killed, s1 stopped, both containers and s1 removed in one plan, got %+v", a)
+	}
+	obs.Sandboxes[0].Ready = false
+	obs.Containers[0].State = exited
+	if a := planDeletionAtOnce(obs); len(a.ContainersToRemove) != 2 || len(a.SandboxesToRemove) != 1 || len(a.ContainersToKill) != 0 {
+		t.Fatalf("with nothing running, want the removals only, got %+v", a)
+	}
+}

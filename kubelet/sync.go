@@ -159,11 +159,15 @@ func (k *Kubelet) forgetBackoffAfterLongRun(pod *v1.Pod, obs *observedPod) {
 // removes them and the sandboxes, then the pod's files (finishDeletion).
 // Two steps of planDeletion, each checked by a new look at the runtime.
 func (k *Kubelet) syncDeleted(ctx context.Context, uid types.UID, lastPod *v1.Pod, obs *observedPod) (time.Duration, bool) {
+	tellsFinal := k.tellsFinalStatus(uid)
 	for range 2 {
 		if !runsAnything(obs) {
 			k.recordFinalStatus(uid, lastPod, obs)
 		}
 		plan := planDeletion(obs)
+		if !tellsFinal {
+			plan = planDeletionAtOnce(obs)
+		}
 		if res := k.execute(ctx, uid, lastPod, obs, &plan); res.err != nil || ctx.Err() != nil {
 			return retryAfterError, false
 		}
