@@ -61,6 +61,7 @@ func (f *floorRunner) round(ctx context.Context, n, round int, last bool) (round
 	if err != nil {
 		return roundResult{}, fmt.Errorf("starting %d pods directly: %w", n, err)
 	}
+	started := f.ops.snapshot()
 	var restCPU float64
 	if last && f.restWindow > 0 {
 		progress("%d pods, floor at rest: relisting every second for %s", n, f.restWindow)
@@ -68,22 +69,22 @@ func (f *floorRunner) round(ctx context.Context, n, round int, last bool) (round
 			return roundResult{}, fmt.Errorf("floor at rest with %d pods: %w", n, err)
 		}
 	}
-	started := f.ops.snapshot()
+	rested := f.ops.snapshot()
 	gone, err := f.timed(ctx, pods, f.removeAll, f.watch.untilGone)
 	if err != nil {
 		return roundResult{}, fmt.Errorf("removing %d pods directly: %w", n, err)
 	}
 	return roundResult{start: starts, gone: gone, startOps: started.minus(before),
-		removeOps: f.ops.snapshot().minus(started), restCPU: restCPU}, nil
+		removeOps: f.ops.snapshot().minus(rested), restCPU: restCPU}, nil
 }
 
 // atRest makes the floor's relist, one list of its sandboxes and one of
 // its containers, every second for restWindow, as the agent's relist does
 // on a runtime without an event stream, and returns this process's CPU
 // over the window in % of a core: what an agent that did nothing but
-// relist would cost. Nothing else of the bench runs meanwhile. The lists
-// are counted with the floor's other calls only before and after, so the
-// start counts stay those of the starts.
+// relist would cost. Nothing else of the bench runs meanwhile. round
+// counts its starts before the window and its removals after it, so the
+// window's lists are in neither.
 func (f *floorRunner) atRest(ctx context.Context) (float64, error) {
 	cpu0, err := procCPU(os.Getpid())
 	if err != nil {
