@@ -69,19 +69,23 @@ func createReplacing(dir *dirHandle, entry string) (*os.File, error) {
 	return dir.create(entry)
 }
 
-// removeStaleTemps deletes compressions a crash interrupted.
-func removeStaleTemps(dir *dirHandle, live string, logger *slog.Logger) {
+// removeStaleTemps deletes compressions a crash interrupted; clean says
+// none is left (the listing and every removal worked).
+func removeStaleTemps(dir *dirHandle, live string, logger *slog.Logger) (clean bool) {
 	names, err := dir.namesWithPrefix(live + ".")
 	if err != nil {
 		logger.Warn("listing stale temporary logs", "dir", dir.path, "err", err)
-		return
+		return false
 	}
+	clean = true
 	for _, name := range names {
 		if !strings.HasSuffix(name, tmpSuffix) {
 			continue
 		}
 		if err := dir.remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			logger.Warn("removing stale temporary log", "file", dir.name(name), "err", err)
+			clean = false
 		}
 	}
+	return clean
 }

@@ -196,10 +196,10 @@ func (r *Rotator) rotateContainer(ctx context.Context, id string, running bool) 
 	}
 	defer dir.close()
 	live := filepath.Base(path)
-	wasSettled := r.isSettled(id)
+	wasSettled, tempsClean := r.isSettled(id), true
 	if !wasSettled {
 		r.dirListings.Add(1)
-		removeStaleTemps(dir, live, r.cfg.Logger)
+		tempsClean = removeStaleTemps(dir, live, r.cfg.Logger)
 	}
 	if err := r.rotateLive(ctx, dir, id, live, running); err != nil {
 		return err
@@ -212,7 +212,7 @@ func (r *Rotator) rotateContainer(ctx context.Context, id string, running bool) 
 	if err != nil {
 		return err
 	}
-	r.setSettled(id, len(rotated) == 0)
+	r.setSettled(id, tempsClean && len(rotated) == 0)
 	rotated = r.prune(dir, rotated)
 	if running {
 		// The runtime may still be flushing into the newest.

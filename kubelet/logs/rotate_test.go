@@ -251,3 +251,26 @@ func TestRotatorListsASettledContainersDirectoryOnlyAfterARotation(t *testing.T)
 		t.Errorf("files after a rotation and the container's exit = %v, want %v", got, want)
 	}
 }
+
+// A stale temporary file the rotator could not remove keeps the container
+// unsettled, so it is tried again on the next pass instead of being left
+// until the container's next rotation, which a small log never has.
+func TestRotatorDoesNotSettleWhileAStaleTemporaryStays(t *testing.T) {
+	dir, path := logDir(t)
+	rt, _ := newFakeRuntime(path)
+	rt.write(fullLines("l", 0, 2))
+	// A directory by a temporary's name: unlinking it fails.
+	stale := filepath.Join(dir, "0.log.20240501-100000.000000.gz"+tmpSuffix)
+	if err := os.MkdirAll(filepath.Join(stale, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := newTestRotator(t, rt, RotatorConfig{MaxSize: 100})
+	for pass := 0; pass < 3; pass++ {
+		if err := r.RotateOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.dirListings.Load(); got != 6 {
+		t.Errorf("3 passes with a stale temporary left listed the directory %d times, want 6 (every pass)", got)
+	}
+}
