@@ -51,6 +51,11 @@ const (
 // reports, and a summary table, under CONFORMANCE_RESULTS.
 func TestConformance(t *testing.T) {
 	suiteBin := requireEnv(t, "CONFORMANCE_SUITE")
+	// Checked before the nodes are set up, which a typo would waste.
+	suiteTimeout, err := time.ParseDuration(envOr("CONFORMANCE_TIMEOUT", "3h"))
+	if err != nil || suiteTimeout <= 0 {
+		t.Fatalf("TIMEOUT %q: give a Go duration such as 90m or 3h", os.Getenv("CONFORMANCE_TIMEOUT"))
+	}
 	resultsDir := requireEnv(t, "CONFORMANCE_RESULTS")
 	cluster := framework.LoadClusterEnv(t)
 	env := framework.LoadEnv(t)
@@ -65,6 +70,9 @@ func TestConformance(t *testing.T) {
 	// stop (runSuite).
 	interrupted, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	t.Cleanup(stopSignals)
+	// Only the first signal is caught: a second one (a teardown that
+	// hangs) kills the process as usual.
+	context.AfterFunc(interrupted, stopSignals)
 	checkInterrupt := func() {
 		t.Helper()
 		if interrupted.Err() != nil {
@@ -126,7 +134,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkInterrupt()
-	summary := runSuite(t, interrupted, suiteBin, resultsDir, cluster.Kubeconfig, repoList)
+	summary := runSuite(t, interrupted, suiteTimeout, suiteBin, resultsDir, cluster.Kubeconfig, repoList)
 	header := fmt.Sprintf("# Conformance run, %s\n\nkube-apiserver %s, 2 minikubelet nodes on %s; focus `%s`, skip `%s`.",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), "v1.37.2", env.Runtime, focus(), skip())
 	if err := WriteMarkdown(filepath.Join(resultsDir, "summary.md"), summary, header); err != nil {
@@ -141,12 +149,8 @@ func TestConformance(t *testing.T) {
 
 // runSuite runs e2e.test against the cluster with the selection, its output
 // to e2e.log in resultsDir, and reads the report it wrote there.
-func runSuite(t *testing.T, interrupted context.Context, suiteBin, resultsDir, kubeconfig, repoList string) Summary {
+func runSuite(t *testing.T, interrupted context.Context, suiteTimeout time.Duration, suiteBin, resultsDir, kubeconfig, repoList string) Summary {
 	t.Helper()
-	suiteTimeout, err := time.ParseDuration(envOr("CONFORMANCE_TIMEOUT", "3h"))
-	if err != nil || suiteTimeout <= 0 {
-		t.Fatalf("TIMEOUT %q: give a Go duration such as 90m or 3h", os.Getenv("CONFORMANCE_TIMEOUT"))
-	}
 	log, err := os.Create(filepath.Join(resultsDir, "e2e.log"))
 	if err != nil {
 		t.Fatal(err)
