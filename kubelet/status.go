@@ -199,6 +199,9 @@ func containerStatus(uid types.UID, spec *v1.Container, obs *observedPod, sandbo
 			w = waitingState{Reason: defaultReason}
 		}
 		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: w.Reason, Message: w.Message}
+		// The kubelet's prober marks every status, not only a running
+		// one's: clients (the e2e suite among them) read *started.
+		cs.Started = new(false)
 		return cs
 	case current.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
 		cs.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(current.StartedAt)}
