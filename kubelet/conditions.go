@@ -46,7 +46,7 @@ func initializedCondition(pod *v1.Pod, status v1.PodStatus) v1.PodCondition {
 	}
 	var incomplete []string
 	for _, spec := range pod.Spec.InitContainers {
-		if cs := statusOf(status.InitContainerStatuses, spec.Name); cs == nil || !cs.Ready {
+		if cs := statusOf(status.InitContainerStatuses, spec.Name); cs == nil || !initContainerDone(&spec, cs) {
 			incomplete = append(incomplete, spec.Name)
 		}
 	}
@@ -68,6 +68,19 @@ func containersReadyCondition(pod *v1.Pod, status v1.PodStatus) v1.PodCondition 
 		return c
 	}
 	var unknown, unready []string
+	// Sidecars serve the app containers, so the pod is ready only with
+	// them ready too; they come first in the messages, as the kubelet's.
+	for _, spec := range pod.Spec.InitContainers {
+		if !isSidecar(&spec) {
+			continue
+		}
+		switch cs := statusOf(status.InitContainerStatuses, spec.Name); {
+		case cs == nil:
+			unknown = append(unknown, spec.Name)
+		case !cs.Ready:
+			unready = append(unready, spec.Name)
+		}
+	}
 	for _, spec := range pod.Spec.Containers {
 		switch cs := statusOf(status.ContainerStatuses, spec.Name); {
 		case cs == nil:
@@ -111,6 +124,15 @@ func readyCondition(pod *v1.Pod, containersReady v1.PodCondition) v1.PodConditio
 		c.Status, c.Reason, c.Message = v1.ConditionFalse, ReasonReadinessGatesNotReady, strings.Join(messages, ", ")
 	}
 	return c
+}
+
+// initContainerDone is the kubelet's test of an init container for the
+// Initialized condition: a regular one exited 0 (Ready), a sidecar started.
+func initContainerDone(spec *v1.Container, cs *v1.ContainerStatus) bool {
+	if isSidecar(spec) {
+		return cs.Started != nil && *cs.Started
+	}
+	return cs.Ready
 }
 
 func statusOf(statuses []v1.ContainerStatus, name string) *v1.ContainerStatus {

@@ -77,19 +77,37 @@ func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *
 	if !ok {
 		return res
 	}
-	if plan.InitToStart != nil {
-		k.startContainer(ctx, pod, sb, *plan.InitToStart, &res)
+	if !k.startInitContainers(ctx, pod, sb, plan.InitsToStart, &res) {
 		return res
 	}
 	k.startContainers(ctx, pod, sb, plan.ContainersToStart, &res)
 	return res
 }
 
+// startInitContainers starts init containers one after the other, as the
+// kubelet does. A regular one that fails to start holds back everything
+// after it; a sidecar that fails does not, as it is retried on its own.
+func (k *Kubelet) startInitContainers(ctx context.Context, pod *v1.Pod, sb sandboxRef, starts []containerStart, res *execResult) bool {
+	for _, start := range starts {
+		var r execResult
+		k.startContainer(ctx, pod, sb, start, &r)
+		res.changed = res.changed || r.changed
+		if r.err == nil {
+			continue
+		}
+		res.fail(r.err, r.retryAfter)
+		if !isSidecar(start.Spec) {
+			return false
+		}
+	}
+	return true
+}
+
 // sandboxForStart returns the sandbox to start containers in, creating it
 // when the plan says so.
 func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observedPod, plan *podActions, res *execResult) (sandboxRef, bool) {
 	if !plan.CreateSandbox {
-		if plan.InitToStart == nil && len(plan.ContainersToStart) == 0 {
+		if len(plan.InitsToStart) == 0 && len(plan.ContainersToStart) == 0 {
 			return sandboxRef{}, false
 		}
 		current := obs.currentSandbox()
@@ -135,10 +153,12 @@ func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observe
 
 // killContainers stops containers concurrently, each with the pod's grace
 // period; the runtime sends SIGTERM, then SIGKILL when the period is over.
+// Sidecars stop last, in reverse order (killOrder).
 func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod, obs *observedPod, kills []containerKill, res *execResult) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	deletion := k.deletionGrace(uid)
+	order := newKillOrder(pod, kills)
 	for _, kill := range kills {
 		grace := translate.KillGrace(graceFor(pod, obs, kill.ID), deletion, kill.GracePeriod)
 		wg.Add(1)
@@ -147,6 +167,7 @@ func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod
 			k.addEvent(uid, Event{Type: v1.EventTypeNormal, Reason: EventKilling, Container: kill.Name,
 				Message: fmt.Sprintf("Stopping container %s (%s)", kill.Name, kill.Reason)})
 			grace := k.runPreStop(ctx, pod, obs, kill, grace)
+			grace = order.waitForTurn(kill.ID, grace)
 			err := k.cfg.Runtime.StopContainer(ctx, kill.ID, grace)
 			mu.Lock()
 			defer mu.Unlock()
@@ -154,6 +175,7 @@ func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod
 				res.fail(fmt.Errorf("stopping container %s (%s): %w", kill.Name, kill.ID, err), retryAfterError)
 				return
 			}
+			order.stopped(kill.ID)
 			res.changed = true
 		}()
 	}

@@ -45,6 +45,11 @@ type fakeRuntime struct {
 	// stopGate, when set, holds StopContainer until it is closed, as a
 	// container that takes its grace period to stop.
 	stopGate chan struct{}
+	// stopLog records, in order, when each StopContainer began and ended
+	// ("begin app", "end app"); stopDelay makes the named containers take
+	// that long to stop.
+	stopLog   []string
+	stopDelay map[string]time.Duration
 }
 
 func newFakeRuntime() *fakeRuntime {
@@ -194,7 +199,19 @@ func (f *fakeRuntime) exit(name string, code int32) {
 func (f *fakeRuntime) StopContainer(ctx context.Context, id string, timeout int64) error {
 	f.mu.Lock()
 	gate := f.stopGate
+	name := ""
+	if c, ok := f.containers[id]; ok {
+		name = c.Labels[translate.ContainerNameLabel]
+	}
+	delay := f.stopDelay[name]
+	f.stopLog = append(f.stopLog, "begin "+name)
 	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.stopLog = append(f.stopLog, "end "+name)
+		f.mu.Unlock()
+	}()
+	time.Sleep(delay)
 	if gate != nil {
 		select {
 		case <-gate:

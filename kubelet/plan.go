@@ -30,8 +30,10 @@ type podActions struct {
 	// CreateSandbox is set).
 	SandboxID string
 
-	// InitToStart is the next init container to run, if any.
-	InitToStart *containerStart
+	// InitsToStart are init containers to start, one after the other in
+	// this order: the next regular or sidecar init container, and sidecars
+	// to restart.
+	InitsToStart []containerStart
 	// ContainersToStart are app containers to start, concurrently.
 	ContainersToStart []containerStart
 	// Waiting are containers held back, by name, with the kubelet's reason.
@@ -86,6 +88,10 @@ type planInput struct {
 	// LivenessFailed says whether a running container failed its liveness
 	// or startup probe; nil means no probe ever fails.
 	LivenessFailed func(containerID string) (prober.Restart, bool)
+	// Started says whether a running container has started (its startup
+	// probe passed, or it has none); nil means every running container has.
+	// A sidecar's successors wait for it.
+	Started func(spec *v1.Container, containerID string) bool
 	// AgentStart is when this agent process began: a container created
 	// before it that never started was cut short by the death of an
 	// earlier agent (or of the runtime), see interruptedAsCreated.
@@ -244,7 +250,7 @@ func planFreshSandbox(a *podActions, pod *v1.Pod, obs *observedPod, old *observe
 	stopEverything(a, obs)
 	if len(pod.Spec.InitContainers) > 0 {
 		ic := &pod.Spec.InitContainers[0]
-		a.InitToStart = new(startOf(ic, translate.ContainerTypeInit, obs.nextRestartCount(ic.Name)))
+		a.InitsToStart = []containerStart{startOf(ic, translate.ContainerTypeInit, obs.nextRestartCount(ic.Name))}
 		return
 	}
 	for i := range pod.Spec.Containers {
@@ -321,36 +327,6 @@ func killRunning(a *podActions, obs *observedPod, sandboxID, reason string) {
 	}
 }
 
-// planInitContainers runs init containers one at a time, in order. It
-// reports whether all of them have succeeded.
-func planInitContainers(a *podActions, in planInput, sandboxID string) bool {
-	pod, obs := in.Pod, in.Observed
-	for i := range pod.Spec.InitContainers {
-		spec := &pod.Spec.InitContainers[i]
-		c := obs.latest(spec.Name, sandboxID)
-		switch {
-		case c == nil:
-			a.InitToStart = new(startOf(spec, translate.ContainerTypeInit, obs.nextRestartCount(spec.Name)))
-			return false
-		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
-			return false
-		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED && c.ExitCode == 0:
-			continue
-		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED:
-			// A failed init container under restartPolicy Never makes the
-			// pod terminal, which computePodActions checked already.
-			planRestart(a, in, spec, translate.ContainerTypeInit, c)
-			return false
-		default: // created but never started, or unknown: start it afresh
-			a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "incomplete container"})
-			a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
-			a.InitToStart = new(startOf(spec, translate.ContainerTypeInit, replacementRestartCount(obs, c)))
-			return false
-		}
-	}
-	return true
-}
-
 func planAppContainers(a *podActions, in planInput, sandboxID string) {
 	pod, obs := in.Pod, in.Observed
 	for i := range pod.Spec.Containers {
@@ -409,7 +385,7 @@ func planRestart(a *podActions, in planInput, spec *v1.Container, kind translate
 	start := startOf(spec, kind, in.Observed.nextRestartCount(spec.Name))
 	start.BackoffKey = key
 	if kind == translate.ContainerTypeInit {
-		a.InitToStart = &start
+		a.InitsToStart = append(a.InitsToStart, start)
 		return
 	}
 	a.ContainersToStart = append(a.ContainersToStart, start)
@@ -427,12 +403,18 @@ func shouldRestart(policy v1.RestartPolicy, exitCode int32) bool {
 }
 
 // podIsTerminal reports whether a pod whose restart policy allows it to
-// finish has finished in the given sandbox.
+// finish has finished in the given sandbox. Its app containers alone
+// decide: sidecars, restarted whatever the policy, would otherwise keep it
+// alive for ever, so the kubelet stops them once the app containers are
+// done.
 func podIsTerminal(pod *v1.Pod, obs *observedPod, sandboxID string) bool {
 	if pod.Spec.RestartPolicy == v1.RestartPolicyAlways || pod.Spec.RestartPolicy == "" {
 		return false
 	}
 	for i := range pod.Spec.InitContainers {
+		if isSidecar(&pod.Spec.InitContainers[i]) {
+			continue // restarted whatever the pod's policy
+		}
 		c := obs.latest(pod.Spec.InitContainers[i].Name, sandboxID)
 		if c != nil && c.State == runtimeapi.ContainerState_CONTAINER_EXITED && c.ExitCode != 0 && pod.Spec.RestartPolicy == v1.RestartPolicyNever {
 			return true

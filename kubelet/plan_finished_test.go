@@ -44,7 +44,7 @@ func TestPlanFinishedPod(t *testing.T) {
 			if !a.Terminal || a.Deleted {
 				t.Errorf("Terminal %v Deleted %v: want a terminal pod, not a deleted one", a.Terminal, a.Deleted)
 			}
-			if a.CreateSandbox || a.InitToStart != nil || len(a.ContainersToStart) > 0 || a.RequeueAfter != 0 {
+			if a.CreateSandbox || len(a.InitsToStart) > 0 || len(a.ContainersToStart) > 0 || a.RequeueAfter != 0 {
 				t.Errorf("plan %+v starts something of a finished pod", a)
 			}
 			var kill []string

@@ -3,6 +3,7 @@ package kubelet
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,9 +30,11 @@ func summarize(a podActions) planned {
 	for _, k := range a.ContainersToKill {
 		p.Kill = append(p.Kill, k.ID)
 	}
-	if a.InitToStart != nil {
-		p.Init = fmt.Sprintf("%s#%d", a.InitToStart.Spec.Name, a.InitToStart.RestartCount)
+	var inits []string
+	for _, s := range a.InitsToStart {
+		inits = append(inits, fmt.Sprintf("%s#%d", s.Spec.Name, s.RestartCount))
 	}
+	p.Init = strings.Join(inits, ",")
 	for _, s := range a.ContainersToStart {
 		p.Start = append(p.Start, fmt.Sprintf("%s#%d", s.Spec.Name, s.RestartCount))
 	}

@@ -87,19 +87,19 @@ func TestPlanInitContainersRunOneAtATimeInOrder(t *testing.T) {
 	sb := []observedSandbox{readySandbox("s1", 0)}
 
 	a := plan(pod, nil, nil, 0)
-	if a.InitToStart == nil || a.InitToStart.Spec.Name != "init1" || len(a.ContainersToStart) != 0 {
+	if len(a.InitsToStart) != 1 || a.InitsToStart[0].Spec.Name != "init1" || len(a.ContainersToStart) != 0 {
 		t.Fatalf("fresh pod: want only init1, got %+v", a)
 	}
 	running1 := ctr("i1", "s1", "init1", running, 0, 0)
-	if a = plan(pod, sb, []observedContainer{running1}, 0); a.InitToStart != nil || len(a.ContainersToStart) != 0 {
+	if a = plan(pod, sb, []observedContainer{running1}, 0); len(a.InitsToStart) != 0 || len(a.ContainersToStart) != 0 {
 		t.Fatalf("init1 running: want nothing started, got %+v", a)
 	}
 	done1 := ctr("i1", "s1", "init1", exited, 0, 0)
-	if a = plan(pod, sb, []observedContainer{done1}, 0); a.InitToStart == nil || a.InitToStart.Spec.Name != "init2" {
+	if a = plan(pod, sb, []observedContainer{done1}, 0); len(a.InitsToStart) != 1 || a.InitsToStart[0].Spec.Name != "init2" {
 		t.Fatalf("init1 done: want init2, got %+v", a)
 	}
 	done2 := ctr("i2", "s1", "init2", exited, 0, 0)
-	if a = plan(pod, sb, []observedContainer{done1, done2}, 0); len(a.ContainersToStart) != 1 || a.InitToStart != nil {
+	if a = plan(pod, sb, []observedContainer{done1, done2}, 0); len(a.ContainersToStart) != 1 || len(a.InitsToStart) != 0 {
 		t.Fatalf("inits done: want app started, got %+v", a)
 	}
 }

@@ -107,26 +107,34 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 	start := metav1.NewTime(firstSeen)
 	status.StartTime = &start
 
-	initDone := true
+	var init initProgress
 	for i := range pod.Spec.InitContainers {
-		cs := containerStatus(pod.UID, &pod.Spec.InitContainers[i], obs, sandboxID, waiting, runtimeName, ReasonPodInitializing, probes)
-		// The kubelet's mark of an init container: Ready once it exited 0,
-		// not while it runs (no readiness probe makes a running one ready).
-		cs.Ready = cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
-		if !cs.Ready {
-			initDone = false
+		spec := &pod.Spec.InitContainers[i]
+		cs := containerStatus(pod.UID, spec, obs, sandboxID, waiting, runtimeName, ReasonPodInitializing, probes)
+		switch {
+		case isSidecar(spec):
+			// A sidecar is ready as an app container is (running, started
+			// and its readiness probe passed), and it lets initialization
+			// go on once started.
+			init.sidecarsPending = init.sidecarsPending || cs.Started == nil || !*cs.Started
+		default:
+			// The kubelet's mark of an init container: Ready once it exited
+			// 0, not while it runs (no readiness probe makes a running one
+			// ready).
+			cs.Ready = cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
+			init.regularPending = init.regularPending || !cs.Ready
 		}
 		status.InitContainerStatuses = append(status.InitContainerStatuses, cs)
 	}
 	appWaitingReason := ReasonContainerCreating
-	if !initDone {
+	if init.regularPending || init.sidecarsPending {
 		appWaitingReason = ReasonPodInitializing
 	}
 	for i := range pod.Spec.Containers {
 		status.ContainerStatuses = append(status.ContainerStatuses,
 			containerStatus(pod.UID, &pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason, probes))
 	}
-	status.Phase = podPhase(pod, status, initDone, terminal)
+	status.Phase = podPhase(pod, status, init, terminal)
 	setConditions(&status, pod)
 	return status
 }
@@ -154,6 +162,12 @@ func (k *Kubelet) notReadyWhileTerminatingLocked(rec *podRecord) {
 	for i := range status.ContainerStatuses {
 		if status.ContainerStatuses[i].Ready {
 			status.ContainerStatuses[i].Ready, changed = false, true
+		}
+	}
+	for i := range status.InitContainerStatuses { // sidecars
+		spec := specContainer(rec.lastPod, status.InitContainerStatuses[i].Name)
+		if spec != nil && isSidecar(spec) && status.InitContainerStatuses[i].Ready {
+			status.InitContainerStatuses[i].Ready, changed = false, true
 		}
 	}
 	if !changed {
@@ -185,6 +199,9 @@ func containerStatus(uid types.UID, spec *v1.Container, obs *observedPod, sandbo
 			w = waitingState{Reason: defaultReason}
 		}
 		cs.State.Waiting = &v1.ContainerStateWaiting{Reason: w.Reason, Message: w.Message}
+		// The kubelet's prober marks every status, not only a running
+		// one's: clients (the e2e suite among them) read *started.
+		cs.Started = new(false)
 		return cs
 	case current.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
 		cs.State.Running = &v1.ContainerStateRunning{StartedAt: metav1.NewTime(current.StartedAt)}
@@ -238,12 +255,33 @@ func terminatedState(c *observedContainer, runtimeName string) *v1.ContainerStat
 	}
 }
 
-func podPhase(pod *v1.Pod, status v1.PodStatus, initDone, terminal bool) v1.PodPhase {
+// initProgress is how far a pod's init containers got: a regular one has
+// not exited 0 yet, or a sidecar has not started (or restarts).
+type initProgress struct {
+	regularPending, sidecarsPending bool
+}
+
+// podPhase is the kubelet's getPhase for the statuses computePodStatus
+// made. Sidecars count as the kubelet counts them: one not started keeps
+// the pod Pending only until an app container has run (a sidecar that
+// restarts later does not send the pod back), one running keeps a
+// finished pod Running until it is stopped, and their exit codes, a
+// SIGTERM's 143 as a rule, never make the pod Failed.
+func podPhase(pod *v1.Pod, status v1.PodStatus, init initProgress, terminal bool) v1.PodPhase {
+	sidecarRunning, initFailed := false, false
+	for i, cs := range status.InitContainerStatuses {
+		if isSidecar(&pod.Spec.InitContainers[i]) {
+			sidecarRunning = sidecarRunning || cs.State.Running != nil
+		} else if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
+			initFailed = true
+		}
+	}
 	if terminal {
-		for _, cs := range status.InitContainerStatuses {
-			if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
-				return v1.PodFailed
-			}
+		if initFailed {
+			return v1.PodFailed
+		}
+		if sidecarRunning {
+			return v1.PodRunning // until the sidecars are stopped
 		}
 		for _, cs := range status.ContainerStatuses {
 			if t := cs.State.Terminated; t == nil || t.ExitCode != 0 {
@@ -252,7 +290,11 @@ func podPhase(pod *v1.Pod, status v1.PodStatus, initDone, terminal bool) v1.PodP
 		}
 		return v1.PodSucceeded
 	}
-	if !initDone {
+	appRan := false
+	for _, cs := range status.ContainerStatuses {
+		appRan = appRan || cs.State.Running != nil || cs.State.Terminated != nil || cs.LastTerminationState.Terminated != nil
+	}
+	if init.regularPending || (init.sidecarsPending && !appRan) {
 		return v1.PodPending
 	}
 	for _, cs := range status.ContainerStatuses {

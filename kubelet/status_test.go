@@ -23,7 +23,7 @@ var statusFirstSeen = planNow.Add(-time.Hour)
 
 // Expected container states, with the times ctr gives its instances.
 func waitingStatus(name, reason, message string) v1.ContainerStatus {
-	return v1.ContainerStatus{Name: name, Image: "img", State: v1.ContainerState{Waiting: &v1.ContainerStateWaiting{Reason: reason, Message: message}}}
+	return v1.ContainerStatus{Name: name, Image: "img", Started: new(false), State: v1.ContainerState{Waiting: &v1.ContainerStateWaiting{Reason: reason, Message: message}}}
 }
 
 func runningStatus(name, id string, restarts int32, ready bool) v1.ContainerStatus {

@@ -88,7 +88,8 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		return k.syncDeleted(ctx, uid, lastPod, obs)
 	}
 	plan := computePodActions(planInput{Pod: pod, Finished: finished != "", Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay, AgentStart: k.started,
-		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) }})
+		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) },
+		Started:        func(spec *v1.Container, id string) bool { return k.probes.Started(uid, spec, id) }})
 	res := k.execute(ctx, uid, specForActions, obs, &plan)
 
 	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished {

@@ -69,10 +69,7 @@ func restrictContainer(c *v1.Container, path *field.Path, initContainer bool) []
 	var problems []problem
 	switch {
 	case c.RestartPolicy == nil:
-	case initContainer && *c.RestartPolicy == v1.ContainerRestartPolicyAlways:
-		problems = append(problems, forbidden(path.Child("restartPolicy"),
-			"sidecar containers (an init container with restartPolicy: Always) are not supported yet; "+
-				"move it to spec.containers"))
+	case initContainer && *c.RestartPolicy == v1.ContainerRestartPolicyAlways: // a sidecar
 	default:
 		problems = append(problems, forbidden(path.Child("restartPolicy"),
 			"per-container restartPolicy is not supported yet; remove it (spec.restartPolicy applies to every container)"))

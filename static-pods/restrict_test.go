@@ -48,9 +48,12 @@ func TestRestrictAPIServerOnlyFields(t *testing.T) {
 			`bad.yaml: spec.imagePullSecrets: static pods cannot use imagePullSecrets (there is no API server to read Secrets from); configure registry credentials in the container runtime`,
 		},
 	}, {
-		name: "sidecar init container",
-		spec: "  initContainers:\n  - {name: side, image: x, restartPolicy: Always}\n" + container,
-		want: []string{`bad.yaml: spec.initContainers[0].restartPolicy: sidecar containers (an init container with restartPolicy: Always) are not supported yet; move it to spec.containers`},
+		name: "restartPolicy on an app container or restart rules",
+		spec: "  initContainers:\n  - {name: side, image: x, restartPolicy: Always}\n  containers:\n  - {name: a, image: x, restartPolicy: Always, restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [1]}}]}\n",
+		want: []string{
+			`bad.yaml: spec.containers[0].restartPolicy: per-container restartPolicy is not supported yet; remove it (spec.restartPolicy applies to every container)`,
+			`bad.yaml: spec.containers[0].restartPolicyRules: container restart rules are not supported yet; remove them`,
+		},
 	}, {
 		name: "env from ConfigMaps and Secrets",
 		spec: "  containers:\n  - name: a\n    image: x\n    env: [{name: A, valueFrom: {configMapKeyRef: {name: c, key: k}}}, {name: B, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n    envFrom: [{configMapRef: {name: c}}]\n",

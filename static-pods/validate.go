@@ -52,6 +52,7 @@ func validateSpec(spec *v1.PodSpec, path *field.Path) []problem {
 		}
 		c := &spec.InitContainers[i]
 		problems = append(problems, validateContainer(c, path.Child("initContainers").Index(i), volumes, containerNames)...)
+		problems = append(problems, validateInitContainer(c, path.Child("initContainers").Index(i))...)
 	}
 	for i := range spec.Containers {
 		if len(problems) > maxProblems {
@@ -199,4 +200,25 @@ func notSupported[T ~string](path *field.Path, value T, valid []T) problem {
 		err: field.NotSupported(path, value, valid),
 		msg: fmt.Sprintf("%s: %q is not supported (use one of %s)", path, value, strings.Join(quoted, ", ")),
 	}
+}
+
+// validateInitContainer refuses what the API server refuses on a regular
+// init container: hooks and probes, which only a sidecar (restartPolicy:
+// Always), running beside the app containers, has a use for.
+func validateInitContainer(c *v1.Container, path *field.Path) []problem {
+	if c.RestartPolicy != nil && *c.RestartPolicy == v1.ContainerRestartPolicyAlways {
+		return nil
+	}
+	const why = "may not be set for init containers without restartPolicy=Always"
+	var problems []problem
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"lifecycle", c.Lifecycle != nil}, {"livenessProbe", c.LivenessProbe != nil},
+		{"readinessProbe", c.ReadinessProbe != nil}, {"startupProbe", c.StartupProbe != nil}} {
+		if f.set {
+			problems = append(problems, forbidden(path.Child(f.name), why))
+		}
+	}
+	return problems
 }

@@ -34,6 +34,15 @@ func TestValidationProblems(t *testing.T) {
 			`p.yaml: spec.containers[1].ports[0].hostPort: hostPort 8080/TCP is declared twice in this pod; each host port can be bound once`,
 		},
 	}, {
+		name:     "hooks and probes on a regular init container",
+		manifest: podManifest(plainMeta, "  initContainers:\n  - name: i\n    image: x\n    lifecycle: {postStart: {exec: {command: [x]}}}\n    livenessProbe: {exec: {command: [x]}}\n    readinessProbe: {exec: {command: [x]}}\n    startupProbe: {exec: {command: [x]}}\n  containers:\n  - {name: a, image: x}\n"),
+		want: []string{
+			`p.yaml: spec.initContainers[0].lifecycle: may not be set for init containers without restartPolicy=Always`,
+			`p.yaml: spec.initContainers[0].livenessProbe: may not be set for init containers without restartPolicy=Always`,
+			`p.yaml: spec.initContainers[0].readinessProbe: may not be set for init containers without restartPolicy=Always`,
+			`p.yaml: spec.initContainers[0].startupProbe: may not be set for init containers without restartPolicy=Always`,
+		},
+	}, {
 		name:     "no containers, no name",
 		manifest: "apiVersion: v1\nkind: Pod\nmetadata: {}\nspec: {}\n",
 		want: []string{
@@ -120,6 +129,9 @@ func TestValidPodsPass(t *testing.T) {
 		podManifest(plainMeta, "  containers:\n  - {name: a, image: x, ports: [{containerPort: 80}, {containerPort: 80, protocol: UDP}]}\n  - {name: b, image: z, ports: [{containerPort: 81}]}\n"),
 		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {medium: Memory}}\n  - {name: h, hostPath: {path: /srv, type: Directory}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts: [{name: d, mountPath: /d}, {name: h, mountPath: /h, subPath: sub}]\n    readinessProbe: {httpGet: {port: http}}\n    ports: [{name: http, containerPort: 8080}]\n    env: [{name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]\n"),
 		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {}}\n  containers:\n  - name: a\n    image: x\n    env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]\n    volumeMounts: [{name: d, mountPath: /d, subPathExpr: logs/$(POD)}, {name: d, mountPath: /e, subPath: a..b}]\n"),
+		// A sidecar, with the hooks and probes only a sidecar may have,
+		// under a pod restartPolicy of Never (a Job's).
+		podManifest(plainMeta, "  initContainers:\n  - name: log\n    image: x\n    restartPolicy: Always\n    startupProbe: {exec: {command: [test, -f, /ready]}}\n    readinessProbe: {tcpSocket: {port: 9}}\n    livenessProbe: {httpGet: {port: 9}}\n    lifecycle: {preStop: {exec: {command: [sleep, '1']}}}\n  containers:\n  - {name: a, image: x}\n  restartPolicy: Never\n"),
 		podManifest("  name: p\n  labels: {app: web}\n", "  initContainers:\n  - {name: init, image: x, restartPolicy: null, ports: [{containerPort: 1, hostPort: 9}]}\n  - {name: init2, image: x, ports: [{containerPort: 1, hostPort: 9}]}\n  containers:\n  - {name: a, image: x}\n  restartPolicy: OnFailure\n  automountServiceAccountToken: false\n"),
 	}
 	for i, manifest := range manifests {

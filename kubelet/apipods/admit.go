@@ -54,8 +54,7 @@ func Refusal(pod *v1.Pod) string {
 			c := &cs[i]
 			switch {
 			case c.RestartPolicy == nil:
-			case *c.RestartPolicy == v1.ContainerRestartPolicyAlways && path.String() == "spec.initContainers":
-				add(path.Index(i).Child("restartPolicy"), "sidecar containers (an init container with restartPolicy: Always) are not supported yet")
+			case *c.RestartPolicy == v1.ContainerRestartPolicyAlways && path.String() == "spec.initContainers": // a sidecar
 			default:
 				add(path.Index(i).Child("restartPolicy"), "per-container restartPolicy is not supported yet")
 			}

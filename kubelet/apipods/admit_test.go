@@ -46,7 +46,13 @@ func TestRefusal(t *testing.T) {
 		{"sidecar", func(p *v1.Pod) {
 			always := v1.ContainerRestartPolicyAlways
 			p.Spec.InitContainers = []v1.Container{{Name: "side", RestartPolicy: &always}}
-		}, "spec.initContainers[0].restartPolicy: sidecar containers"},
+		}, ""},
+		{"restartPolicy Always on an app container", func(p *v1.Pod) {
+			p.Spec.Containers[0].RestartPolicy = new(v1.ContainerRestartPolicyAlways)
+		}, "spec.containers[0].restartPolicy: per-container restartPolicy"},
+		{"restartPolicy Never on an init container", func(p *v1.Pod) {
+			p.Spec.InitContainers = []v1.Container{{Name: "i", RestartPolicy: new(v1.ContainerRestartPolicyNever)}}
+		}, "spec.initContainers[0].restartPolicy: per-container restartPolicy"},
 		{"per-container restartPolicy", func(p *v1.Pod) {
 			never := v1.ContainerRestartPolicyNever
 			p.Spec.Containers[0].RestartPolicy = &never

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/version"
 
 	"github.com/minikubelet/minikubelet/kubelet"
@@ -181,6 +183,35 @@ func TestPodStatusText(t *testing.T) {
 		if got := podStatusText(&tt.pod); got != tt.want {
 			t.Errorf("%s: status = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestPodRowCountsSidecars: kubectl get pods counts a pod's sidecars in
+// READY, and once the pod is initialized its RESTARTS are the sidecars'
+// and app containers', not the regular init containers'.
+func TestPodRowCountsSidecars(t *testing.T) {
+	running := v1.ContainerState{Running: &v1.ContainerStateRunning{}}
+	done := v1.ContainerState{Terminated: &v1.ContainerStateTerminated{Reason: "Completed"}}
+	pod := &v1.Pod{
+		Spec: v1.PodSpec{
+			InitContainers: []v1.Container{{Name: "setup"}, {Name: "proxy", RestartPolicy: new(v1.ContainerRestartPolicyAlways)},
+				{Name: "logs", RestartPolicy: new(v1.ContainerRestartPolicyAlways)}},
+			Containers: []v1.Container{{Name: "app"}},
+		},
+		Status: v1.PodStatus{
+			Phase:      v1.PodRunning,
+			Conditions: []v1.PodCondition{{Type: v1.PodInitialized, Status: v1.ConditionTrue}},
+			InitContainerStatuses: []v1.ContainerStatus{
+				{Name: "setup", State: done, RestartCount: 4},
+				{Name: "proxy", State: running, Started: new(true), Ready: true, RestartCount: 1},
+				{Name: "logs", State: running, Started: new(true), Ready: false},
+			},
+			ContainerStatuses: []v1.ContainerStatus{{Name: "app", State: running, Ready: true, RestartCount: 2}},
+		},
+	}
+	cells := podRow(pod, time.Now(), runtime.RawExtension{}).Cells
+	if cells[1] != "2/3" || cells[2] != "Running" || cells[3] != "3" {
+		t.Errorf("READY, STATUS, RESTARTS = %v, %v, %v; want 2/3, Running, 3", cells[1], cells[2], cells[3])
 	}
 }
 

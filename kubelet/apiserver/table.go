@@ -44,6 +44,16 @@ func podRow(pod *v1.Pod, now time.Time, object runtime.RawExtension) metav1.Tabl
 			ready++
 		}
 	}
+	// Sidecars count among the pod's containers, as kubectl counts them.
+	for _, c := range pod.Spec.InitContainers {
+		if !isSidecar(pod, c.Name) {
+			continue
+		}
+		total++
+		if cs := initStatus(pod, c.Name); cs != nil && cs.Started != nil && *cs.Started && cs.Ready {
+			ready++
+		}
+	}
 	gates := none
 	if n := len(pod.Spec.ReadinessGates); n > 0 {
 		gates = strconv.Itoa(readinessGatesMet(pod)) + "/" + strconv.Itoa(n)
@@ -138,12 +148,30 @@ func isSidecar(pod *v1.Pod, name string) bool {
 	return false
 }
 
+func initStatus(pod *v1.Pod, name string) *v1.ContainerStatus {
+	for i := range pod.Status.InitContainerStatuses {
+		if pod.Status.InitContainerStatuses[i].Name == name {
+			return &pod.Status.InitContainerStatuses[i]
+		}
+	}
+	return nil
+}
+
 // restartsText is the RESTARTS column: "3 (2m ago)" once a container
-// restarted, "0" before.
+// restarted, "0" before. Once the pod is initialized, as in kubectl, the
+// regular init containers' restarts no longer count, the sidecars' do.
 func restartsText(pod *v1.Pod, now time.Time) string {
 	restarts := 0
 	var last time.Time
-	statuses := append(append([]v1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+	_, initializing := initStatusText(pod)
+	initialized := !initializing || podConditionTrue(pod, v1.PodInitialized)
+	var statuses []v1.ContainerStatus
+	for _, cs := range pod.Status.InitContainerStatuses {
+		if !initialized || isSidecar(pod, cs.Name) {
+			statuses = append(statuses, cs)
+		}
+	}
+	statuses = append(statuses, pod.Status.ContainerStatuses...)
 	for _, cs := range statuses {
 		restarts += int(cs.RestartCount)
 		if t := cs.LastTerminationState.Terminated; t != nil && t.FinishedAt.After(last) {

@@ -134,7 +134,11 @@ func probeHTTP(ctx context.Context, client *http.Client, field string, action *v
 		return outcome{result: Failure, message: fmt.Sprintf("GET %s: no answer within %s", req.URL, timeout)}
 	case err != nil:
 		return outcome{result: Failure, message: err.Error()}
-	case resp.status >= 200 && resp.status < 400:
+	case resp.status >= 300 && resp.status < 400:
+		// Only a redirect off the host ends here (checkRedirect): it
+		// passes, with the kubelet's warning, as the target was not probed.
+		return outcome{result: Success, warning: true, message: "Probe terminated redirects, Response body: " + resp.body}
+	case resp.status >= 200 && resp.status < 300:
 		return outcome{result: Success, message: resp.body}
 	default:
 		return outcome{result: Failure, message: fmt.Sprintf("HTTP probe failed with statuscode: %d (GET %s answered %q)", resp.status, req.URL, shorten(resp.body))}

@@ -92,7 +92,7 @@ func TestHTTPProbeStatusCodes(t *testing.T) {
 	}{
 		{"/ok", Success, ""},
 		{"/moved", Success, ""},
-		{"/elsewhere", Success, ""}, // a redirect off the host ends the probe, as a 3xx
+		{"/elsewhere", Success, `Probe terminated redirects, Response body: <a href="http://127.0.0.2:1/">Found</a>.`}, // a redirect off the host ends the probe, as a 3xx
 		{"/bad", Failure, `HTTP probe failed with statuscode: 500 (GET http://127.0.0.1:` + port.String() + `/bad answered "database unreachable")`},
 		{"/notfound", Failure, "statuscode: 404"},
 		{"/loop", Failure, "stopped after 10 redirects"},
@@ -185,4 +185,26 @@ func freePort(t *testing.T) int {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	return port
+}
+
+// TestHTTPProbeRedirectedOffHostWarns: a probe redirected to another host
+// passes, and the pod gets the kubelet's ProbeWarning event with the
+// redirect's body, which users (and the upstream suite) look for.
+func TestHTTPProbeRedirectedOffHostWarns(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://0.0.0.0/", http.StatusFound)
+	}))
+	defer srv.Close()
+	m, rec, _ := testManager(t, newFakeRuntime())
+	spec := &v1.Container{Name: "web"}
+	w := &worker{m: m, c: &containerProbes{uid: "u1", spec: spec}, kind: Liveness}
+	out := probeHTTP(context.Background(), newHTTPClient(), "f", &v1.HTTPGetAction{Path: "/redirect", Port: intstr.FromInt(portOf(t, srv.URL))}, loopbackTarget(), time.Second)
+	if out.result != Success {
+		t.Fatalf("redirected probe: %+v, want success", out)
+	}
+	w.report(out)
+	want := `ProbeWarning web: Liveness probe warning: Probe terminated redirects, Response body: <a href="http://0.0.0.0/">Found</a>.`
+	if got := rec.eventMessages(); len(got) != 1 || got[0] != want {
+		t.Fatalf("events = %q, want [%q]", got, want)
+	}
 }

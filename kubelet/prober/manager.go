@@ -50,7 +50,7 @@ type Event struct {
 	PodUID types.UID
 	// Container is the probed container's name.
 	Container string
-	// Reason is EventUnhealthy.
+	// Reason is EventUnhealthy or EventProbeWarning.
 	Reason string
 	// Message reads like the kubelet's: "Readiness probe failed: HTTP probe
 	// failed with statuscode: 500 (…)".
@@ -60,6 +60,10 @@ type Event struct {
 // EventUnhealthy is the kubelet's event reason for failed and errored
 // probe runs.
 const EventUnhealthy = "Unhealthy"
+
+// EventProbeWarning is the kubelet's event reason for a probe that passed
+// with a warning (an HTTP probe redirected to another host).
+const EventProbeWarning = "ProbeWarning"
 
 // Restart says why a running container must be killed and started again
 // (per the pod's restartPolicy).

@@ -48,6 +48,9 @@ type outcome struct {
 	// message is the output or reason worth showing to a user: the
 	// command's output, the HTTP status, the dial error.
 	message string
+	// warning marks a success worth telling the user about: an HTTP probe
+	// redirected off the probed host, whose redirect is not followed.
+	warning bool
 }
 
 // timing is a probe's schedule and thresholds with the defaults applied.

@@ -89,9 +89,17 @@ func (w *worker) probeOnce(ctx context.Context) bool {
 	return done
 }
 
-// report turns a failed or errored run into the kubelet's Unhealthy event.
+// report turns a failed or errored run into the kubelet's Unhealthy event,
+// and a success with a warning into its ProbeWarning event.
 func (w *worker) report(out outcome) {
-	if out.result == Success || w.m.cfg.OnEvent == nil {
+	if w.m.cfg.OnEvent == nil {
+		return
+	}
+	if out.result == Success {
+		if out.warning {
+			w.m.cfg.OnEvent(Event{PodUID: w.c.uid, Container: w.c.spec.Name, Reason: EventProbeWarning,
+				Message: string(w.kind) + " probe warning: " + out.message})
+		}
 		return
 	}
 	verb := "failed"
