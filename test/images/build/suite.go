@@ -62,6 +62,37 @@ type suiteSources struct {
 	// tools are the host programs agnhost's image carries, with their
 	// libraries (agnhostTools).
 	tools []toolFile
+	// certs are the TLS certificate and key upstream's agnhost image has
+	// at its root (from test/images/agnhost/porter): the HTTPS lifecycle
+	// hook tests run `netexec --tls-cert-file /localhost.crt`.
+	certs agnhostCerts
+}
+
+type agnhostCerts struct{ crt, key []byte }
+
+// suiteModule is the tool module the suite is built from (build.sh
+// conformance); its k8s.io/kubernetes holds agnhost's certificates.
+const suiteModule = "test/conformance/suite"
+
+// readAgnhostCerts reads localhost.crt and localhost.key from the
+// k8s.io/kubernetes module the suite was built from, as upstream's agnhost
+// Dockerfile copies them.
+func readAgnhostCerts(ctx context.Context) (agnhostCerts, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/kubernetes")
+	cmd.Dir = suiteModule
+	out, err := cmd.Output()
+	if err != nil {
+		return agnhostCerts{}, fmt.Errorf("finding k8s.io/kubernetes of %s for agnhost's certificates (run from the repository root): %w", suiteModule, err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "test", "images", "agnhost", "porter")
+	var certs agnhostCerts
+	if certs.crt, err = os.ReadFile(filepath.Join(dir, "localhost.crt")); err != nil {
+		return agnhostCerts{}, fmt.Errorf("read agnhost's certificate: %w", err)
+	}
+	if certs.key, err = os.ReadFile(filepath.Join(dir, "localhost.key")); err != nil {
+		return agnhostCerts{}, fmt.Errorf("read agnhost's key: %w", err)
+	}
+	return certs, nil
 }
 
 // readSuiteSources reads the agnhost and nnp binaries in binDir, the
@@ -99,7 +130,11 @@ func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath string
 	if err != nil {
 		return nil, err
 	}
-	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell, tools: tools}, nil
+	certs, err := readAgnhostCerts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell, tools: tools, certs: certs}, nil
 }
 
 // suiteImage is one image of the suite, already made.
@@ -114,6 +149,8 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 	agnhostFiles := append([]tarEntry{
 		fileEntry("agnhost", 0o755, src.agnhost),
 		linkEntry("agnhost-2", "agnhost"),
+		fileEntry("localhost.crt", 0o644, src.certs.crt),
+		fileEntry("localhost.key", 0o644, src.certs.key),
 		dirEntry("uploads", 0o755),
 	}, toolEntries(src.tools, layoutDirs(src))...)
 	agnhostPorts := []string{"80/tcp", "8080/tcp", "8081/tcp", "9376/tcp", "5000/tcp"}

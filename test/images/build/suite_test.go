@@ -34,7 +34,7 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		files                 []string
 	}{
 		"e2e-test-images/busybox:1.37.0-2": {"", "sh", "", []string{"bin/busybox", "bin/sh", "usr/bin/wget", "bin/wget", "sbin/ifconfig", "bin/ifconfig", "etc/passwd", "tmp/"}},
-		"e2e-test-images/agnhost:2.66.1": {"/agnhost", "pause", "", []string{"agnhost", "agnhost-2", "bin/sh", "uploads/", "etc/group",
+		"e2e-test-images/agnhost:2.66.1": {"/agnhost", "pause", "", []string{"agnhost", "agnhost-2", "localhost.crt", "localhost.key", "bin/sh", "uploads/", "etc/group",
 			"usr/local/bin/curl", "usr/local/bin/nc", "usr/bin/nc", "lib/x86_64-linux-gnu/libcurl.so.4", "lib64/ld-linux-x86-64.so.2"}},
 		"e2e-test-images/agnhost:2.55":   {"/agnhost", "pause", "", []string{"agnhost", "bin/sh", "usr/local/bin/curl", "usr/local/bin/nc"}},
 		"e2e-test-images/nonewprivs:1.4": {"", "nnp", "", []string{"usr/local/bin/nnp", "bin/sh"}},
