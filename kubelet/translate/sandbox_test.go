@@ -43,7 +43,9 @@ func TestSandboxConfig(t *testing.T) {
 		{name: "attempt is recorded", attempt: 3, want: func(c *runtimeapi.PodSandboxConfig) { c.Metadata.Attempt = 3 }},
 		{
 			name: "hostnameOverride names the pod's host, over hostname",
-			pod:  func(p *v1.Pod) { p.Spec.Hostname, p.Spec.HostnameOverride = "custom-host", ptr("override.example.host") },
+			pod: func(p *v1.Pod) {
+				p.Spec.Hostname, p.Spec.HostnameOverride = "custom-host", ptr("override.example.host")
+			},
 			want: func(c *runtimeapi.PodSandboxConfig) { c.Hostname = "override.example.host" },
 		},
 		{
