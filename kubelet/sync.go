@@ -151,8 +151,8 @@ func (k *Kubelet) forgetBackoffAfterLongRun(pod *v1.Pod, obs *observedPod) {
 		if end.IsZero() {
 			end = now
 		}
-		if end.Sub(c.StartedAt) >= longRun {
-			k.crashBackoff.Reset(backoffKey(pod, c.Name))
+		if spec := specContainer(pod, c.Name); spec != nil && end.Sub(c.StartedAt) >= longRun {
+			k.crashBackoff.Reset(backoffKey(pod, spec))
 		}
 	}
 }
