@@ -20,7 +20,7 @@ import (
 // since it ended (so, as under the kubelet, a container that exits 0 on
 // SIGTERM under restartPolicy OnFailure stays down).
 func planLivenessRestart(a *podActions, in planInput, spec *v1.Container) {
-	key := backoffKey(in.Pod, spec.Name)
+	key := backoffKey(in.Pod, spec)
 	if in.RestartDelay != nil {
 		if delay := in.RestartDelay(key); delay > 0 {
 			holdInBackOff(a, in.Pod, spec.Name, delay, delay)

@@ -373,7 +373,7 @@ func replacementRestartCount(obs *observedPod, incomplete *observedContainer) in
 // planRestart restarts an exited container now, or holds it in
 // CrashLoopBackOff until its back-off since the last exit has passed.
 func planRestart(a *podActions, in planInput, spec *v1.Container, kind translate.ContainerType, dead *observedContainer) {
-	key := backoffKey(in.Pod, spec.Name)
+	key := backoffKey(in.Pod, spec)
 	delay := time.Duration(0)
 	if in.RestartDelay != nil {
 		delay = in.RestartDelay(key)
@@ -474,8 +474,12 @@ func isSpecContainer(pod *v1.Pod, name string) bool {
 	return false
 }
 
-func backoffKey(pod *v1.Pod, containerName string) string {
-	return string(pod.UID) + "/" + containerName
+// backoffKey names a container's crash back-off: the pod's UID first (a
+// deleted pod's keys go by that prefix), then the container's name and
+// image, as the kubelet keys it by a hash of the two: a pod updated to
+// another image restarts at once, its back-off begun anew.
+func backoffKey(pod *v1.Pod, spec *v1.Container) string {
+	return string(pod.UID) + "/" + spec.Name + "/" + spec.Image
 }
 
 // livenessFailed reports a running container whose liveness or startup

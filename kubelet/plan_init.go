@@ -115,7 +115,7 @@ func planRunningSidecar(a *podActions, in planInput, spec *v1.Container, c *obse
 // planSidecarRestart restarts a sidecar its probe has just had killed,
 // under the crash back-off (see planLivenessRestart).
 func planSidecarRestart(a *podActions, in planInput, spec *v1.Container) {
-	key := backoffKey(in.Pod, spec.Name)
+	key := backoffKey(in.Pod, spec)
 	if in.RestartDelay != nil {
 		if delay := in.RestartDelay(key); delay > 0 {
 			holdInBackOff(a, in.Pod, spec.Name, delay, delay)

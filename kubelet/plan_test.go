@@ -293,3 +293,33 @@ func TestPlanDeletionAtOnceForAPodWithNoFinalStatus(t *testing.T) {
 		t.Fatalf("with nothing running, want the removals only, got %+v", a)
 	}
 }
+
+// A crash-looping container whose pod is updated to another image restarts
+// at once, its back-off begun anew, as the kubelet keys back-off by the
+// container's name and image (the suite's "back-off timer reset on image
+// update" test).
+func TestPlanImageUpdateResetsCrashBackOff(t *testing.T) {
+	pod := testPod(v1.RestartPolicyAlways, nil, "a")
+	pod.Spec.Containers[0].Image = "busybox"
+	crashes := newBackoff(10*time.Second, 5*time.Minute, func() time.Time { return planNow })
+	dead := ctr("c1", "s1", "a", exited, 3, 1)
+	planFor := func(p *v1.Pod) podActions {
+		obs := &observedPod{Sandboxes: []observedSandbox{readySandbox("s1", 0)}, Containers: []observedContainer{dead}}
+		return computePodActions(planInput{Pod: p, Observed: obs, Now: planNow, RestartDelay: crashes.Delay})
+	}
+	first := planFor(pod)
+	if len(first.ContainersToStart) != 1 || first.ContainersToStart[0].BackoffKey == "" {
+		t.Fatalf("first crash: want a restart with a back-off key, got %+v", first)
+	}
+	for range 3 { // three restarts, as start.go counts each
+		crashes.Next(first.ContainersToStart[0].BackoffKey)
+	}
+	if held := planFor(pod); len(held.ContainersToStart) != 0 || held.Waiting["a"].Reason != ReasonCrashLoopBackOff {
+		t.Fatalf("after three crashes: want a held in CrashLoopBackOff, got %+v", held)
+	}
+	updated := pod.DeepCopy()
+	updated.Spec.Containers[0].Image = "nginx"
+	if got := planFor(updated); len(got.ContainersToStart) != 1 || len(got.Waiting) != 0 {
+		t.Fatalf("image updated: want a restarted at once, got %+v", got)
+	}
+}

@@ -17,7 +17,7 @@ import (
 // and are retried with back-off.
 func (k *Kubelet) startContainer(ctx context.Context, pod *v1.Pod, sb sandboxRef, start containerStart, res *execResult) {
 	name := start.Spec.Name
-	startKey := "start/" + backoffKey(pod, name)
+	startKey := "start/" + backoffKey(pod, start.Spec)
 	if left := k.startRetry.Remaining(startKey); left > 0 {
 		res.fail(fmt.Errorf("container %s: %w", name, errHeld), left)
 		return

@@ -90,9 +90,16 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	plan := computePodActions(planInput{Pod: pod, Finished: finished != "", Observed: obs, Now: k.cfg.Now(), RestartDelay: k.crashBackoff.Delay, AgentStart: k.started,
 		LivenessFailed: func(id string) (prober.Restart, bool) { return k.probes.LivenessFailed(uid, id) },
 		Started:        func(spec *v1.Container, id string) bool { return k.probes.Started(uid, spec, id) }})
+	// The kubelet records a pod's status, stamped with the generation it now
+	// acts on, before it acts: stopping a container for a new image can take
+	// its whole grace period, while clients wait to see the update observed.
+	earlyFinished := false
+	if k.generationUnobserved(uid, pod) {
+		earlyFinished = k.recordStatus(uid, pod, obs, &plan)
+	}
 	res := k.execute(ctx, uid, specForActions, obs, &plan)
 
-	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished {
+	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished || earlyFinished {
 		k.wakeWaitingForSlot()
 	}
 	if deadlineLeft > 0 && (plan.RequeueAfter == 0 || deadlineLeft < plan.RequeueAfter) {
@@ -106,6 +113,15 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	default:
 		return plan.RequeueAfter, false
 	}
+}
+
+// generationUnobserved reports whether the pod's recorded status is of an
+// older generation of its spec than pod.
+func (k *Kubelet) generationUnobserved(uid types.UID, pod *v1.Pod) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec, ok := k.pods[uid]
+	return ok && rec.status.ObservedGeneration < pod.Generation
 }
 
 // observeUnlessNew skips asking the runtime about a pod that just came from
@@ -149,8 +165,8 @@ func (k *Kubelet) forgetBackoffAfterLongRun(pod *v1.Pod, obs *observedPod) {
 		if end.IsZero() {
 			end = now
 		}
-		if end.Sub(c.StartedAt) >= longRun {
-			k.crashBackoff.Reset(backoffKey(pod, c.Name))
+		if spec := specContainer(pod, c.Name); spec != nil && end.Sub(c.StartedAt) >= longRun {
+			k.crashBackoff.Reset(backoffKey(pod, spec))
 		}
 	}
 }

@@ -25,7 +25,8 @@ const localhostEntries = "127.0.0.1\tlocalhost\n" +
 
 // EtcHosts is the pod's managed /etc/hosts: for a host-network pod the
 // node's file (nodeHosts), else localhost and the pod's own IPs with its
-// hostname (and FQDN when it has a subdomain); then its hostAliases.
+// hostname (and FQDN when it has a subdomain and no hostname override);
+// then its hostAliases.
 func EtcHosts(pod *v1.Pod, podIPs []string, nodeHosts []byte) []byte {
 	var b strings.Builder
 	// The kubelet's headers: tools (and the upstream e2e suite) tell a
@@ -38,7 +39,7 @@ func EtcHosts(pod *v1.Pod, podIPs []string, nodeHosts []byte) []byte {
 		b.WriteString(localhostEntries)
 		hostname := Hostname(pod)
 		for _, ip := range podIPs {
-			if pod.Spec.Subdomain != "" {
+			if pod.Spec.Subdomain != "" && !HasHostnameOverride(pod) {
 				fmt.Fprintf(&b, "%s\t%s.%s.%s.svc.cluster.local\t%s\n", ip, hostname, pod.Spec.Subdomain, pod.Namespace, hostname)
 				continue
 			}

@@ -23,6 +23,12 @@ func TestEtcHosts(t *testing.T) {
 		{name: "with a subdomain, the FQDN first", change: func(p *v1.Pod) { p.Spec.Hostname, p.Spec.Subdomain = "db-0", "db" },
 			ips: []string{"10.88.0.7"}, manages: true,
 			want: header + localhostEntries + "10.88.0.7\tdb-0.db.default.svc.cluster.local\tdb-0\n"},
+		{name: "a hostname override is the whole name, subdomain or not",
+			change: func(p *v1.Pod) {
+				p.Spec.Hostname, p.Spec.Subdomain, p.Spec.HostnameOverride = "db-0", "db", ptr("override.example.host")
+			},
+			ips: []string{"10.88.0.7"}, manages: true,
+			want: header + localhostEntries + "10.88.0.7\toverride.example.host\n"},
 		{name: "no IPs yet: localhost only", manages: true, want: header + localhostEntries},
 		{name: "hostAliases after the pod's own entries", change: func(p *v1.Pod) { p.Spec.HostAliases = aliases },
 			ips: []string{"10.88.0.7"}, manages: true,

@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"strings"
+
 	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -34,17 +36,28 @@ func SandboxConfig(node Node, pod *v1.Pod, attempt uint32) *runtimeapi.PodSandbo
 	return config
 }
 
-// Hostname is the pod's spec.hostname, else its name, cut to the kernel's
-// 63 bytes.
+// Hostname is the pod's hostname as the kubelet gives it: its
+// spec.hostnameOverride, else its spec.hostname, else its name; cut to the
+// kernel's 63 bytes, without the '-' or '.' a cut may leave at the end.
 func Hostname(pod *v1.Pod) string {
 	name := pod.Name
-	if pod.Spec.Hostname != "" {
+	switch {
+	case HasHostnameOverride(pod):
+		name = *pod.Spec.HostnameOverride
+	case pod.Spec.Hostname != "":
 		name = pod.Spec.Hostname
 	}
 	if len(name) > maxHostnameLen {
-		name = name[:maxHostnameLen]
+		name = strings.TrimRight(name[:maxHostnameLen], "-.")
 	}
 	return name
+}
+
+// HasHostnameOverride reports whether the pod names its hostname outright
+// (spec.hostnameOverride): then the name is the whole of it, with no
+// domain from spec.subdomain.
+func HasHostnameOverride(pod *v1.Pod) bool {
+	return pod.Spec.HostnameOverride != nil && *pod.Spec.HostnameOverride != ""
 }
 
 // RuntimeHandler is the runtime handler the pod's sandbox runs with: its

@@ -42,6 +42,18 @@ func TestSandboxConfig(t *testing.T) {
 		{name: "plain pod"},
 		{name: "attempt is recorded", attempt: 3, want: func(c *runtimeapi.PodSandboxConfig) { c.Metadata.Attempt = 3 }},
 		{
+			name: "hostnameOverride names the pod's host, over hostname",
+			pod: func(p *v1.Pod) {
+				p.Spec.Hostname, p.Spec.HostnameOverride = "custom-host", ptr("override.example.host")
+			},
+			want: func(c *runtimeapi.PodSandboxConfig) { c.Hostname = "override.example.host" },
+		},
+		{
+			name: "a long hostnameOverride is cut to 63 bytes, not ending in a dot",
+			pod:  func(p *v1.Pod) { p.Spec.HostnameOverride = ptr(strings.Repeat("a", 62) + ".example.host") },
+			want: func(c *runtimeapi.PodSandboxConfig) { c.Hostname = strings.Repeat("a", 62) },
+		},
+		{
 			name: "hostNetwork shares the node's network, name and resolver",
 			pod:  func(p *v1.Pod) { p.Spec.HostNetwork = true },
 			want: func(c *runtimeapi.PodSandboxConfig) {

@@ -7,7 +7,9 @@
 #  2. makes the images the selected tests use and pushes them to the test
 #     bed's registry: agnhost (that binary on Debian's busybox-static, with
 #     Debian's curl and netcat-openbsd and their libraries),
-#     busybox (Debian's busybox-static) and pause (ours); the suite finds
+#     busybox (Debian's busybox-static), glibc-dns-testing and nginx
+#     (Debian's hostname and nginx on that busybox, from the packages
+#     build.sh suite-debian extracts) and pause (ours); the suite finds
 #     them through KUBE_TEST_REPO_LIST;
 #  3. runs TestConformance (conformance_test.go): two network-namespace
 #     nodes with their own containerd 1.6 and agent, then e2e.test.
@@ -31,9 +33,11 @@ require_root
 install_packages busybox-static bash-static curl netcat-openbsd
 nice -n 10 "$REPO_ROOT/test/testbed/build.sh" conformance
 suite=$(cache_dir conformance "$(conformance_version)")/bin
+"$REPO_ROOT/test/testbed/build.sh" suite-debian
+debian_root=$(cache_dir suite-debian "$(suite_debian_version)")/root
 
 step "pushing the suite's images to $REGISTRY"
-(cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY" -suite-bin "$suite" -busybox /bin/busybox -shell /bin/bash-static)
+(cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY" -suite-bin "$suite" -busybox /bin/busybox -shell /bin/bash-static -debian-root "$debian_root")
 
 results=$CONFORMANCE_DIR/results
 mkdir -p "$results"

@@ -11,6 +11,8 @@
 #   build.sh etcd          etcd (≈1 min on 2 cores)
 #   build.sh conformance   the upstream e2e suite (e2e.test), agnhost, nnp and ginkgo, from
 #                          test/conformance/suite (≈8 min on 2 cores)
+#   build.sh suite-debian  the Debian packages of the suite's glibc-dns-testing and nginx
+#                          images, downloaded and extracted into root/ (≈10 s)
 #
 # Each build goes to a temporary directory that is renamed into place only
 # when complete, so an interrupted build never counts as cached.
@@ -177,6 +179,22 @@ build_conformance() {
 	rm -rf "$work"
 }
 
+# build_suite_debian downloads SUITE_DEBIAN_PACKAGES (apt-get download:
+# nothing is installed on the host) and extracts them side by side into
+# STAGING/root, where test/images/build takes the images' files from.
+build_suite_debian() {
+	local staging=$1 deb
+	mkdir -p "$staging/debs" "$staging/root"
+	cd "$staging/debs"
+	apt-get update -qq
+	apt-get download "${SUITE_DEBIAN_PACKAGES[@]}"
+	for deb in ./*.deb; do
+		dpkg-deb -x "$deb" "$staging/root"
+	done
+	cd /
+	rm -rf "$staging/debs"
+}
+
 main() {
 	require_root
 	require_go
@@ -198,8 +216,11 @@ main() {
 	conformance)
 		build_into conformance "$(conformance_version)" build_conformance
 		;;
+	suite-debian)
+		build_into suite-debian "$(suite_debian_version)" build_suite_debian
+		;;
 	*)
-		echo "usage: $0 containerd2|crio|controlplane|etcd|conformance" >&2
+		echo "usage: $0 containerd2|crio|controlplane|etcd|conformance|suite-debian" >&2
 		return 2
 		;;
 	esac

@@ -56,6 +56,18 @@ CRIO_VERSION=v1.34.0
 KUBERNETES_VERSION=v1.37.2
 ETCD_VERSION=v3.7.3
 
+# The Debian bookworm packages the e2e suite's glibc-dns-testing and nginx
+# images take programs from (test/images/build picks the files and the
+# shared libraries they load): glibc, Debian's hostname and getent, nginx
+# and its libraries. build.sh suite-debian extracts them, once per list.
+SUITE_DEBIAN_PACKAGES=(libc6 libc-bin hostname nginx nginx-common libcrypt1 libpcre2-8-0 libssl3 zlib1g)
+
+# suite_debian_version keys the cached extraction of SUITE_DEBIAN_PACKAGES:
+# a digest of the list, so a changed list extracts again.
+suite_debian_version() {
+	printf '%s\n' "${SUITE_DEBIAN_PACKAGES[@]}" | sha256sum | cut -c1-12
+}
+
 # conformance_version keys the cached build of the upstream e2e suite
 # (build.sh conformance): the Kubernetes version and a digest of the tool
 # module test/conformance/suite, so a change to it rebuilds.

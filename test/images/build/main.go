@@ -10,14 +10,16 @@
 // Usage (from anywhere inside the repository):
 //
 //	go run ./test/images/build [-registry 127.0.0.1:5000]
-//	go run ./test/images/build -suite-bin DIR [-busybox /bin/busybox] [-shell /bin/bash-static]
+//	go run ./test/images/build -suite-bin DIR -debian-root DIR [-busybox /bin/busybox] [-shell /bin/bash-static]
 //
 // With -suite-bin it also makes the upstream e2e suite's images
 // (test/conformance): agnhost and nonewprivs from DIR's agnhost and nnp
 // binaries (test/testbed/build.sh conformance builds them), nonroot and busybox from Debian's
-// busybox-static (with Debian's bash-static as sh), and our pause under the
-// suite's pause name. agnhost's image also gets the host's curl and
-// netcat-openbsd with their shared libraries (apt-get install curl
+// busybox-static (with Debian's bash-static as sh), glibc-dns-testing and
+// nginx on that busybox with Debian's hostname, getent and nginx (and the
+// shared libraries they load) from the -debian-root directory, and our
+// pause under the suite's pause name. agnhost's image also gets the host's
+// curl and netcat-openbsd with their shared libraries (apt-get install curl
 // netcat-openbsd), which the networking tests exec there.
 package main
 
@@ -38,18 +40,19 @@ func main() {
 	suiteBin := flag.String("suite-bin", "", "also make the e2e suite's images, with the agnhost and nnp binaries in this directory")
 	busybox := flag.String("busybox", "/bin/busybox", "a static busybox for the e2e suite's images")
 	shell := flag.String("shell", "/bin/bash-static", "a static bash, the e2e suite's images' sh")
+	debianRoot := flag.String("debian-root", "", "with -suite-bin: Debian packages extracted into one directory, for the suite's glibc-dns-testing and nginx images (test/testbed/build.sh suite-debian)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := buildAndPushAll(ctx, log, *registry, *suiteBin, *busybox, *shell); err != nil {
+	if err := buildAndPushAll(ctx, log, *registry, *suiteBin, *busybox, *shell, *debianRoot); err != nil {
 		log.Error("building test images failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, busybox, shell string) error {
+func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, busybox, shell, debianRoot string) error {
 	root, err := repositoryRoot()
 	if err != nil {
 		return err
@@ -82,7 +85,7 @@ func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, 
 	if suiteBin == "" {
 		return nil
 	}
-	src, err := readSuiteSources(ctx, suiteBin, busybox, shell)
+	src, err := readSuiteSources(ctx, suiteBin, busybox, shell, debianRoot)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -30,6 +31,8 @@ const (
 	suiteNonewprivsTag  = "1.4"
 	suiteNonrootTag     = "1.5"
 	suitePauseTag       = "3.10.2" // gcRegistry is the registry's root
+	suiteGlibcDNSTag    = "2.1.1"
+	suiteNginxTag       = "1.27.0-2"
 	// suiteNonrootUID is the user of the suite's nonroot image.
 	suiteNonrootUID = "1234"
 )
@@ -46,6 +49,34 @@ const (
 		"user-defined-in-image:x:1000:\n" +
 		"group-defined-in-image:x:50000:user-defined-in-image\n"
 )
+
+// suiteNsswitch has names looked up in files before DNS, as Debian's
+// default: `hostname -f` finds the pod's name in the kubelet's /etc/hosts.
+const suiteNsswitch = "passwd: files\ngroup: files\nhosts: files dns\n"
+
+// suiteNginxConf runs nginx in the foreground (the container's process),
+// serving /usr/share/nginx/html on port 80 as upstream's nginx image does,
+// logging to the container's output.
+const suiteNginxConf = `daemon off;
+user nobody nogroup;
+worker_processes 1;
+pid /run/nginx.pid;
+error_log stderr;
+events {
+	worker_connections 1024;
+}
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log /dev/stdout;
+	server {
+		listen 80;
+		server_name localhost;
+		root /usr/share/nginx/html;
+		index index.html;
+	}
+}
+`
 
 // suiteSources are the files the suite's images are made of.
 type suiteSources struct {
@@ -66,6 +97,10 @@ type suiteSources struct {
 	// at its root (from test/images/agnhost/porter): the HTTPS lifecycle
 	// hook tests run `netexec --tls-cert-file /localhost.crt`.
 	certs agnhostCerts
+	// debian is a root of Debian bookworm packages extracted side by side
+	// (test/testbed/build.sh suite-debian), for the glibc-dns-testing and
+	// nginx images.
+	debian fs.FS
 }
 
 type agnhostCerts struct{ crt, key []byte }
@@ -96,9 +131,12 @@ func readAgnhostCerts(ctx context.Context) (agnhostCerts, error) {
 }
 
 // readSuiteSources reads the agnhost and nnp binaries in binDir, the
-// busybox at busyboxPath and the bash at shellPath, and asks that busybox
-// for its applets.
-func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath string) (*suiteSources, error) {
+// busybox at busyboxPath and the bash at shellPath, asks that busybox for
+// its applets, and opens the Debian root at debianRoot.
+func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath, debianRoot string) (*suiteSources, error) {
+	if info, err := os.Stat(debianRoot); debianRoot == "" || err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("-debian-root %q: give the directory of extracted Debian packages that test/testbed/build.sh suite-debian makes", debianRoot)
+	}
 	agnhost, err := os.ReadFile(filepath.Join(binDir, "agnhost"))
 	if err != nil {
 		return nil, fmt.Errorf("read agnhost (test/testbed/build.sh conformance builds it): %w", err)
@@ -134,7 +172,8 @@ func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath string
 	if err != nil {
 		return nil, err
 	}
-	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell, tools: tools, certs: certs}, nil
+	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell, tools: tools, certs: certs,
+		debian: os.DirFS(debianRoot)}, nil
 }
 
 // suiteImage is one image of the suite, already made.
@@ -143,8 +182,9 @@ type suiteImage struct {
 	img  v1.Image
 }
 
-// buildSuiteImages makes the busybox, agnhost, nonewprivs and nonroot
-// images, each as upstream's Dockerfile makes it on its base.
+// buildSuiteImages makes the busybox, agnhost, nonewprivs, nonroot,
+// glibc-dns-testing and nginx images, each as upstream's Dockerfile makes
+// it on its base; all are busybox underneath.
 func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 	agnhostFiles := append([]tarEntry{
 		fileEntry("agnhost", 0o755, src.agnhost),
@@ -161,6 +201,26 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 		// allowPrivilegeEscalation: false keeps it from gaining root.
 		fileEntry("usr/local/bin/nnp", 0o6755, src.nnp),
 	}
+	// glibc-dns-testing is Debian with glibc's resolver: the tests run
+	// `hostname` and `hostname -f`, Debian's, dynamically linked.
+	glibcFiles, err := pickDebianFiles(src.debian, []string{"bin/hostname", "usr/bin/getent"}, elfDeps)
+	if err != nil {
+		return nil, fmt.Errorf("glibc-dns-testing files: %w", err)
+	}
+	glibcFiles = append(glibcFiles, fileEntry("etc/nsswitch.conf", 0o644, []byte(suiteNsswitch)))
+	nginxFiles, err := pickDebianFiles(src.debian, []string{"usr/sbin/nginx", "etc/nginx/mime.types", "usr/share/nginx/html"}, elfDeps)
+	if err != nil {
+		return nil, fmt.Errorf("nginx files: %w", err)
+	}
+	nginxFiles = append(nginxFiles,
+		fileEntry("etc/nginx/nginx.conf", 0o644, []byte(suiteNginxConf)),
+		// Debian's nginx keeps its temporary files in /var/lib/nginx and
+		// opens /var/log/nginx before it reads its configuration.
+		dirEntry("var/lib", 0o755), dirEntry("var/lib/nginx", 0o755),
+		dirEntry("var/log", 0o755), dirEntry("var/log/nginx", 0o755),
+		dirEntry("run", 0o755))
+	nginxConfig := suiteConfig(nil, []string{"nginx"}, []string{"80/tcp"}, "")
+	nginxConfig.Config.StopSignal = "SIGQUIT" // nginx's graceful stop, as upstream's image
 	images := []struct {
 		repository, tag, createdBy string
 		config                     *v1.ConfigFile
@@ -175,6 +235,9 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 			suiteConfig(nil, []string{"nnp"}, nil, ""), nnpFiles},
 		{"nonroot", suiteNonrootTag, "Debian busybox-static as user " + suiteNonrootUID,
 			suiteConfig(nil, []string{"sh"}, nil, suiteNonrootUID), nil},
+		{"glibc-dns-testing", suiteGlibcDNSTag, "Debian bookworm hostname and getent with glibc",
+			suiteConfig(nil, []string{"bash"}, nil, ""), glibcFiles},
+		{"nginx", suiteNginxTag, "Debian bookworm nginx", nginxConfig, nginxFiles},
 	}
 	var out []suiteImage
 	for _, image := range images {
@@ -193,7 +256,7 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 
 // busyboxLayout is a small root file system: busybox as /bin/busybox with
 // a link per applet but sh, bash as /bin/bash and /bin/sh, accounts, /tmp
-// and /root, then extra.
+// and /root, with extra laid over it.
 func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 	dirs := layoutDirs(src)
 	sorted := make([]string, 0, len(dirs))
@@ -227,7 +290,9 @@ func busyboxLayout(src *suiteSources, extra []tarEntry) []tarEntry {
 			}
 		}
 	}
-	return append(entries, extra...)
+	// extra's files replace busybox's links of the same name (Debian's
+	// hostname for busybox's).
+	return overlay(entries, extra)
 }
 
 // layoutDirs are the directories busyboxLayout makes.
