@@ -192,14 +192,8 @@ func planDeletion(obs *observedPod) podActions {
 			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
 		}
 	}
-	if runsAnything(obs) {
-		return a
-	}
-	for _, c := range obs.Containers {
-		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
-	}
-	for _, s := range obs.Sandboxes {
-		a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
+	if !runsAnything(obs) {
+		removeEverything(&a, obs)
 	}
 	return a
 }
@@ -210,16 +204,20 @@ func planDeletion(obs *observedPod) podActions {
 // it one more observation of the runtime for nothing.
 func planDeletionAtOnce(obs *observedPod) podActions {
 	a := planDeletion(obs)
-	if !runsAnything(obs) {
-		return a
+	if runsAnything(obs) {
+		removeEverything(&a, obs)
 	}
+	return a
+}
+
+// removeEverything plans the removal of every container and sandbox.
+func removeEverything(a *podActions, obs *observedPod) {
 	for _, c := range obs.Containers {
 		a.ContainersToRemove = append(a.ContainersToRemove, c.ID)
 	}
 	for _, s := range obs.Sandboxes {
 		a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
 	}
-	return a
 }
 
 // runsAnything says whether a container of the pod runs or a sandbox is
