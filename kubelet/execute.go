@@ -167,7 +167,7 @@ func (k *Kubelet) killContainers(ctx context.Context, uid types.UID, pod *v1.Pod
 			k.addEvent(uid, Event{Type: v1.EventTypeNormal, Reason: EventKilling, Container: kill.Name,
 				Message: fmt.Sprintf("Stopping container %s (%s)", kill.Name, kill.Reason)})
 			grace := k.runPreStop(ctx, pod, obs, kill, grace)
-			grace = order.waitForTurn(kill.ID, grace)
+			grace = order.waitForTurn(ctx, kill.ID, grace)
 			err := k.cfg.Runtime.StopContainer(ctx, kill.ID, grace)
 			mu.Lock()
 			defer mu.Unlock()

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -64,10 +65,11 @@ func newKillOrder(pod *v1.Pod, kills []containerKill) *killOrder {
 	return o
 }
 
-// waitForTurn blocks until the container may be stopped, or its grace
-// period is over, and returns the grace period left for the stop, never
-// below the kubelet's minimum.
-func (o *killOrder) waitForTurn(id string, grace int64) int64 {
+// waitForTurn blocks until the container may be stopped, its grace
+// period is over or ctx ends (a cancelled sync or the agent stopping: a
+// container before it may never report stopped then), and returns the
+// grace period left for the stop, never below the kubelet's minimum.
+func (o *killOrder) waitForTurn(ctx context.Context, id string, grace int64) int64 {
 	if o == nil || len(o.after[id]) == 0 {
 		return grace
 	}
@@ -79,6 +81,8 @@ wait:
 		select {
 		case <-ch:
 		case <-deadline.C:
+			break wait
+		case <-ctx.Done():
 			break wait
 		}
 	}
