@@ -64,6 +64,7 @@ func validateSpec(spec *v1.PodSpec, path *field.Path) []problem {
 	problems = append(problems, validateSharedPorts(spec.Containers, path.Child("containers"))...)
 	problems = append(problems, validateHostPorts(spec.Containers, path.Child("containers"))...)
 	problems = append(problems, validatePodPolicies(spec, path)...)
+	problems = append(problems, validateHostnames(spec, path)...)
 	return problems
 }
 

@@ -43,6 +43,14 @@ func TestValidationProblems(t *testing.T) {
 			`p.yaml: spec.initContainers[0].startupProbe: may not be set for init containers without restartPolicy=Always`,
 		},
 	}, {
+		name:     "a newline in hostnameOverride, hostNetwork beside it, a bad hostname",
+		manifest: podManifest(plainMeta, "  hostNetwork: true\n  hostname: Web_1\n  hostnameOverride: \"x\\n10.0.0.9 kubernetes.default\"\n  containers:\n  - {name: a, image: x}\n"),
+		want: []string{
+			`p.yaml: spec.hostname: "Web_1" is not a valid hostname: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+			`p.yaml: spec.hostnameOverride: "x\n10.0.0.9 kubernetes.default" is not a valid hostname override: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+			`p.yaml: spec.hostnameOverride: a host-network pod has the node's hostname; remove hostnameOverride or hostNetwork`,
+		},
+	}, {
 		name:     "no containers, no name",
 		manifest: "apiVersion: v1\nkind: Pod\nmetadata: {}\nspec: {}\n",
 		want: []string{
