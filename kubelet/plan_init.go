@@ -54,12 +54,21 @@ func planInitContainers(a *podActions, in planInput, sandboxID string) bool {
 		}
 		switch c.State {
 		case runtimeapi.ContainerState_CONTAINER_RUNNING:
-			if sidecar && planRunningSidecar(a, in, spec, c) {
+			if !sidecar {
+				break
+			}
+			started, restart := planRunningSidecar(a, in, spec, c)
+			if started {
 				if i == len(inits)-1 {
 					initialized = true
 				} else if !reached {
 					a.InitsToStart = append(a.InitsToStart, nextInit(obs, &inits[i+1]))
 				}
+			}
+			// After the next init container: the starts are reversed
+			// below, so the sidecar is back before what needs it starts.
+			if restart != nil {
+				a.InitsToStart = append(a.InitsToStart, *restart)
 			}
 		case runtimeapi.ContainerState_CONTAINER_EXITED:
 			switch {
@@ -95,21 +104,24 @@ func nextInit(obs *observedPod, spec *v1.Container) containerStart {
 // it has started, which lets the next init container start. A failed
 // startup or liveness probe, or a changed spec, restarts it whatever the
 // pod's restartPolicy; the restart counts against its crash back-off.
-func planRunningSidecar(a *podActions, in planInput, spec *v1.Container, c *observedContainer) bool {
+// The restart for a changed spec is returned, for the caller to order
+// before the next init container's start.
+func planRunningSidecar(a *podActions, in planInput, spec *v1.Container, c *observedContainer) (started bool, restart *containerStart) {
 	if livenessFailed(in, c.ID) {
-		restart, _ := in.LivenessFailed(c.ID)
-		a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: restart.Message, GracePeriod: restart.GracePeriodSeconds})
+		failure, _ := in.LivenessFailed(c.ID)
+		a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: failure.Message, GracePeriod: failure.GracePeriodSeconds})
 		planSidecarRestart(a, in, spec)
-		return false
+		return false, nil
 	}
 	if in.Started != nil && !in.Started(spec, c.ID) {
-		return false
+		return false, nil
 	}
 	if c.Hash != "" && c.Hash != translate.ContainerHash(spec) {
 		a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "container spec changed"})
-		a.InitsToStart = append(a.InitsToStart, nextInit(in.Observed, spec))
+		start := nextInit(in.Observed, spec)
+		return true, &start
 	}
-	return true
+	return true, nil
 }
 
 // planSidecarRestart restarts a sidecar its probe has just had killed,

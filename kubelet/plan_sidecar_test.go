@@ -98,6 +98,16 @@ func TestPlanSidecars(t *testing.T) {
 			want:       planned{SandboxID: "s1"},
 		},
 		{
+			name: "a sidecar whose spec changed is restarted before the next init container starts",
+			pod:  always,
+			containers: []observedContainer{func() observedContainer {
+				c := sidecarCtr(always, "c-side", "side", running, 0, 0)
+				c.Hash = "an older spec"
+				return c
+			}()},
+			want: planned{SandboxID: "s1", Kill: []string{"c-side"}, Init: "side#1,init2#0"},
+		},
+		{
 			name:       "initialization done: the app starts beside the sidecar",
 			pod:        always,
 			containers: []observedContainer{sidecarCtr(always, "c-side", "side", running, 0, 0), sidecarCtr(always, "c-init2", "init2", exited, 0, 0)},
