@@ -35,11 +35,17 @@ func (b *backoff) Delay(key string) time.Duration {
 	return 0
 }
 
+// sweepAbove is the number of keys past which Next forgets the idle ones.
+const sweepAbove = 256
+
 // Next records one more failure: the first sets the initial delay, each
 // further one doubles it up to max.
 func (b *backoff) Next(key string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(b.entries) > sweepAbove {
+		b.forgetIdleLocked()
+	}
 	e, ok := b.entries[key]
 	if !ok {
 		e = &backoffEntry{delay: b.initial}
@@ -80,6 +86,20 @@ func (b *backoff) ResetPrefix(prefix string) {
 	for k := range b.entries {
 		if len(k) >= len(prefix) && k[:len(prefix)] == prefix {
 			delete(b.entries, k)
+		}
+	}
+}
+
+// forgetIdleLocked drops the keys that saw no failure for twice the
+// longest delay, as the kubelet's back-off GC does: such a key's next
+// failure would start afresh anyway. Keys of a live pod's old versions
+// (a container's image changed, so its key did) go this way. Callers hold
+// b.mu.
+func (b *backoff) forgetIdleLocked() {
+	now := b.now()
+	for key, e := range b.entries {
+		if now.Sub(e.updated) > 2*b.max {
+			delete(b.entries, key)
 		}
 	}
 }

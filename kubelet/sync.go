@@ -221,6 +221,8 @@ func (k *Kubelet) finishDeletion(uid types.UID, lastPod *v1.Pod) (time.Duration,
 	k.bump(nil)
 	k.mu.Unlock()
 	k.crashBackoff.ResetPrefix(string(uid) + "/")
+	k.startRetry.ResetPrefix("start/" + string(uid) + "/")
+	k.startRetry.Reset("sandbox/" + string(uid))
 	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
 	k.wakeWaitingForSlot()
 	return 0, true
