@@ -181,10 +181,11 @@ func (k *Kubelet) syncDeleted(ctx context.Context, uid types.UID, lastPod *v1.Po
 		if !runsAnything(obs) {
 			k.recordFinalStatus(uid, lastPod, obs)
 		}
-		plan := planDeletion(obs)
-		if !tellsFinal {
-			plan = planDeletionAtOnce(obs)
+		planFor := planDeletionAtOnce
+		if tellsFinal {
+			planFor = planDeletion
 		}
+		plan := planFor(obs)
 		if res := k.execute(ctx, uid, lastPod, obs, &plan); res.err != nil || ctx.Err() != nil {
 			return retryAfterError, false
 		}
