@@ -62,9 +62,14 @@ func (e emptyDir) SetUp(_ context.Context, pod *v1.Pod, vol *v1.Volume, host Hos
 
 // applyFSGroup makes the directory world-writable like the kubelet's, and
 // with a pod fsGroup also group-owned and setgid: the kubelet adds the
-// fsGroup bits to the mode (SetVolumeOwnership), it takes none away.
+// fsGroup bits to the mode (SetVolumeOwnership), it takes none away, so a
+// tmpfs root keeps its sticky bit (and a subPath created in it gets it).
 func applyFSGroup(pod *v1.Pod, dir string) error {
-	mode := os.FileMode(0o777)
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("reading the mode of emptyDir %s: %w", dir, err)
+	}
+	mode := 0o777 | info.Mode()&os.ModeSticky
 	if sc := pod.Spec.SecurityContext; sc != nil && sc.FSGroup != nil {
 		if err := os.Chown(dir, -1, int(*sc.FSGroup)); err != nil {
 			return fmt.Errorf("giving emptyDir %s to fsGroup %d: %w", dir, *sc.FSGroup, err)

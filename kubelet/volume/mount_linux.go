@@ -20,7 +20,9 @@ func mountMemory(dir string, sizeLimit *resource.Quantity) error {
 	if err != nil || mounted {
 		return err
 	}
-	options := "mode=0777"
+	// A tmpfs's own default, as under the kubelet, which passes no mode:
+	// world-writable and sticky, so users cannot remove others' files.
+	options := "mode=1777"
 	if sizeLimit != nil && sizeLimit.Sign() > 0 {
 		options += fmt.Sprintf(",size=%d", sizeLimit.Value())
 	}

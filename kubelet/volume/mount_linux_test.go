@@ -58,3 +58,38 @@ func mountInfo(t *testing.T) string {
 	}
 	return string(data)
 }
+
+// A Memory emptyDir's root keeps the tmpfs's sticky bit under a pod
+// fsGroup, as the kubelet's (which adds the setgid bit and takes nothing
+// away): the suite's "nonexistent volume subPath should have the correct
+// mode and owner using FSGroup" expects a subPath made in it to show
+// dgtrwxrwxrwx. The default medium stays without it.
+func TestMemoryEmptyDirKeepsTheTmpfsStickyBitWithAnFSGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting and chown need root")
+	}
+	pod := &v1.Pod{Spec: v1.PodSpec{SecurityContext: &v1.PodSecurityContext{FSGroup: ptr(int64(123))}}}
+	tests := []struct {
+		medium v1.StorageMedium
+		want   os.FileMode
+	}{
+		{v1.StorageMediumMemory, os.ModeDir | os.ModeSetgid | os.ModeSticky | 0o777},
+		{v1.StorageMediumDefault, os.ModeDir | os.ModeSetgid | 0o777},
+	}
+	for _, tt := range tests {
+		podDir := t.TempDir()
+		t.Cleanup(func() { _ = unmountMemoryDirs(podDir) })
+		vol := &v1.Volume{Name: "cache", VolumeSource: v1.VolumeSource{EmptyDir: &v1.EmptyDirVolumeSource{Medium: tt.medium}}}
+		dir, err := (emptyDir{}).SetUp(context.Background(), pod, vol, Host{PodDir: podDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode() != tt.want {
+			t.Errorf("medium %q: emptyDir mode %v, want %v", tt.medium, info.Mode(), tt.want)
+		}
+	}
+}
