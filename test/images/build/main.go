@@ -20,7 +20,8 @@
 // shared libraries they load) from the -debian-root directory, and our
 // pause under the suite's pause name. agnhost's image also gets the host's
 // curl and netcat-openbsd with their shared libraries (apt-get install curl
-// netcat-openbsd), which the networking tests exec there.
+// netcat-openbsd), which the networking tests exec there, and our pause
+// as pause:testing in /var/registry for its fake-registry-server.
 package main
 
 import (
@@ -32,6 +33,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 func main() {
@@ -63,6 +66,7 @@ func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, 
 	}
 	defer os.RemoveAll(workDir)
 
+	var pause v1.Image
 	for _, spec := range testImages {
 		binary, err := compile(ctx, root, workDir, spec)
 		if err != nil {
@@ -76,6 +80,7 @@ func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, 
 			return err
 		}
 		if suiteBin != "" && spec.binary == "pause" {
+			pause = img
 			// The suite's pods that name its pause image get ours.
 			if _, err := publish(ctx, log, registry, imageSpec{repository: "pause", tags: []string{suitePauseTag}}, img); err != nil {
 				return err
@@ -87,6 +92,13 @@ func buildAndPushAll(ctx context.Context, log *slog.Logger, registry, suiteBin, 
 	}
 	src, err := readSuiteSources(ctx, suiteBin, busybox, shell, debianRoot)
 	if err != nil {
+		return err
+	}
+	// agnhost's fake registry serves ours as pause:testing.
+	if pause == nil {
+		return fmt.Errorf("the pause image is not among the test images; agnhost's fake registry serves it")
+	}
+	if src.fakeRegistry, err = fakeRegistryEntries(fakeRegistryImage, fakeRegistryTag, pause); err != nil {
 		return err
 	}
 	images, err := buildSuiteImages(src)

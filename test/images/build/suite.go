@@ -97,6 +97,9 @@ type suiteSources struct {
 	// at its root (from test/images/agnhost/porter): the HTTPS lifecycle
 	// hook tests run `netexec --tls-cert-file /localhost.crt`.
 	certs agnhostCerts
+	// fakeRegistry is /var/registry of agnhost's image: what its
+	// fake-registry-server serves (fakeRegistryEntries).
+	fakeRegistry []tarEntry
 	// debian is a root of Debian bookworm packages extracted side by side
 	// (test/testbed/build.sh suite-debian), for the glibc-dns-testing and
 	// nginx images.
@@ -193,6 +196,7 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 		fileEntry("localhost.key", 0o644, src.certs.key),
 		dirEntry("uploads", 0o755),
 	}, toolEntries(src.tools, layoutDirs(src))...)
+	agnhostFiles = append(agnhostFiles, src.fakeRegistry...)
 	agnhostPorts := []string{"80/tcp", "8080/tcp", "8081/tcp", "9376/tcp", "5000/tcp"}
 	nnpFiles := []tarEntry{
 		dirEntry("usr/local", 0o755),
