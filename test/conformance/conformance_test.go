@@ -108,7 +108,7 @@ func TestConformance(t *testing.T) {
 		framework.LinkHost(t, node.Netns, hostIf, "", "eth0", ip+"/24")
 		framework.MustRun(t, "ip", "link", "set", hostIf, "master", bridge)
 		node.Netns.ForwardToHost(t, apiserver.Host)
-		node.Netns.ForwardToHost(t, env.Registry)
+		node.Netns.ForwardToHostAt(t, nodeRegistry, env.Registry)
 		agent := node.NewAgent(t, "--pod-cidr", "", "--cluster-cidr", cluster.ClusterCIDR, "--node-ip", ip)
 		// The kubelet's port: the suite reaches nodes' endpoints through
 		// the API server's node proxy at 10250 whatever the Node says.
@@ -130,7 +130,7 @@ func TestConformance(t *testing.T) {
 	}
 
 	repoList := filepath.Join(t.TempDir(), "repo-list.yaml")
-	if err := os.WriteFile(repoList, []byte(RepoList(env.Registry)), 0o644); err != nil {
+	if err := os.WriteFile(repoList, []byte(RepoList(nodeRegistry)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	checkInterrupt()
@@ -206,6 +206,12 @@ func runSuite(t *testing.T, interrupted context.Context, suiteTimeout time.Durat
 	}
 	return summary
 }
+
+// nodeRegistry is where a node reaches the test bed's registry: not at
+// its host address, 127.0.0.1:5000, which the suite's private-registry
+// tests take in the node's network namespace for agnhost's
+// fake-registry-server (a host-network pod; pods pull localhost:5000/...).
+const nodeRegistry = "127.0.0.1:15000"
 
 // RepoList maps the suite's image registries to the test bed's registry,
 // in the format of KUBE_TEST_REPO_LIST: agnhost and busybox under

@@ -89,16 +89,25 @@ func (ns *Netns) Relay(t testing.TB, listen, target string) string {
 // certificate names, and nothing else of the host.
 func (ns *Netns) ForwardToHost(t testing.TB, address string) {
 	t.Helper()
+	ns.ForwardToHostAt(t, address, address)
+}
+
+// ForwardToHostAt listens on listen inside the namespace and connects
+// every client to target on the host's loopback, for a port the node
+// needs free for itself (the suite's fake registry takes the node's
+// localhost:5000, where the test bed's registry is on the host).
+func (ns *Netns) ForwardToHostAt(t testing.TB, listen, target string) {
+	t.Helper()
 	var listener net.Listener
 	if err := ns.Do(func() error {
 		var err error
-		listener, err = net.Listen("tcp", address)
+		listener, err = net.Listen("tcp", listen)
 		return err
 	}); err != nil {
-		t.Fatalf("listening on %s in netns %s: %v", address, ns.Name, err)
+		t.Fatalf("listening on %s in netns %s: %v", listen, ns.Name, err)
 	}
 	var dialer net.Dialer
-	ns.startForwarderWith(t, listener, address, func(ctx context.Context, target string) (net.Conn, error) {
+	ns.startForwarderWith(t, listener, target, func(ctx context.Context, target string) (net.Conn, error) {
 		return dialer.DialContext(ctx, "tcp", target) // from the host: this goroutine's thread is not in ns
 	})
 }
