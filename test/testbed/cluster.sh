@@ -227,8 +227,7 @@ start_component() {
 	fi
 	step "starting $name (log $log)"
 	printf '\n=== %s cluster.sh starts %s\n' "$(date -u +%FT%TZ)" "$name" >>"$log"
-	# 9>&- : the daemon must not inherit (and so hold forever) the lock.
-	setsid "$@" >>"$log" 2>&1 </dev/null 9>&- &
+	spawn_daemon "$log" "$@"
 	pid=$!
 	echo "$pid" >"$pidfile"
 	printf '%s' "$started_with" >"$argsfile"

@@ -82,6 +82,24 @@ conformance_version() {
 export PATH=/usr/local/go/bin:/usr/local/bin:$PATH:/root/go/bin
 
 step() { printf 'testbed: %s\n' "$*"; }
+
+# spawn_daemon LOG CMD... starts CMD in the background in its own session,
+# appending to LOG, with no descriptor of ours but its stdio: a daemon
+# that inherited one would hold whatever lock is on it for as long as it
+# runs (up.sh's own, or the fd of a `flock FILE make conformance` that
+# brought the test bed up, which then never frees FILE). $! is its pid.
+spawn_daemon() {
+	local log=$1
+	shift
+	(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			# 255 is the fd bash reads this script from.
+			if ((fd > 2 && fd != 255)); then eval "exec $fd>&-"; fi
+		done
+		exec setsid "$@" >>"$log" 2>&1 </dev/null
+	) &
+}
 die() {
 	printf 'testbed: ERROR: %s\n' "$*" >&2
 	exit 1
@@ -286,8 +304,7 @@ start_daemon() {
 	# A killed runtime leaves its sockets; containerd refuses to start on them.
 	rm -f "$RT_SOCKET" "$RT_SOCKET.ttrpc"
 	step "starting $name (log $RT_LOG)"
-	# 9>&- : the daemon must not inherit (and so hold forever) the up.sh lock.
-	setsid "$@" >>"$RT_LOG" 2>&1 </dev/null 9>&- &
+	spawn_daemon "$RT_LOG" "$@"
 	echo $! >"$RT_PIDFILE"
 	for _ in $(seq 300); do
 		runtime_answers && return

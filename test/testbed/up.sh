@@ -71,8 +71,7 @@ start_registry() {
 		stop_owned "$REGISTRY_PIDFILE" "$REGISTRY_CONFIG" registry
 	fi
 	step "starting registry on $REGISTRY (log $REGISTRY_LOG)"
-	# 9>&- : the daemon must not inherit (and so hold forever) the up.sh lock.
-	setsid docker-registry serve "$REGISTRY_CONFIG" >>"$REGISTRY_LOG" 2>&1 </dev/null 9>&- &
+	spawn_daemon "$REGISTRY_LOG" docker-registry serve "$REGISTRY_CONFIG"
 	echo $! >"$REGISTRY_PIDFILE"
 	for _ in $(seq 100); do
 		[[ $(registry_status) == 200 ]] && return
@@ -161,7 +160,7 @@ start_containerd() {
 	fi
 	rm -f "$CONTAINERD_SOCKET" "$CONTAINERD_SOCKET.ttrpc"
 	step "starting containerd (log $CONTAINERD_LOG)"
-	setsid containerd --config "$CONTAINERD_CONFIG" >>"$CONTAINERD_LOG" 2>&1 </dev/null 9>&- &
+	spawn_daemon "$CONTAINERD_LOG" containerd --config "$CONTAINERD_CONFIG"
 	echo $! >"$CONTAINERD_PIDFILE"
 	for _ in $(seq 300); do
 		containerd_answers && return
