@@ -1,0 +1,88 @@
+package kubelet
+
+import (
+	"testing"
+	"time"
+
+	v1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+func resizeCondition(p *v1.Pod, t v1.PodConditionType) *v1.PodCondition {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == t {
+			return &p.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// startResizable runs a one-container API pod with a 30m CPU limit on a
+// node that offers 1 CPU and 1Gi.
+func startResizable(t *testing.T) (*Kubelet, *fakeRuntime, *v1.Pod) {
+	t.Helper()
+	rt := newFakeRuntime()
+	k := startKubeletWith(t, rt, func(c *Config) {
+		c.Allocatable = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1"), v1.ResourceMemory: resource.MustParse("1Gi")}
+	})
+	pod := resizedPod("20m", "35Mi")
+	pod.Generation = 1
+	pod.Spec.Containers[0].Resources.Limits = v1.ResourceList{v1.ResourceCPU: resource.MustParse("30m")}
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	return k, rt, pod
+}
+
+// An API pod resized (pods/resize) keeps its container, which gets the
+// new settings in place; its status then shows them as applied and
+// allocated, the new generation observed and no resize condition left.
+func TestResizeAppliesInPlace(t *testing.T) {
+	k, rt, pod := startResizable(t)
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("25m")
+	resized.Spec.Containers[0].Resources.Limits[v1.ResourceCPU] = resource.MustParse("35m")
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize applied and reported", func() bool {
+		_, p := viewPhase(k, "web")
+		cs := p.Status.ContainerStatuses[0]
+		return p.Status.ObservedGeneration == 2 && cs.Resources != nil && cs.Resources.Limits.Cpu().MilliValue() == 35 &&
+			cs.Resources.Requests.Cpu().MilliValue() == 25 && cs.AllocatedResources.Cpu().MilliValue() == 25 &&
+			resizeCondition(p, v1.PodResizeInProgress) == nil && resizeCondition(p, v1.PodResizePending) == nil
+	})
+	_, p := viewPhase(k, "web")
+	if n := rt.callCount("CreateContainer"); n != 1 {
+		t.Errorf("%d containers made, want the first one only", n)
+	}
+	if n := rt.callCount("UpdateContainerResources"); n != 1 {
+		t.Errorf("UpdateContainerResources called %d times, want once", n)
+	}
+	if cs := p.Status.ContainerStatuses[0]; cs.RestartCount != 0 || cs.State.Running == nil {
+		t.Errorf("container %+v, want it running, never restarted", cs)
+	}
+}
+
+// A resize beyond what the node offers waits, Infeasible, and the
+// container keeps what it has.
+func TestResizeBeyondTheNodeIsInfeasible(t *testing.T) {
+	k, rt, pod := startResizable(t)
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("2")
+	resized.Spec.Containers[0].Resources.Limits[v1.ResourceCPU] = resource.MustParse("2")
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize pending", func() bool {
+		_, p := viewPhase(k, "web")
+		c := resizeCondition(p, v1.PodResizePending)
+		return p.Status.ObservedGeneration == 2 && c != nil && c.Reason == v1.PodReasonInfeasible &&
+			c.Message == "Node didn't have enough capacity: cpu, requested: 2000, capacity: 1000"
+	})
+	time.Sleep(100 * time.Millisecond) // a few syncs
+	_, p := viewPhase(k, "web")
+	if cs := p.Status.ContainerStatuses[0]; cs.Resources.Limits.Cpu().MilliValue() != 30 || cs.AllocatedResources.Cpu().MilliValue() != 20 {
+		t.Errorf("status resources %v, allocated %v, want the old 30m limit and 20m request", cs.Resources, cs.AllocatedResources)
+	}
+	if n := rt.callCount("UpdateContainerResources"); n != 0 {
+		t.Errorf("UpdateContainerResources called %d times, want never", n)
+	}
+}
