@@ -127,7 +127,18 @@ func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
 			others = others.add(requestsOf(withAllocation(r.desired, r.allocation)))
 		}
 	}
+	if !rec.allocationLoaded {
+		rec.allocation, rec.allocationLoaded = k.loadPendingAllocation(pod.UID), true
+		rec.allocationSaved = rec.allocation != nil
+	}
 	alloc, pending := allocate(pod, rec.allocation, k.cfg.Allocatable, others)
+	if pending != nil && !rec.allocationSaved || pending == nil && rec.allocationSaved {
+		if err := k.savePendingAllocation(pod.UID, alloc, pending != nil); err != nil {
+			k.log.Warn("a pending resize may not survive an agent restart", "pod", podRef(pod, pod.UID), "err", err)
+		} else {
+			rec.allocationSaved = pending != nil
+		}
+	}
 	now := k.cfg.Now()
 	if rec.allocation != nil && !equality.Semantic.DeepEqual(alloc, rec.allocation) {
 		k.recordLocked(rec, Event{Time: now, Type: v1.EventTypeNormal, Reason: EventResizeStarted,

@@ -65,6 +65,10 @@ type podRecord struct {
 	// resizePending, why a resize of its spec is not, while it is not.
 	allocation    allocation
 	resizePending *resizePending
+	// allocationLoaded says allocation was read back from a pending
+	// resize's saved allocation, if any (allocation_state.go), and
+	// allocationSaved that one is saved.
+	allocationLoaded, allocationSaved bool
 	// version is the agent-wide change counter when this pod last changed;
 	// it becomes the pod's resourceVersion for API watchers.
 	version uint64

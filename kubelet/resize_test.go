@@ -86,3 +86,43 @@ func TestResizeBeyondTheNodeIsInfeasible(t *testing.T) {
 		t.Errorf("UpdateContainerResources called %d times, want never", n)
 	}
 }
+
+// A resize pending when the agent stops is pending still when it is back:
+// the restarted agent does not grant it by reading the spec alone.
+func TestPendingResizeSurvivesAnAgentRestart(t *testing.T) {
+	rt := newFakeRuntime()
+	root := t.TempDir()
+	edit := func(c *Config) {
+		c.RootDir = root
+		c.Allocatable = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1"), v1.ResourceMemory: resource.MustParse("1Gi")}
+	}
+	pod := resizedPod("20m", "35Mi")
+	pod.Generation = 1
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("2")
+	pending := func(k *Kubelet) bool {
+		_, p := viewPhase(k, "web")
+		c := resizeCondition(p, v1.PodResizePending)
+		return p != nil && p.Status.Phase == v1.PodRunning && c != nil && c.Reason == v1.PodReasonInfeasible
+	}
+
+	k, stop := runKubelet(t, rt, edit)
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize pending", func() bool { return pending(k) })
+	stop()
+
+	k, stop = runKubelet(t, rt, edit)
+	defer stop()
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize pending after a restart", func() bool { return pending(k) })
+	_, p := viewPhase(k, "web")
+	if cs := p.Status.ContainerStatuses[0]; cs.AllocatedResources.Cpu().MilliValue() != 20 || cs.RestartCount != 0 {
+		t.Errorf("after a restart the container is allocated %v with %d restarts, want the old 20m CPU and none", cs.AllocatedResources, cs.RestartCount)
+	}
+	if n := rt.callCount("UpdateContainerResources") + rt.callCount("CreateContainer"); n != 1 {
+		t.Errorf("%d containers made or resized, want the first one made, none resized", n)
+	}
+}
