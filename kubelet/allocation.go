@@ -35,26 +35,26 @@ func allocationOf(pod *v1.Pod) allocation {
 // admitted with them). A spec whose resources changed since prev gets
 // them if the node has room: its allocatable must hold the pod's new
 // requests (else the resize is Infeasible, and waits for a new spec), and
-// together with others, what the node's other pods are allocated, for
-// the requests that grow (else it is Deferred, and retried at every sync:
+// together with what the node's other pods are allocated (others, asked
+// only then), for the requests that grow (else it is Deferred, and retried at every sync:
 // a node already overcommitted refuses no shrinking). Until then the pod
 // keeps prev. allocatable nil means unknown, and any resize fits. It is pure.
-func allocate(pod *v1.Pod, prev allocation, allocatable v1.ResourceList, others podRequests) (allocation, *resizePending) {
+func allocate(pod *v1.Pod, prev allocation, allocatable v1.ResourceList, others func() podRequests) (allocation, *resizePending) {
 	want := allocationOf(pod)
 	if prev == nil || equality.Semantic.DeepEqual(want, prev) || allocatable == nil {
 		return want, nil
 	}
-	need, had := requestsOf(pod), requestsOf(withAllocation(pod, prev))
+	need, had, used := requestsOf(pod), requestsOf(withAllocation(pod, prev)), others()
 	cpuCap, memCap := allocatable.Cpu().MilliValue(), allocatable.Memory().Value()
 	switch {
 	case need.MemoryBytes > memCap:
 		return prev, &resizePending{Reason: v1.PodReasonInfeasible, Message: fmt.Sprintf("Node didn't have enough capacity: memory, requested: %d, capacity: %d", need.MemoryBytes, memCap)}
 	case need.MilliCPU > cpuCap:
 		return prev, &resizePending{Reason: v1.PodReasonInfeasible, Message: fmt.Sprintf("Node didn't have enough capacity: cpu, requested: %d, capacity: %d", need.MilliCPU, cpuCap)}
-	case need.MilliCPU > had.MilliCPU && others.MilliCPU+need.MilliCPU > cpuCap:
-		return prev, &resizePending{Reason: v1.PodReasonDeferred, Message: fmt.Sprintf("Node didn't have enough resource: cpu, requested: %d, used: %d, capacity: %d", need.MilliCPU, others.MilliCPU, cpuCap)}
-	case need.MemoryBytes > had.MemoryBytes && others.MemoryBytes+need.MemoryBytes > memCap:
-		return prev, &resizePending{Reason: v1.PodReasonDeferred, Message: fmt.Sprintf("Node didn't have enough resource: memory, requested: %d, used: %d, capacity: %d", need.MemoryBytes, others.MemoryBytes, memCap)}
+	case need.MilliCPU > had.MilliCPU && used.MilliCPU+need.MilliCPU > cpuCap:
+		return prev, &resizePending{Reason: v1.PodReasonDeferred, Message: fmt.Sprintf("Node didn't have enough resource: cpu, requested: %d, used: %d, capacity: %d", need.MilliCPU, used.MilliCPU, cpuCap)}
+	case need.MemoryBytes > had.MemoryBytes && used.MemoryBytes+need.MemoryBytes > memCap:
+		return prev, &resizePending{Reason: v1.PodReasonDeferred, Message: fmt.Sprintf("Node didn't have enough resource: memory, requested: %d, used: %d, capacity: %d", need.MemoryBytes, used.MemoryBytes, memCap)}
 	}
 	return want, nil
 }
@@ -121,11 +121,14 @@ func requestsOf(pod *v1.Pod) podRequests {
 // deferredResizeRetry: the pods that take the room may go meanwhile).
 // Callers hold k.mu.
 func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
-	var others podRequests
-	for _, r := range k.pods {
-		if r != rec && r.desired != nil && r.finished == "" {
-			others = others.add(requestsOf(withAllocation(r.desired, r.allocation)))
+	others := func() podRequests { // only a resize needs them
+		var sum podRequests
+		for _, r := range k.pods {
+			if r != rec && r.desired != nil && r.finished == "" {
+				sum = sum.add(requestsOf(withAllocation(r.desired, r.allocation)))
+			}
 		}
+		return sum
 	}
 	if !rec.allocationLoaded {
 		rec.allocation, rec.allocationLoaded = k.loadPendingAllocation(pod.UID), true

@@ -41,7 +41,7 @@ func TestAllocate(t *testing.T) {
 			&resizePending{Reason: v1.PodReasonDeferred, Message: "Node didn't have enough resource: cpu, requested: 500, used: 1600, capacity: 2000"}},
 	}
 	for _, tt := range tests {
-		got, pending := allocate(tt.pod, tt.prev, allocatable, tt.others)
+		got, pending := allocate(tt.pod, tt.prev, allocatable, func() podRequests { return tt.others })
 		if !equality.Semantic.DeepEqual(got, allocationOf(tt.wantPod)) {
 			t.Errorf("%s: allocation %v, want %v", tt.name, got, allocationOf(tt.wantPod))
 		}
