@@ -45,6 +45,8 @@ type fakeRuntime struct {
 	// stopGate, when set, holds StopContainer until it is closed, as a
 	// container that takes its grace period to stop.
 	stopGate chan struct{}
+	// updateErr fails every UpdateContainerResources.
+	updateErr error
 	// stopLog records, in order, when each StopContainer began and ended
 	// ("begin app", "end app"); stopDelay makes the named containers take
 	// that long to stop.
@@ -265,6 +267,9 @@ func (f *fakeRuntime) UpdateContainerResources(_ context.Context, id string, r *
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["UpdateContainerResources"]++
+	if f.updateErr != nil {
+		return f.updateErr
+	}
 	c, ok := f.containers[id]
 	if !ok {
 		return notFound(id)

@@ -65,6 +65,8 @@ type podRecord struct {
 	// resizePending, why a resize of its spec is not, while it is not.
 	allocation    allocation
 	resizePending *resizePending
+	// resizeError is why applying the allocation last failed.
+	resizeError string
 	// allocationLoaded says allocation was read back from a pending
 	// resize's saved allocation, if any (allocation_state.go), and
 	// allocationSaved that one is saved.

@@ -20,7 +20,9 @@ func (k *Kubelet) resizeContainers(ctx context.Context, pod *v1.Pod, resizes []c
 		return
 	}
 	if err := k.loosenPodCgroup(pod); err != nil {
-		res.fail(fmt.Errorf("resizing pod cgroup: %w", err), retryAfterError)
+		err = fmt.Errorf("resizing pod cgroup: %w", err)
+		res.fail(err, retryAfterError)
+		k.noteResizeError(pod, err.Error())
 		return
 	}
 	failed := false
@@ -30,10 +32,10 @@ func (k *Kubelet) resizeContainers(ctx context.Context, pod *v1.Pod, resizes []c
 		case isNotFound(err):
 			continue // gone meanwhile; the next sync sees it
 		case err != nil:
+			err = fmt.Errorf("resizing container %s (%s): %w", r.Name, r.ID, err)
 			failed = true
-			res.fail(fmt.Errorf("resizing container %s (%s): %w", r.Name, r.ID, err), retryAfterError)
-			k.addEvent(pod.UID, Event{Type: v1.EventTypeWarning, Reason: EventResizeError, Container: r.Name,
-				Message: fmt.Sprintf("Pod resize error: generation %d: %v", pod.Generation, err)})
+			res.fail(err, retryAfterError)
+			k.noteResizeError(pod, err.Error())
 			continue
 		}
 		if !r.Blind {
@@ -47,5 +49,27 @@ func (k *Kubelet) resizeContainers(ctx context.Context, pod *v1.Pod, resizes []c
 	}
 	if err := k.ensurePodCgroup(pod); err != nil {
 		res.fail(fmt.Errorf("resizing pod cgroup: %w", err), retryAfterError)
+		return
+	}
+	k.noteResizeError(pod, "")
+}
+
+// noteResizeError records why applying a pod's resize failed ("" once it
+// did not), for its PodResizeInProgress condition, and tells each new
+// failure once as the kubelet's ResizeError event: a failure retried
+// every second (a memory limit below what the container uses) must not
+// flood the pod's events.
+func (k *Kubelet) noteResizeError(pod *v1.Pod, message string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	rec, ok := k.pods[pod.UID]
+	if !ok || rec.resizeError == message {
+		return
+	}
+	rec.resizeError = message
+	if message != "" {
+		k.recordLocked(rec, Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventResizeError,
+			Message: fmt.Sprintf("Pod resize error: generation %d: %s", pod.Generation, message)})
+		k.bump(nil)
 	}
 }

@@ -1,6 +1,8 @@
 package kubelet
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,4 +127,42 @@ func TestPendingResizeSurvivesAnAgentRestart(t *testing.T) {
 	if n := rt.callCount("UpdateContainerResources") + rt.callCount("CreateContainer"); n != 1 {
 		t.Errorf("%d containers made or resized, want the first one made, none resized", n)
 	}
+}
+
+// A resize the runtime refuses shows in PodResizeInProgress, reason
+// Error, and as one ResizeError event however often it is retried; once
+// the runtime takes it, it is applied and the condition goes.
+func TestResizeTheRuntimeRefusesShowsTheError(t *testing.T) {
+	k, rt, pod := startResizable(t)
+	rt.mu.Lock()
+	rt.updateErr = errors.New("memory limit below usage")
+	rt.mu.Unlock()
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Limits[v1.ResourceCPU] = resource.MustParse("35m")
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the error in PodResizeInProgress", func() bool {
+		_, p := viewPhase(k, "web")
+		c := resizeCondition(p, v1.PodResizeInProgress)
+		return c != nil && c.Reason == v1.PodReasonError && strings.Contains(c.Message, "memory limit below usage")
+	})
+	eventually(t, "a few retries", func() bool { return rt.callCount("UpdateContainerResources") >= 3 })
+	view, _ := k.GetPod("default", "web")
+	errorEvents := 0
+	for _, e := range view.Events {
+		if e.Reason == EventResizeError {
+			errorEvents++
+		}
+	}
+	if errorEvents != 1 {
+		t.Errorf("%d ResizeError events after %d tries, want 1", errorEvents, rt.callCount("UpdateContainerResources"))
+	}
+	rt.mu.Lock()
+	rt.updateErr = nil
+	rt.mu.Unlock()
+	eventually(t, "the resize applied", func() bool {
+		_, p := viewPhase(k, "web")
+		cs := p.Status.ContainerStatuses[0]
+		return resizeCondition(p, v1.PodResizeInProgress) == nil && cs.Resources.Limits.Cpu().MilliValue() == 35
+	})
 }

@@ -34,7 +34,7 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 		}
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
-	status.Conditions = append(status.Conditions, resizeConditions(rec.resizePending, plan.Resizing, pod.Generation)...)
+	status.Conditions = append(status.Conditions, resizeConditions(rec.resizePending, plan.Resizing, rec.resizeError, pod.Generation)...)
 	switch {
 	case rec.deadlineExceeded:
 		status = deadlineStatus(status, rec.status, obs)
