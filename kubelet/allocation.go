@@ -6,6 +6,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // allocation is what a pod's containers are allocated, by container name:
@@ -162,3 +163,20 @@ func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
 // deferredResizeRetry is how soon a Deferred resize is tried again, the
 // kubelet's first retry delay.
 const deferredResizeRetry = 30 * time.Second
+
+// retryDeferredResizes syncs the pods whose resize waits for room, once a
+// pod is gone and has freed some, as the kubelet retries them when pods
+// are removed.
+func (k *Kubelet) retryDeferredResizes() {
+	k.mu.Lock()
+	var deferred []types.UID
+	for uid, rec := range k.pods {
+		if rec.resizePending != nil && rec.resizePending.Reason == v1.PodReasonDeferred {
+			deferred = append(deferred, uid)
+		}
+	}
+	k.mu.Unlock()
+	for _, uid := range deferred {
+		k.workers.enqueue(uid)
+	}
+}

@@ -166,3 +166,31 @@ func TestResizeTheRuntimeRefusesShowsTheError(t *testing.T) {
 		return resizeCondition(p, v1.PodResizeInProgress) == nil && cs.Resources.Limits.Cpu().MilliValue() == 35
 	})
 }
+
+// A resize the node's other pods leave no room for waits, Deferred, and
+// is applied as soon as one of them is gone.
+func TestDeferredResizeIsAppliedOnceRoomIsFreed(t *testing.T) {
+	k, rt, pod := startResizable(t)
+	hog := resizedPod("900m", "10Mi")
+	hog.Name, hog.UID = "hog", "uid-hog"
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}, {Pod: hog}}})
+	eventually(t, "the hog running", func() bool { phase, _ := viewPhase(k, "hog"); return phase == v1.PodRunning })
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("200m")
+	resized.Spec.Containers[0].Resources.Limits[v1.ResourceCPU] = resource.MustParse("200m")
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}, {Pod: hog}}})
+	eventually(t, "the resize deferred", func() bool {
+		_, p := viewPhase(k, "web")
+		c := resizeCondition(p, v1.PodResizePending)
+		return c != nil && c.Reason == v1.PodReasonDeferred && c.Message == "Node didn't have enough resource: cpu, requested: 200, used: 900, capacity: 1000"
+	})
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize applied once the hog is gone", func() bool {
+		_, p := viewPhase(k, "web")
+		return resizeCondition(p, v1.PodResizePending) == nil && p.Status.ContainerStatuses[0].Resources.Limits.Cpu().MilliValue() == 200
+	})
+	if n := rt.callCount("UpdateContainerResources"); n != 1 {
+		t.Errorf("UpdateContainerResources called %d times, want once", n)
+	}
+}

@@ -233,5 +233,6 @@ func (k *Kubelet) finishDeletion(uid types.UID, lastPod *v1.Pod) (time.Duration,
 	k.startRetry.Reset("sandbox/" + string(uid))
 	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
 	k.wakeWaitingForSlot()
+	k.retryDeferredResizes()
 	return 0, true
 }

@@ -19,8 +19,9 @@ import (
 // CPU and memory limits are in effect inside it (the cgroup v1 files it
 // reads), and the pod's status reports the new resources, allocated and
 // applied, with the new generation observed and no resize condition left.
-// An agent restart changes none of it. A resize beyond the node shows
-// PodResizePending, Infeasible, and the container keeps its limits.
+// An agent restart changes none of it. A resize another pod leaves no
+// room for shows PodResizePending, Deferred, the container keeping its
+// limits, and is applied once that pod is deleted.
 // Skipped without test/testbed/env.cluster.
 func TestClusterResizesAPodInPlace(t *testing.T) {
 	agent, admin, objects := joinedAgent(t)
@@ -61,23 +62,44 @@ func TestClusterResizesAPodInPlace(t *testing.T) {
 	time.Sleep(5 * time.Second)
 	checkSameContainer(t, first, waitResized(t, admin, name, 30*time.Second))
 
-	// More CPU than the node has: pending, Infeasible; nothing changes.
+	// No room beside another pod: pending, Deferred, nothing changes; the
+	// resize is applied once that pod is gone. (More than the node has at
+	// all, Infeasible, kube-apiserver 1.37 refuses itself.)
+	hog := framework.UniqueName("hog")
+	objects.pod(hog)
+	createFrom(t, admin, scheduledPod(hog, agent.NodeName, agent.Env.KubiaImage, `    resources:
+      requests: {cpu: 1500m}
+`))
+	waitWide(t, admin, hog, agent.NodeName, 90*time.Second)
 	admin.must("patch", "pod", name, "--subresource", "resize", "-p",
-		`{"spec":{"containers":[{"name":"kubia","resources":{"requests":{"cpu":"1000"},"limits":{"cpu":"1000"}}}]}}`)
+		`{"spec":{"containers":[{"name":"kubia","resources":{"requests":{"cpu":"600m"},"limits":{"cpu":"600m"}}}]}}`)
 	var pending *v1.Pod
-	framework.WaitUntil(t, 30*time.Second, "the resize beyond the node pending, Infeasible", func() bool {
+	framework.WaitUntil(t, 30*time.Second, "the resize with no room pending, Deferred", func() bool {
 		pending = getMirror(t, admin, name)
 		c := condition(pending, v1.PodResizePending)
-		return pending.Status.ObservedGeneration == pending.Generation && c != nil && c.Reason == v1.PodReasonInfeasible
+		return pending.Status.ObservedGeneration == pending.Generation && c != nil && c.Reason == v1.PodReasonDeferred
 	})
-	t.Logf("infeasible resize: %s", condition(pending, v1.PodResizePending).Message)
+	t.Logf("deferred resize: %s", condition(pending, v1.PodResizePending).Message)
 	checkSameContainer(t, first, pending)
 	if r := pending.Status.ContainerStatuses[0].Resources; r == nil || r.Limits.Cpu().MilliValue() != 35 {
 		t.Errorf("status resources of a pending resize %+v, want the applied 35m CPU limit", r)
 	}
 	if got := cgroup("cpu/cpu.cfs_quota_us"); got != "3500" {
-		t.Errorf("cpu.cfs_quota_us inside the container is %s after an infeasible resize, want 3500 still", got)
+		t.Errorf("cpu.cfs_quota_us inside the container is %s while the resize is deferred, want 3500 still", got)
 	}
+	freed := time.Now()
+	admin.must("delete", "pod", hog, "--timeout=60s")
+	framework.WaitUntil(t, 20*time.Second, "the deferred resize applied once the other pod is gone", func() bool {
+		p := getMirror(t, admin, name)
+		cs := p.Status.ContainerStatuses[0]
+		return condition(p, v1.PodResizePending) == nil && condition(p, v1.PodResizeInProgress) == nil &&
+			cs.Resources != nil && cs.Resources.Limits.Cpu().MilliValue() == 600
+	})
+	t.Logf("deferred resize applied %s after the other pod's delete returned", time.Since(freed).Round(time.Millisecond))
+	if got := cgroup("cpu/cpu.cfs_quota_us"); got != "60000" {
+		t.Errorf("cpu.cfs_quota_us inside the container is %s, want 60000 (600m)", got)
+	}
+	checkSameContainer(t, first, getMirror(t, admin, name))
 }
 
 // waitResized waits until the pod's status shows the resize to 25m/40Mi
