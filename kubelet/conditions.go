@@ -152,3 +152,22 @@ func conditionOf(conditions []v1.PodCondition, t v1.PodConditionType) *v1.PodCon
 	}
 	return nil
 }
+
+// resizeConditions are the kubelet's conditions of a resize: pending,
+// with why, while the node has no room for it; in progress while a
+// container is being brought to its allocation, with the error that
+// held it back last, if any.
+func resizeConditions(pending *resizePending, inProgress bool, lastError string, generation int64) []v1.PodCondition {
+	var out []v1.PodCondition
+	if pending != nil {
+		out = append(out, v1.PodCondition{Type: v1.PodResizePending, Status: v1.ConditionTrue, Reason: pending.Reason, Message: pending.Message, ObservedGeneration: generation})
+	}
+	if inProgress {
+		c := v1.PodCondition{Type: v1.PodResizeInProgress, Status: v1.ConditionTrue, ObservedGeneration: generation}
+		if lastError != "" {
+			c.Reason, c.Message = v1.PodReasonError, lastError
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -45,6 +45,8 @@ type fakeRuntime struct {
 	// stopGate, when set, holds StopContainer until it is closed, as a
 	// container that takes its grace period to stop.
 	stopGate chan struct{}
+	// updateErr fails every UpdateContainerResources.
+	updateErr error
 	// stopLog records, in order, when each StopContainer began and ended
 	// ("begin app", "end app"); stopDelay makes the named containers take
 	// that long to stop.
@@ -152,7 +154,8 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, sandboxID string, c *ru
 	}
 	id := f.id("c")
 	f.containers[id] = &runtimeapi.ContainerStatus{Id: id, Metadata: c.Metadata, State: runtimeapi.ContainerState_CONTAINER_CREATED,
-		CreatedAt: time.Now().UnixNano(), Image: c.Image, Labels: c.Labels, Annotations: c.Annotations, LogPath: c.LogPath}
+		CreatedAt: time.Now().UnixNano(), Image: c.Image, Labels: c.Labels, Annotations: c.Annotations, LogPath: c.LogPath,
+		Resources: &runtimeapi.ContainerResources{Linux: c.GetLinux().GetResources()}}
 	f.owners[id] = sandboxID
 	f.mounts[c.GetMetadata().GetName()] = c.Mounts
 	f.envs[c.GetMetadata().GetName()] = c.Envs
@@ -256,6 +259,23 @@ func (f *fakeRuntime) ContainerStatus(_ context.Context, id string, _ bool) (*ru
 		return nil, notFound(id)
 	}
 	return &runtimeapi.ContainerStatusResponse{Status: proto.Clone(c).(*runtimeapi.ContainerStatus)}, nil
+}
+
+// UpdateContainerResources changes what a container runs with, as its
+// status then reports, as containerd's and CRI-O's do.
+func (f *fakeRuntime) UpdateContainerResources(_ context.Context, id string, r *runtimeapi.ContainerResources) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["UpdateContainerResources"]++
+	if f.updateErr != nil {
+		return f.updateErr
+	}
+	c, ok := f.containers[id]
+	if !ok {
+		return notFound(id)
+	}
+	c.Resources = proto.Clone(r).(*runtimeapi.ContainerResources)
+	return nil
 }
 
 func (f *fakeRuntime) ImageStatus(_ context.Context, image *runtimeapi.ImageSpec, _ bool) (*runtimeapi.ImageStatusResponse, error) {

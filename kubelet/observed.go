@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	v1 "k8s.io/api/core/v1"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/minikubelet/minikubelet/kubelet/translate"
@@ -30,16 +31,22 @@ type observedContainer struct {
 	State        runtimeapi.ContainerState
 	RestartCount int
 	Hash         string
-	CreatedAt    time.Time
-	StartedAt    time.Time
-	FinishedAt   time.Time
-	ExitCode     int32
-	Reason       string
-	Message      string
-	LogPath      string
+	// SpecHash is translate.ContainerSpecHash of the spec it was made
+	// from; empty for a container made before the agent recorded it.
+	SpecHash   string
+	CreatedAt  time.Time
+	StartedAt  time.Time
+	FinishedAt time.Time
+	ExitCode   int32
+	Reason     string
+	Message    string
+	LogPath    string
 	// GracePeriod is the pod's termination grace period recorded on the
 	// container, so a restarted agent stops it as gently as the spec said.
 	GracePeriod int64
+	// Resources are the cgroup settings it runs with: the runtime's
+	// account, else what this agent last gave it; nil when neither knows.
+	Resources *runtimeapi.LinuxContainerResources
 }
 
 // observedPod is the runtime's view of one pod, by UID: every sandbox and
@@ -111,6 +118,7 @@ func observedFromContainerStatus(s *runtimeapi.ContainerStatus, sandboxID string
 		State:        s.GetState(),
 		RestartCount: restarts,
 		Hash:         annotations[translate.ContainerHashAnnotation],
+		SpecHash:     annotations[translate.ContainerSpecHashAnnotation],
 		CreatedAt:    unixNanoTime(s.GetCreatedAt()),
 		StartedAt:    unixNanoTime(s.GetStartedAt()),
 		FinishedAt:   unixNanoTime(s.GetFinishedAt()),
@@ -119,6 +127,7 @@ func observedFromContainerStatus(s *runtimeapi.ContainerStatus, sandboxID string
 		Message:      s.GetMessage(),
 		LogPath:      s.GetLogPath(),
 		GracePeriod:  parseGrace(annotations),
+		Resources:    s.GetResources().GetLinux(),
 	}
 }
 
@@ -135,6 +144,7 @@ func observedFromContainer(c *runtimeapi.Container) observedContainer {
 		State:        c.GetState(),
 		RestartCount: restarts,
 		Hash:         annotations[translate.ContainerHashAnnotation],
+		SpecHash:     annotations[translate.ContainerSpecHashAnnotation],
 		CreatedAt:    unixNanoTime(c.GetCreatedAt()),
 		GracePeriod:  parseGrace(annotations),
 	}
@@ -155,4 +165,14 @@ func unixNanoTime(ns int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, ns)
+}
+
+// specChanged says a container was made from another spec than spec, its
+// resources aside (they change in place, planResize). A container made
+// before the agent recorded SpecHash is judged by its whole spec.
+func specChanged(c *observedContainer, spec *v1.Container) bool {
+	if c.SpecHash != "" {
+		return c.SpecHash != translate.ContainerSpecHash(spec)
+	}
+	return c.Hash != "" && c.Hash != translate.ContainerHash(spec)
 }

@@ -36,6 +36,12 @@ type podActions struct {
 	InitsToStart []containerStart
 	// ContainersToStart are app containers to start, concurrently.
 	ContainersToStart []containerStart
+	// ContainersToResize are running containers whose cgroup settings
+	// change in place, after the kills and before any start.
+	ContainersToResize []containerResize
+	// Resizing says a resize is being applied: some container is resized
+	// in place or restarted for it (PodResizeInProgress).
+	Resizing bool
 	// Waiting are containers held back, by name, with the kubelet's reason.
 	Waiting map[string]waitingState
 	// RequeueAfter asks for another sync when a back-off ends.
@@ -340,8 +346,10 @@ func planAppContainers(a *podActions, in planInput, sandboxID string) {
 				planLivenessRestart(a, in, spec)
 			}
 		case c.State == runtimeapi.ContainerState_CONTAINER_RUNNING:
-			if c.Hash != "" && c.Hash != translate.ContainerHash(spec) {
+			if specChanged(c, spec) {
 				a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "container spec changed"})
+				a.ContainersToStart = append(a.ContainersToStart, startOf(spec, translate.ContainerTypeApp, obs.nextRestartCount(spec.Name)))
+			} else if restart := planResize(a, spec, c); restart {
 				a.ContainersToStart = append(a.ContainersToStart, startOf(spec, translate.ContainerTypeApp, obs.nextRestartCount(spec.Name)))
 			}
 		case c.State == runtimeapi.ContainerState_CONTAINER_EXITED:

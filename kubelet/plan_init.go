@@ -116,8 +116,12 @@ func planRunningSidecar(a *podActions, in planInput, spec *v1.Container, c *obse
 	if in.Started != nil && !in.Started(spec, c.ID) {
 		return false, nil
 	}
-	if c.Hash != "" && c.Hash != translate.ContainerHash(spec) {
+	if specChanged(c, spec) {
 		a.ContainersToKill = append(a.ContainersToKill, containerKill{ID: c.ID, Name: c.Name, Reason: "container spec changed"})
+		start := nextInit(in.Observed, spec)
+		return true, &start
+	}
+	if restart := planResize(a, spec, c); restart {
 		start := nextInit(in.Observed, spec)
 		return true, &start
 	}

@@ -37,4 +37,9 @@ const (
 	// EventPullSecretMissing: an imagePullSecret could not be read; the
 	// pull goes on without it, as the kubelet's does.
 	EventPullSecretMissing = "FailedToRetrieveImagePullSecret"
+	// The kubelet's events of an in-place resize.
+	EventResizeStarted    = "ResizeStarted"
+	EventResizeDeferred   = "ResizeDeferred"
+	EventResizeInfeasible = "ResizeInfeasible"
+	EventResizeError      = "ResizeError"
 )

@@ -61,6 +61,16 @@ type podRecord struct {
 	// admit.go); outOfPods, while it waits for one, says why.
 	admitted  bool
 	outOfPods string
+	// allocation is what the pod's containers are allocated (allocate);
+	// resizePending, why a resize of its spec is not, while it is not.
+	allocation    allocation
+	resizePending *resizePending
+	// resizeError is why applying the allocation last failed.
+	resizeError string
+	// allocationLoaded says allocation was read back from a pending
+	// resize's saved allocation, if any (allocation_state.go), and
+	// allocationSaved that one is saved.
+	allocationLoaded, allocationSaved bool
 	// version is the agent-wide change counter when this pod last changed;
 	// it becomes the pod's resourceVersion for API watchers.
 	version uint64

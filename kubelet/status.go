@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
 // recordStatus recomputes a pod's status from what was observed and what
@@ -32,6 +34,7 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 		}
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
+	status.Conditions = append(status.Conditions, resizeConditions(rec.resizePending, plan.Resizing, rec.resizeError, pod.Generation)...)
 	switch {
 	case rec.deadlineExceeded:
 		status = deadlineStatus(status, rec.status, obs)
@@ -219,7 +222,21 @@ func containerStatus(uid types.UID, spec *v1.Container, obs *observedPod, sandbo
 	cs.RestartCount = int32(current.RestartCount)
 	cs.ContainerID = runtimeName + "://" + current.ID
 	cs.ImageID = current.ImageRef
+	setStatusResources(&cs, spec, current)
 	return cs
+}
+
+// setStatusResources tells, as the kubelet does for every container the
+// runtime holds an instance of, what it is allocated (spec is the
+// allocated spec) and what it runs with: a running one's cgroup settings
+// as the runtime reports them, a stopped one's allocation.
+func setStatusResources(cs *v1.ContainerStatus, spec *v1.Container, current *observedContainer) {
+	cs.AllocatedResources = spec.Resources.Requests.DeepCopy()
+	if current.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
+		cs.Resources = spec.Resources.DeepCopy()
+		return
+	}
+	cs.Resources = translate.StatusResources(spec.Resources, current.Resources)
 }
 
 // previousInstance is the newest dead instance older than current.

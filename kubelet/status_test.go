@@ -68,6 +68,17 @@ func readyStatus(cs v1.ContainerStatus) v1.ContainerStatus {
 
 // withoutReasons drops the conditions' reasons and messages, which
 // TestPodConditions covers, so the table above states only their status.
+// withEmptyResources gives each status of a container the runtime holds
+// an instance of the resources of a BestEffort container, none, as the
+// kubelet reports them.
+func withEmptyResources(statuses []v1.ContainerStatus) {
+	for i := range statuses {
+		if statuses[i].ContainerID != "" && statuses[i].Resources == nil {
+			statuses[i].Resources = &v1.ResourceRequirements{}
+		}
+	}
+}
+
 func withoutReasons(s v1.PodStatus) v1.PodStatus {
 	s.Conditions = append([]v1.PodCondition(nil), s.Conditions...)
 	for i := range s.Conditions {
@@ -281,6 +292,8 @@ func TestComputePodStatus(t *testing.T) {
 			obs.sortNewestFirst()
 			want := tt.want
 			want.StartTime, want.QOSClass = &start, v1.PodQOSBestEffort
+			withEmptyResources(want.InitContainerStatuses)
+			withEmptyResources(want.ContainerStatuses)
 			got := withoutReasons(computePodStatus(tt.pod, obs, tt.waiting, "fake", statusFirstSeen, tt.terminal, tt.probes))
 			if !equality.Semantic.DeepEqual(got, want) {
 				t.Errorf("status:\n%s\nwant:\n%s", statusJSON(got), statusJSON(want))

@@ -45,6 +45,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 	if pod == nil {
 		k.notReadyWhileTerminatingLocked(rec)
 	}
+	resizeDeferred := false
 	if pod != nil && finished == "" {
 		// A pod beyond maxPods gets nothing, not even a runtime call. A
 		// finished one starts nothing, so it needs no slot.
@@ -52,6 +53,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 			k.mu.Unlock()
 			return retry, false
 		}
+		// From here on the sync acts on the allocated spec, which differs
+		// from the source's while a resize waits for room.
+		pod, resizeDeferred = k.allocateLocked(rec, pod)
 	}
 	fresh := rec.fresh
 	rec.fresh = false
@@ -101,6 +105,9 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 
 	if justFinished := k.recordStatus(uid, pod, obs, &plan); justFinished || earlyFinished {
 		k.wakeWaitingForSlot()
+	}
+	if resizeDeferred && (plan.RequeueAfter == 0 || deferredResizeRetry < plan.RequeueAfter) {
+		plan.RequeueAfter = deferredResizeRetry
 	}
 	if deadlineLeft > 0 && (plan.RequeueAfter == 0 || deadlineLeft < plan.RequeueAfter) {
 		plan.RequeueAfter = deadlineLeft // wake when the deadline passes
@@ -226,5 +233,6 @@ func (k *Kubelet) finishDeletion(uid types.UID, lastPod *v1.Pod) (time.Duration,
 	k.startRetry.Reset("sandbox/" + string(uid))
 	k.log.Info("pod removed", "pod", podRef(lastPod, uid))
 	k.wakeWaitingForSlot()
+	k.retryDeferredResizes()
 	return 0, true
 }

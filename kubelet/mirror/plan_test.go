@@ -245,3 +245,19 @@ func TestStatusPatchKeepsConditionsOthersSet(t *testing.T) {
 		t.Errorf("the patch touches a readiness gate's condition the node does not own: %s", patch)
 	}
 }
+
+// A resize's conditions are the node's: once it is done, the node's
+// status has none and the patch removes them.
+func TestStatusDropsAFinishedResizesConditions(t *testing.T) {
+	p := staticPod("web", "h1")
+	p.Status.Conditions = []v1.PodCondition{{Type: v1.PodReady, Status: v1.ConditionTrue}}
+	m := &v1.Pod{Status: v1.PodStatus{Conditions: []v1.PodCondition{
+		{Type: v1.PodReady, Status: v1.ConditionTrue, LastTransitionTime: metav1.NewTime(now)},
+		{Type: v1.PodResizeInProgress, Status: v1.ConditionTrue, LastTransitionTime: metav1.NewTime(now)},
+	}}}
+	for _, c := range Status(p, m, node, now).Conditions {
+		if c.Type == v1.PodResizeInProgress {
+			t.Errorf("status keeps %s after the node dropped it: clients wait for the resize for ever", c.Type)
+		}
+	}
+}

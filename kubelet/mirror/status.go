@@ -54,6 +54,8 @@ func Status(p *v1.Pod, m *v1.Pod, node Node, now time.Time) v1.PodStatus {
 // with the generation it saw.
 var kubeletConditions = map[v1.PodConditionType]bool{
 	v1.PodInitialized: true, v1.PodReady: true, v1.ContainersReady: true, v1.PodScheduled: true, v1.PodReadyToStartContainers: true,
+	// A resize's conditions go once it is done.
+	v1.PodResizePending: true, v1.PodResizeInProgress: true,
 }
 
 // observeGeneration stamps a status that does not say which spec it is of

@@ -21,6 +21,7 @@ func wantContainer() *runtimeapi.ContainerConfig {
 		},
 		Annotations: map[string]string{
 			ContainerHashAnnotation:         ContainerHash(&testPod().Spec.Containers[0]),
+			ContainerSpecHashAnnotation:     ContainerSpecHash(&testPod().Spec.Containers[0]),
 			ContainerRestartCountAnnotation: "0",
 			PodTerminationGraceAnnotation:   "30",
 		},
@@ -227,6 +228,7 @@ func TestContainerConfig(t *testing.T) {
 			}
 			// The hash is of the case's spec; hash_test.go pins its encoding.
 			want.Annotations[ContainerHashAnnotation] = ContainerHash(start.Spec)
+			want.Annotations[ContainerSpecHashAnnotation] = ContainerSpecHash(start.Spec)
 			env, err := ContainerEnv(node, pod, start.Spec, tt.podIPs, EnvObjects{})
 			if err != nil {
 				t.Fatal(err)

@@ -26,3 +26,14 @@ func ContainerHash(c *v1.Container) string {
 	_, _ = h.Write(data)
 	return strconv.FormatUint(uint64(h.Sum32()), 16)
 }
+
+// ContainerSpecHash fingerprints a container spec without its resources
+// and resize policy: the parts whose change needs a new container.
+// Resources change in place (an in-place resize, the pods/resize
+// subresource), and whether that takes a restart is the resize policy's
+// to say, not the hash's.
+func ContainerSpecHash(c *v1.Container) string {
+	withoutResources := *c
+	withoutResources.Resources, withoutResources.ResizePolicy = v1.ResourceRequirements{}, nil
+	return ContainerHash(&withoutResources)
+}

@@ -26,7 +26,10 @@ const (
 	// ContainerTypeLabel tells init from app containers after an agent restart.
 	ContainerTypeLabel = "io.minikubelet.container.type"
 
-	ContainerHashAnnotation         = "io.kubernetes.container.hash"
+	ContainerHashAnnotation = "io.kubernetes.container.hash"
+	// ContainerSpecHashAnnotation is ContainerSpecHash: a container made
+	// before it was recorded has only ContainerHashAnnotation.
+	ContainerSpecHashAnnotation     = "io.minikubelet.container.spec-hash"
 	ContainerRestartCountAnnotation = "io.kubernetes.container.restartCount"
 	ContainerTerminationMessagePath = "io.kubernetes.container.terminationMessagePath"
 	PodTerminationGraceAnnotation   = "io.kubernetes.pod.terminationGracePeriod"
@@ -90,6 +93,7 @@ func ContainerLabels(node Node, pod *v1.Pod, containerName string, kind Containe
 func ContainerAnnotations(pod *v1.Pod, c *v1.Container, restartCount int) map[string]string {
 	annotations := map[string]string{
 		ContainerHashAnnotation:         ContainerHash(c),
+		ContainerSpecHashAnnotation:     ContainerSpecHash(c),
 		ContainerRestartCountAnnotation: strconv.Itoa(restartCount),
 		PodTerminationGraceAnnotation:   strconv.FormatInt(PodGracePeriodSeconds(pod), 10),
 	}

@@ -42,6 +42,7 @@ func TestContainerAnnotations(t *testing.T) {
 			c := &pod.Spec.Containers[0]
 			want := maps.Clone(tt.want)
 			want[ContainerHashAnnotation] = ContainerHash(c)
+			want[ContainerSpecHashAnnotation] = ContainerSpecHash(c)
 			if got := ContainerAnnotations(pod, c, tt.restart); !maps.Equal(got, want) {
 				t.Errorf("annotations %v, want %v", got, want)
 			}

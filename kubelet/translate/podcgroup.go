@@ -85,3 +85,17 @@ func (l CgroupLimits) V1Files() map[string]map[string]string {
 	}
 	return files
 }
+
+// Union is the loosest of two sets of limits, none meaning no limit: the
+// pod cgroup holds it while its containers move from one to the other, so
+// that neither the containers' old limits nor their new ones exceed it
+// (cgroup v1 refuses a parent CFS quota below a child's).
+func (l CgroupLimits) Union(o CgroupLimits) CgroupLimits {
+	loosest := func(a, b int64) int64 {
+		if a <= 0 || b <= 0 {
+			return 0
+		}
+		return max(a, b)
+	}
+	return CgroupLimits{CPUShares: max(l.CPUShares, o.CPUShares), CPUQuota: loosest(l.CPUQuota, o.CPUQuota), MemoryLimit: loosest(l.MemoryLimit, o.MemoryLimit)}
+}
