@@ -190,6 +190,9 @@ func TestPlanEphemeralContainers(t *testing.T) {
 			if got := a.Waiting["debug"].Reason; got != tt.want.waiting {
 				t.Errorf("debug waiting with %q, want %q", got, tt.want.waiting)
 			}
+			if tt.want.waiting != "" && a.Waiting["debug"].Event != EventFailed {
+				t.Errorf("debug waiting, recorded as a %q event; want the kubelet's %q", a.Waiting["debug"].Event, EventFailed)
+			}
 			if tt.want.waiting != "" && (a.RequeueAfter <= 0 || a.RequeueAfter > waitForTarget) {
 				t.Errorf("waiting for the target, the pod is looked at again after %s; want at most %s", a.RequeueAfter, waitForTarget)
 			}
