@@ -38,7 +38,9 @@ type sandboxRef struct {
 }
 
 // execute carries out a plan in the kubelet's order: kill, stop, remove,
-// then create the sandbox, then init or app containers. pod is the spec to
+// then create the sandbox, then init or app containers, then ephemeral
+// containers, which an init container that fails to start does not hold
+// back (they are there to debug such a pod). pod is the spec to
 // act on (the last known one for a deleted pod; nil for an adopted orphan).
 func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *observedPod, plan *podActions) execResult {
 	var res execResult
@@ -78,10 +80,10 @@ func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *
 	if !ok {
 		return res
 	}
-	if !k.startInitContainers(ctx, pod, sb, plan.InitsToStart, &res) {
-		return res
+	if k.startInitContainers(ctx, pod, sb, plan.InitsToStart, &res) {
+		k.startContainers(ctx, pod, sb, plan.ContainersToStart, &res)
 	}
-	k.startContainers(ctx, pod, sb, plan.ContainersToStart, &res)
+	k.startContainers(ctx, pod, sb, plan.EphemeralToStart, &res)
 	return res
 }
 
@@ -108,7 +110,7 @@ func (k *Kubelet) startInitContainers(ctx context.Context, pod *v1.Pod, sb sandb
 // when the plan says so.
 func (k *Kubelet) sandboxForStart(ctx context.Context, pod *v1.Pod, obs *observedPod, plan *podActions, res *execResult) (sandboxRef, bool) {
 	if !plan.CreateSandbox {
-		if len(plan.InitsToStart) == 0 && len(plan.ContainersToStart) == 0 {
+		if len(plan.InitsToStart) == 0 && len(plan.ContainersToStart) == 0 && len(plan.EphemeralToStart) == 0 {
 			return sandboxRef{}, false
 		}
 		current := obs.currentSandbox()
@@ -195,8 +197,8 @@ func graceFor(pod *v1.Pod, obs *observedPod, containerID string) int64 {
 	return translate.MinGracePeriodSeconds
 }
 
-// startContainers starts app containers concurrently: they do not depend
-// on each other, and one failing does not hold back the rest.
+// startContainers starts app (or ephemeral) containers concurrently: they
+// do not depend on each other, and one failing does not hold back the rest.
 func (k *Kubelet) startContainers(ctx context.Context, pod *v1.Pod, sb sandboxRef, starts []containerStart, res *execResult) {
 	var wg sync.WaitGroup
 	results := make([]execResult, len(starts))

@@ -38,6 +38,9 @@ type fakeRuntime struct {
 	failSandboxes  error
 	// envs are the env of the last container created with each name.
 	envs map[string][]*runtimeapi.KeyValue
+	// namespaces are the namespace options of the last container created
+	// with each name.
+	namespaces map[string]*runtimeapi.NamespaceOption
 	// pullAuths are the credentials of each PullImage call, in order;
 	// pullAuthErr, when set, decides each call's error from them.
 	pullAuths   []*runtimeapi.AuthConfig
@@ -57,7 +60,7 @@ type fakeRuntime struct {
 func newFakeRuntime() *fakeRuntime {
 	return &fakeRuntime{sandboxes: map[string]*runtimeapi.PodSandbox{}, containers: map[string]*runtimeapi.ContainerStatus{},
 		owners: map[string]string{}, images: map[string]bool{}, calls: map[string]int{},
-		mounts: map[string][]*runtimeapi.Mount{}, envs: map[string][]*runtimeapi.KeyValue{}}
+		mounts: map[string][]*runtimeapi.Mount{}, envs: map[string][]*runtimeapi.KeyValue{}, namespaces: map[string]*runtimeapi.NamespaceOption{}}
 }
 
 func (f *fakeRuntime) id(prefix string) string { f.next++; return fmt.Sprintf("%s%d", prefix, f.next) }
@@ -159,6 +162,7 @@ func (f *fakeRuntime) CreateContainer(_ context.Context, sandboxID string, c *ru
 	f.owners[id] = sandboxID
 	f.mounts[c.GetMetadata().GetName()] = c.Mounts
 	f.envs[c.GetMetadata().GetName()] = c.Envs
+	f.namespaces[c.GetMetadata().GetName()] = c.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	return id, nil
 }
 

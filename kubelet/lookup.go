@@ -28,7 +28,8 @@ type ContainerLookup struct {
 	// LogPath is the current instance's log; PreviousLogPath the one
 	// before it ("" if there was none).
 	LogPath, PreviousLogPath string
-	// Containers lists every container of the pod, init containers first.
+	// Containers lists every container of the pod: init containers, app
+	// containers, then ephemeral containers, as kube-apiserver lists them.
 	Containers []string
 }
 
@@ -116,6 +117,9 @@ func containerNames(pod *v1.Pod) []string {
 		names = append(names, c.Name)
 	}
 	for _, c := range pod.Spec.Containers {
+		names = append(names, c.Name)
+	}
+	for _, c := range pod.Spec.EphemeralContainers {
 		names = append(names, c.Name)
 	}
 	return names

@@ -76,6 +76,17 @@ func (o *observedPod) latest(name, sandboxID string) *observedContainer {
 	return nil
 }
 
+// newest returns the newest instance of the named container in any
+// sandbox, or nil.
+func (o *observedPod) newest(name string) *observedContainer {
+	for i := range o.Containers {
+		if o.Containers[i].Name == name {
+			return &o.Containers[i]
+		}
+	}
+	return nil
+}
+
 // nextRestartCount continues a container's restart count across instances
 // and sandboxes, as the kubelet does.
 func (o *observedPod) nextRestartCount(name string) int {

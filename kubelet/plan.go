@@ -42,6 +42,9 @@ type podActions struct {
 	// Resizing says a resize is being applied: some container is resized
 	// in place or restarted for it (PodResizeInProgress).
 	Resizing bool
+	// EphemeralToStart are ephemeral containers to start, concurrently,
+	// whether or not the init containers could start.
+	EphemeralToStart []containerStart
 	// Waiting are containers held back, by name, with the kubelet's reason.
 	Waiting map[string]waitingState
 	// RequeueAfter asks for another sync when a back-off ends.
@@ -79,6 +82,9 @@ func startOf(spec *v1.Container, kind translate.ContainerType, restartCount int)
 type waitingState struct {
 	Reason  string
 	Message string
+	// Event is the reason of the warning event recorded when the state is
+	// new; "" means BackOff.
+	Event string
 }
 
 // planInput is everything computePodActions may look at.
@@ -145,6 +151,7 @@ func computePodActions(in planInput) podActions {
 	if planInitContainers(&a, in, sb.ID) {
 		planAppContainers(&a, in, sb.ID)
 	}
+	planEphemeralContainers(&a, in, sb.ID)
 	planGarbage(&a, pod, obs, sb.ID)
 	return a
 }
@@ -288,7 +295,9 @@ func sandboxDeathIsFinal(pod *v1.Pod, obs *observedPod, sb *observedSandbox) boo
 		return false
 	}
 	for _, c := range obs.Containers {
-		if c.SandboxID == sb.ID && c.Type != translate.ContainerTypeInit {
+		// An ephemeral container ran in it, not the pod: it may have been
+		// added while the pod initialized.
+		if c.SandboxID == sb.ID && c.Type != translate.ContainerTypeInit && c.Type != translate.ContainerTypeEphemeral {
 			return true
 		}
 	}
@@ -297,7 +306,10 @@ func sandboxDeathIsFinal(pod *v1.Pod, obs *observedPod, sb *observedSandbox) boo
 
 // planOlderSandboxes stops sandboxes other than the current one and removes
 // them once the current sandbox has an instance of every container, so the
-// restart counts they carry are not lost before then.
+// restart counts they carry are not lost before then. One holding the last
+// instance of an ephemeral container stays until the pod goes, as under
+// the kubelet: that instance is all that says it ran, and it never runs
+// again.
 func planOlderSandboxes(a *podActions, pod *v1.Pod, obs *observedPod) {
 	if len(obs.Sandboxes) < 2 {
 		return
@@ -314,7 +326,7 @@ func planOlderSandboxes(a *podActions, pod *v1.Pod, obs *observedPod) {
 		if s.Ready {
 			a.SandboxesToStop = append(a.SandboxesToStop, s.ID)
 		}
-		if replaced {
+		if replaced && !holdsLastEphemeral(pod, obs, s.ID) {
 			a.SandboxesToRemove = append(a.SandboxesToRemove, s.ID)
 		}
 	}
@@ -477,7 +489,7 @@ func isSpecContainer(pod *v1.Pod, name string) bool {
 			return true
 		}
 	}
-	return false
+	return isEphemeral(pod, name)
 }
 
 // backoffKey names a container's crash back-off: the pod's UID first (a

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"cmp"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
@@ -30,7 +31,7 @@ func (k *Kubelet) recordStatus(uid types.UID, pod *v1.Pod, obs *observedPod, pla
 	for name, w := range plan.Waiting {
 		waiting[name] = w
 		if rec.waiting[name] != w {
-			k.recordLocked(rec, Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: EventBackOff, Container: name, Message: w.Message})
+			k.recordLocked(rec, Event{Time: k.cfg.Now(), Type: v1.EventTypeWarning, Reason: cmp.Or(w.Event, EventBackOff), Container: name, Message: w.Message})
 		}
 	}
 	status := computePodStatus(pod, obs, waiting, k.cfg.RuntimeName, rec.firstSeen, plan.Terminal, k.probes)
@@ -137,6 +138,7 @@ func computePodStatus(pod *v1.Pod, obs *observedPod, waiting map[string]waitingS
 		status.ContainerStatuses = append(status.ContainerStatuses,
 			containerStatus(pod.UID, &pod.Spec.Containers[i], obs, sandboxID, waiting, runtimeName, appWaitingReason, probes))
 	}
+	status.EphemeralContainerStatuses = ephemeralStatuses(pod, obs, sandboxID, waiting, runtimeName, appWaitingReason)
 	status.Phase = podPhase(pod, status, init, terminal)
 	setConditions(&status, pod)
 	return status

@@ -62,6 +62,11 @@ func specContainer(pod *v1.Pod, name string) *v1.Container {
 			}
 		}
 	}
+	for i := range pod.Spec.EphemeralContainers {
+		if pod.Spec.EphemeralContainers[i].Name == name {
+			return ephemeralSpec(&pod.Spec.EphemeralContainers[i])
+		}
+	}
 	return nil
 }
 

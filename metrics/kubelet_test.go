@@ -89,6 +89,15 @@ func TestStartedContainerLabelsErrorsByGRPCCode(t *testing.T) {
 	}
 }
 
+func TestStartedEphemeralContainerHasTheKubeletsLabel(t *testing.T) {
+	k, reg := newTestKubelet(t)
+	k.StartedContainer("ephemeral", nil) // minikubelet's CRI label value
+	f := gather(t, reg)
+	if got := value(findMetric(t, f, "kubelet_started_containers_total", map[string]string{"container_type": "ephemeral_container"})); got != 1 {
+		t.Errorf("started ephemeral containers = %v, want 1", got)
+	}
+}
+
 func TestPodSandboxStartsAndFailures(t *testing.T) {
 	k, reg := newTestKubelet(t)
 	k.ObserveRunPodSandbox("", 100*time.Millisecond)

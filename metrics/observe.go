@@ -76,6 +76,8 @@ func kubeletContainerType(t string) string {
 		return ContainerTypeContainer
 	case "init":
 		return ContainerTypeInit
+	case "ephemeral":
+		return ContainerTypeEphemeral
 	}
 	return t
 }

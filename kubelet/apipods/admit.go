@@ -43,9 +43,6 @@ func Refusal(pod *v1.Pod) string {
 		add(field.NewPath("metadata", "name"), fmt.Sprintf("namespace and name together are %d characters; this node keeps a pod's logs in "+
 			"<namespace>_<name>_<uid>, which allows %d", n, staticpods.MaxNamespacedNameLength))
 	}
-	if len(pod.Spec.EphemeralContainers) > 0 {
-		add(spec.Child("ephemeralContainers"), "ephemeral containers are not supported yet")
-	}
 	if len(pod.Spec.ResourceClaims) > 0 {
 		add(spec.Child("resourceClaims"), "resource claims are not supported yet")
 	}

@@ -57,9 +57,12 @@ func TestRefusal(t *testing.T) {
 			never := v1.ContainerRestartPolicyNever
 			p.Spec.Containers[0].RestartPolicy = &never
 		}, "spec.containers[0].restartPolicy: per-container restartPolicy"},
-		{"ephemeral containers", func(p *v1.Pod) {
-			p.Spec.EphemeralContainers = []v1.EphemeralContainer{{EphemeralContainerCommon: v1.EphemeralContainerCommon{Name: "debug"}}}
-		}, "spec.ephemeralContainers"},
+		{"ephemeral containers (kubectl debug), one with a target", func(p *v1.Pod) {
+			p.Spec.EphemeralContainers = []v1.EphemeralContainer{
+				{EphemeralContainerCommon: v1.EphemeralContainerCommon{Name: "debug", Image: "busybox", Stdin: true, TTY: true}},
+				{EphemeralContainerCommon: v1.EphemeralContainerCommon{Name: "debug-c", Image: "busybox"}, TargetContainerName: "c"},
+			}
+		}, ""},
 		{"resource claims", func(p *v1.Pod) { p.Spec.ResourceClaims = []v1.PodResourceClaim{{Name: "gpu"}} }, "spec.resourceClaims"},
 		{"container resource claims", func(p *v1.Pod) { p.Spec.Containers[0].Resources.Claims = []v1.ResourceClaim{{Name: "gpu"}} }, "spec.containers[0].resources.claims"},
 		{"name too long for the log directory", func(p *v1.Pod) {

@@ -12,6 +12,10 @@ type ContainerStart struct {
 	// RestartCount numbers the instance: 0 for the first, then one more
 	// for each restart, across sandboxes.
 	RestartCount int
+	// TargetID, for an ephemeral container with a targetContainerName, is
+	// the running instance of that container whose process namespace it
+	// joins, so a debugger sees the target's processes.
+	TargetID string
 }
 
 // ContainerConfig describes one container instance to the runtime. env is
@@ -43,7 +47,7 @@ func ContainerConfig(node Node, pod *v1.Pod, start ContainerStart, env Env, moun
 		Tty:         c.TTY,
 		Linux: &runtimeapi.LinuxContainerConfig{
 			Resources:       ContainerResources(c),
-			SecurityContext: ContainerSecurityContext(pod, c),
+			SecurityContext: targetProcessNamespace(ContainerSecurityContext(pod, c), start.TargetID),
 		},
 	}, nil
 }

@@ -170,6 +170,24 @@ func TestContainerConfig(t *testing.T) {
 			want:  func(c *runtimeapi.ContainerConfig) { c.Labels[ContainerTypeLabel] = "init" },
 		},
 		{
+			name:  "an ephemeral container with a target joins the target's process namespace",
+			start: func(s *ContainerStart) { s.Type, s.TargetID = ContainerTypeEphemeral, "target-1" },
+			want: func(c *runtimeapi.ContainerConfig) {
+				c.Labels[ContainerTypeLabel] = "ephemeral"
+				c.Linux.SecurityContext.NamespaceOptions.Pid = runtimeapi.NamespaceMode_TARGET
+				c.Linux.SecurityContext.NamespaceOptions.TargetId = "target-1"
+			},
+		},
+		{
+			name:  "a target changes nothing in a pod sharing one process namespace",
+			pod:   func(p *v1.Pod) { p.Spec.ShareProcessNamespace = ptr(true) },
+			start: func(s *ContainerStart) { s.Type, s.TargetID = ContainerTypeEphemeral, "target-1" },
+			want: func(c *runtimeapi.ContainerConfig) {
+				c.Labels[ContainerTypeLabel] = "ephemeral"
+				c.Linux.SecurityContext.NamespaceOptions.Pid = runtimeapi.NamespaceMode_POD
+			},
+		},
+		{
 			name: "ports and the termination message path are recorded, as the kubelet does",
 			pod: func(p *v1.Pod) {
 				c := &p.Spec.Containers[0]

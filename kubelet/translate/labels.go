@@ -36,13 +36,16 @@ const (
 	ContainerPortsAnnotation        = "io.kubernetes.container.ports"
 )
 
-// ContainerType distinguishes init containers from app containers.
+// ContainerType distinguishes init, app and ephemeral containers.
 type ContainerType string
 
 // Container types, as recorded in ContainerTypeLabel.
 const (
 	ContainerTypeInit ContainerType = "init"
 	ContainerTypeApp  ContainerType = "app"
+	// ContainerTypeEphemeral is a container `kubectl debug` added to a
+	// running pod (spec.ephemeralContainers): started once, never again.
+	ContainerTypeEphemeral ContainerType = "ephemeral"
 )
 
 // SandboxLabels are the pod's own labels plus the identity labels; an

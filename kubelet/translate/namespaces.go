@@ -28,3 +28,17 @@ func NamespaceOptions(pod *v1.Pod) *runtimeapi.NamespaceOption {
 	}
 	return opts
 }
+
+// targetProcessNamespace puts a container into the process namespace of
+// the container targetID (CRI's TARGET mode), as the kubelet does for an
+// ephemeral container's targetContainerName. A pod sharing one process
+// namespace (shareProcessNamespace, hostPID) already shows every process,
+// so it keeps its mode, as under the kubelet.
+func targetProcessNamespace(sc *runtimeapi.LinuxContainerSecurityContext, targetID string) *runtimeapi.LinuxContainerSecurityContext {
+	if targetID == "" || sc.NamespaceOptions.Pid != runtimeapi.NamespaceMode_CONTAINER {
+		return sc
+	}
+	sc.NamespaceOptions.Pid = runtimeapi.NamespaceMode_TARGET
+	sc.NamespaceOptions.TargetId = targetID
+	return sc
+}
