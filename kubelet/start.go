@@ -23,7 +23,7 @@ func (k *Kubelet) startContainer(ctx context.Context, pod *v1.Pod, sb sandboxRef
 		return
 	}
 	if err := k.ensureImage(ctx, pod, start.Spec, sb.Config); err != nil {
-		res.fail(err, max(k.pullBackoff.Remaining(pullKey(pod, start.Spec)), 100*time.Millisecond))
+		res.fail(err, max(k.pullBackoff.Remaining(pullKey(pod, start.Spec.Image)), 100*time.Millisecond))
 		return
 	}
 	if err := k.verifyRunAsNonRoot(ctx, pod, start.Spec); err != nil {
