@@ -12,6 +12,9 @@ type ContainerStart struct {
 	// RestartCount numbers the instance: 0 for the first, then one more
 	// for each restart, across sandboxes.
 	RestartCount int
+	// VolumeImages are the images of the image volumes the instance
+	// mounts, by volume name, as the pull step before it resolved them.
+	VolumeImages map[string]*runtimeapi.ImageSpec
 }
 
 // ContainerConfig describes one container instance to the runtime. env is
