@@ -14,6 +14,8 @@ func TestRuntimeMountsImagesFromTheVersionsThatDo(t *testing.T) {
 		ok            bool
 	}{
 		{"containerd", "v1.6.38", false},
+		{"containerd", "1.6.20~ds1", false}, // Debian's
+
 		{"containerd", "v1.7.27", false},
 		{"containerd", "v2.0.5", false},
 		{"containerd", "v2.1.0", true},
