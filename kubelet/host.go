@@ -103,7 +103,7 @@ func (k *Kubelet) etcHostsPath(pod *v1.Pod) string {
 // subPathExpr.
 func (k *Kubelet) prepareContainerHost(ctx context.Context, pod *v1.Pod, start translate.ContainerStart, env translate.Env) ([]*runtimeapi.Mount, error) {
 	c := start.Spec
-	mounts, err := k.volumeMounts(ctx, pod, c, env.Lookup)
+	mounts, err := k.volumeMounts(ctx, pod, c, env.Lookup, start.VolumeImages)
 	if err != nil {
 		return nil, err
 	}

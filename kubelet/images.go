@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -11,76 +12,128 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
-// ensureImage honours the pull policy. A failed pull shows ErrImagePull,
-// then ImagePullBackOff until the back-off (10 s doubling to 5 min) ends.
+// imagePull is one image a container needs before it starts: its own, or
+// that of an image volume it mounts. Both are pulled alike, with the pod's
+// pull secrets and one back-off per pod and image, as the kubelet does.
+type imagePull struct {
+	image  string
+	policy v1.PullPolicy
+	// volume names the image volume the pull is for; "" for the
+	// container's own image. The kubelet records a volume's pull events
+	// on the pod, not on a container.
+	volume string
+}
+
+// containerPull is the pull of the container's own image.
+func containerPull(c *v1.Container) imagePull {
+	return imagePull{image: c.Image, policy: c.ImagePullPolicy}
+}
+
+// describe names the image in messages.
+func (p imagePull) describe() string {
+	if p.volume == "" {
+		return fmt.Sprintf("image %q", p.image)
+	}
+	return fmt.Sprintf("image %q of volume %q", p.image, p.volume)
+}
+
+// ensureImage honours the pull policy of the container's image.
 func (k *Kubelet) ensureImage(ctx context.Context, pod *v1.Pod, c *v1.Container, sandboxConfig *runtimeapi.PodSandboxConfig) error {
-	key := pullKey(pod, c)
+	_, err := k.ensurePulled(ctx, pod, c.Name, containerPull(c), sandboxConfig)
+	return err
+}
+
+// ensurePulled honours the pull's policy and returns the image's ref (its
+// ID) as the runtime knows it. A failed pull shows on the container as
+// ErrImagePull, then ImagePullBackOff until the back-off (10 s doubling to
+// 5 min) ends.
+func (k *Kubelet) ensurePulled(ctx context.Context, pod *v1.Pod, container string, p imagePull, sandboxConfig *runtimeapi.PodSandboxConfig) (string, error) {
+	key := pullKey(pod, p.image)
 	if left := k.pullBackoff.Remaining(key); left > 0 {
-		k.setWaiting(pod, c.Name, waitingState{Reason: ReasonImagePullBackOff, Message: fmt.Sprintf("Back-off pulling image %q", c.Image)})
-		return fmt.Errorf("image %s: %w", c.Image, errHeld)
+		k.setWaiting(pod, container, waitingState{Reason: ReasonImagePullBackOff, Message: "Back-off pulling " + p.describe()})
+		return "", fmt.Errorf("%s: %w", p.describe(), errHeld)
 	}
-	spec := &runtimeapi.ImageSpec{Image: c.Image}
-	if c.ImagePullPolicy != v1.PullAlways {
-		present, err := k.imagePresent(ctx, spec)
-		if err != nil || present {
-			return err
+	spec := &runtimeapi.ImageSpec{Image: p.image}
+	if p.policy != v1.PullAlways {
+		ref, err := k.imagePresent(ctx, spec)
+		if err != nil || ref != "" {
+			return ref, err
 		}
-		if c.ImagePullPolicy == v1.PullNever {
-			err := fmt.Errorf("container image %q is not present with pull policy of Never", c.Image)
-			k.failContainer(pod, c.Name, ReasonErrImageNeverPull, err)
+		if p.policy == v1.PullNever {
+			what := p.describe()
+			if p.volume == "" {
+				what = "container " + what // the kubelet's words
+			}
+			err := fmt.Errorf("%s is not present with pull policy of Never", what)
+			k.failContainer(pod, container, ReasonErrImageNeverPull, err)
 			k.pullBackoff.Next(key)
-			return err
+			return "", err
 		}
 	}
-	creds, err := k.pullCredentials(ctx, pod, c.Image)
-	if err != nil {
-		k.failContainer(pod, c.Name, ReasonErrImagePull, err)
-		k.pullBackoff.Next(key)
-		return err
+	eventContainer := container
+	if p.volume != "" {
+		eventContainer = ""
 	}
-	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulling, Container: c.Name, Message: fmt.Sprintf("Pulling image %q", c.Image)})
-	began := time.Now()
-	if err := k.pullOnce(ctx, pod, c, spec, sandboxConfig, creds); err != nil {
-		err = fmt.Errorf("pulling image %q: %w", c.Image, err)
-		k.failContainer(pod, c.Name, ReasonErrImagePull, err)
+	creds, err := k.pullCredentials(ctx, pod, p.image)
+	if err != nil {
+		k.failContainer(pod, container, ReasonErrImagePull, err)
 		k.pullBackoff.Next(key)
-		return err
+		return "", err
+	}
+	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulling, Container: eventContainer, Message: fmt.Sprintf("Pulling image %q", p.image)})
+	began := time.Now()
+	ref, err := k.pullOnce(ctx, pod, p, spec, sandboxConfig, creds)
+	if err != nil {
+		err = fmt.Errorf("pulling %s: %w", p.describe(), err)
+		k.failContainer(pod, container, ReasonErrImagePull, err)
+		k.pullBackoff.Next(key)
+		return "", err
 	}
 	took := time.Since(began)
 	k.cfg.Metrics.ObserveImagePull(took)
 	k.pullBackoff.Reset(key)
-	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulled, Container: c.Name,
-		Message: fmt.Sprintf("Successfully pulled image %q in %s", c.Image, took.Round(time.Millisecond))})
-	return nil
+	k.addEvent(pod.UID, Event{Type: v1.EventTypeNormal, Reason: EventPulled, Container: eventContainer,
+		Message: fmt.Sprintf("Successfully pulled image %q in %s", p.image, took.Round(time.Millisecond))})
+	return ref, nil
 }
 
-// pullOnce pulls the container's image. Containers sharing an image and
-// its pull secrets share one pull; one that asked a moment later finds the
-// image present.
-func (k *Kubelet) pullOnce(ctx context.Context, pod *v1.Pod, c *v1.Container, spec *runtimeapi.ImageSpec,
-	sandboxConfig *runtimeapi.PodSandboxConfig, creds []*runtimeapi.AuthConfig) error {
-	_, err, _ := k.pulls.Do(pullGroup(pod, c.Image), func() (any, error) {
-		if c.ImagePullPolicy != v1.PullAlways {
-			if present, err := k.imagePresent(ctx, spec); err != nil || present {
-				return nil, err
+// pullOnce pulls the image and returns its ref. Containers sharing an
+// image and its pull secrets share one pull; one that asked a moment later
+// finds the image present.
+func (k *Kubelet) pullOnce(ctx context.Context, pod *v1.Pod, p imagePull, spec *runtimeapi.ImageSpec,
+	sandboxConfig *runtimeapi.PodSandboxConfig, creds []*runtimeapi.AuthConfig) (string, error) {
+	ref, err, _ := k.pulls.Do(pullGroup(pod, p.image), func() (any, error) {
+		if p.policy != v1.PullAlways {
+			if ref, err := k.imagePresent(ctx, spec); err != nil || ref != "" {
+				return ref, err
 			}
 		}
-		return nil, k.pullWith(ctx, spec, sandboxConfig, creds)
+		return k.pullWith(ctx, spec, sandboxConfig, creds)
 	})
-	return err
+	s, _ := ref.(string)
+	// A runtime that answers a pull without the ref leaves the name to
+	// serve as one.
+	return cmp.Or(s, p.image), err
 }
 
-func (k *Kubelet) imagePresent(ctx context.Context, spec *runtimeapi.ImageSpec) (bool, error) {
+// imagePresent returns the image's ref (its ID) when the runtime has it,
+// else "".
+func (k *Kubelet) imagePresent(ctx context.Context, spec *runtimeapi.ImageSpec) (string, error) {
 	resp, err := k.cfg.Images.ImageStatus(ctx, spec, false)
 	if err != nil {
-		return false, fmt.Errorf("checking image %s: %w", spec.Image, err)
+		return "", fmt.Errorf("checking image %s: %w", spec.Image, err)
 	}
-	return resp.GetImage() != nil, nil
+	if resp.GetImage() == nil {
+		return "", nil
+	}
+	// An image the runtime reports without an ID is still there: its
+	// name serves as its ref.
+	return cmp.Or(resp.GetImage().GetId(), spec.Image), nil
 }
 
 // pullKey identifies one pod's pull back-off for one image.
-func pullKey(pod *v1.Pod, c *v1.Container) string {
-	return "pull/" + string(pod.UID) + "/" + c.Image
+func pullKey(pod *v1.Pod, image string) string {
+	return "pull/" + string(pod.UID) + "/" + image
 }
 
 // verifyRunAsNonRoot refuses, before creating anything, a container that

@@ -29,7 +29,10 @@ type Config struct {
 	// without one; the relist alone then notices changes.
 	Events EventSource
 	// RuntimeName prefixes container IDs in status ("containerd://…").
-	RuntimeName    string
+	RuntimeName string
+	// RuntimeVersion is the runtime's version from the CRI Version call,
+	// for what only some versions do (image volumes).
+	RuntimeVersion string
 	RuntimeHandler string
 	NodeName       string
 	// NodeIPs are the node's IPs, primary first, for the downward API's

@@ -47,25 +47,25 @@ func (k *Kubelet) pullCredentials(ctx context.Context, pod *v1.Pod, image string
 }
 
 // pullWith pulls anonymously when there are no credentials; otherwise it
-// tries each in turn until one works. As in the kubelet, a registry that
-// refuses every matching credential is not asked anonymously.
-func (k *Kubelet) pullWith(ctx context.Context, spec *runtimeapi.ImageSpec, sandboxConfig *runtimeapi.PodSandboxConfig, creds []*runtimeapi.AuthConfig) error {
+// tries each in turn until one works. It returns the pulled image's ref.
+// As in the kubelet, a registry that refuses every matching credential is
+// not asked anonymously.
+func (k *Kubelet) pullWith(ctx context.Context, spec *runtimeapi.ImageSpec, sandboxConfig *runtimeapi.PodSandboxConfig, creds []*runtimeapi.AuthConfig) (string, error) {
 	if len(creds) == 0 {
-		_, err := k.cfg.Images.PullImage(ctx, spec, nil, sandboxConfig)
-		return err
+		return k.cfg.Images.PullImage(ctx, spec, nil, sandboxConfig)
 	}
 	var failures []string
 	for i, auth := range creds {
-		_, err := k.cfg.Images.PullImage(ctx, spec, auth, sandboxConfig)
+		ref, err := k.cfg.Images.PullImage(ctx, spec, auth, sandboxConfig)
 		if err == nil {
-			return nil
+			return ref, nil
 		}
 		if len(creds) == 1 {
-			return err
+			return "", err
 		}
 		failures = append(failures, fmt.Sprintf("with credential %d of %d (user %q): %v", i+1, len(creds), auth.GetUsername(), err))
 	}
-	return errors.New(strings.Join(failures, "; "))
+	return "", errors.New(strings.Join(failures, "; "))
 }
 
 // pullGroup keys the pulls one pull serves: the image, and the pod's

@@ -12,9 +12,9 @@ import (
 	"github.com/minikubelet/minikubelet/kubelet/translate"
 )
 
-// startContainer pulls the image if needed, then creates and starts one
-// container. Failures become the container's waiting reason and an event,
-// and are retried with back-off.
+// startContainer pulls the image if needed, and those of the image volumes
+// it mounts, then creates and starts one container. Failures become the
+// container's waiting reason and an event, and are retried with back-off.
 func (k *Kubelet) startContainer(ctx context.Context, pod *v1.Pod, sb sandboxRef, start containerStart, res *execResult) {
 	name := start.Spec.Name
 	startKey := "start/" + backoffKey(pod, start.Spec)
@@ -23,9 +23,15 @@ func (k *Kubelet) startContainer(ctx context.Context, pod *v1.Pod, sb sandboxRef
 		return
 	}
 	if err := k.ensureImage(ctx, pod, start.Spec, sb.Config); err != nil {
-		res.fail(err, max(k.pullBackoff.Remaining(pullKey(pod, start.Spec)), 100*time.Millisecond))
+		res.fail(err, max(k.pullBackoff.Remaining(pullKey(pod, start.Spec.Image)), 100*time.Millisecond))
 		return
 	}
+	images, retry, err := k.pullVolumeImages(ctx, pod, start.Spec, startKey, sb.Config)
+	if err != nil {
+		res.fail(err, retry)
+		return
+	}
+	start.VolumeImages = images
 	if err := k.verifyRunAsNonRoot(ctx, pod, start.Spec); err != nil {
 		k.failContainer(pod, name, ReasonCreateConfig, err)
 		res.fail(err, k.startRetry.Next(startKey))

@@ -13,8 +13,10 @@ import (
 
 // volumeMounts sets up the host side of each of the container's volume
 // mounts and returns them in the runtime's terms. env looks up the
-// container's resolved env, for subPathExpr.
-func (k *Kubelet) volumeMounts(ctx context.Context, pod *v1.Pod, c *v1.Container, env func(string) (string, bool)) ([]*runtimeapi.Mount, error) {
+// container's resolved env, for subPathExpr; images are the pulled images
+// of its image volumes, which have no host side (imagevolumes.go).
+func (k *Kubelet) volumeMounts(ctx context.Context, pod *v1.Pod, c *v1.Container, env func(string) (string, bool),
+	images map[string]*runtimeapi.ImageSpec) ([]*runtimeapi.Mount, error) {
 	volumes := make(map[string]*v1.Volume, len(pod.Spec.Volumes))
 	for i := range pod.Spec.Volumes {
 		volumes[pod.Spec.Volumes[i].Name] = &pod.Spec.Volumes[i]
@@ -25,6 +27,14 @@ func (k *Kubelet) volumeMounts(ctx context.Context, pod *v1.Pod, c *v1.Container
 		vol, ok := volumes[m.Name]
 		if !ok {
 			return nil, fmt.Errorf("container %s volumeMounts[%d]: no volume named %q in spec.volumes", c.Name, i, m.Name)
+		}
+		if vol.Image != nil {
+			mount, err := imageVolumeMount(pod, c, i, images, env)
+			if err != nil {
+				return nil, err
+			}
+			mounts = append(mounts, mount)
+			continue
 		}
 		hostPath, err := k.prepareVolume(ctx, pod, vol)
 		if err != nil {

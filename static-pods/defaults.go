@@ -175,6 +175,11 @@ func setVolumeDefaults(source *v1.VolumeSource) {
 		// A volume that names no source is an empty directory.
 		source.EmptyDir = &v1.EmptyDirVolumeSource{}
 	}
+	// As the API server: an image volume's images are pulled by the
+	// container images' rule.
+	if source.Image != nil && source.Image.PullPolicy == "" {
+		source.Image.PullPolicy = defaultPullPolicy(source.Image.Reference)
+	}
 	if source.HostPath != nil && source.HostPath.Type == nil {
 		source.HostPath.Type = ptrTo(v1.HostPathUnset)
 	}

@@ -23,6 +23,8 @@ func TestSetDefaultsFillsWhatTheAPIServerWould(t *testing.T) {
 			{Name: "none"},
 			{Name: "host", VolumeSource: v1.VolumeSource{HostPath: &v1.HostPathVolumeSource{Path: "/data"}}},
 			{Name: "cm", VolumeSource: v1.VolumeSource{ConfigMap: &v1.ConfigMapVolumeSource{}}},
+			{Name: "img", VolumeSource: v1.VolumeSource{Image: &v1.ImageVolumeSource{Reference: "registry.example/data"}}},
+			{Name: "img-tagged", VolumeSource: v1.VolumeSource{Image: &v1.ImageVolumeSource{Reference: "registry.example/data:1.0"}}},
 		},
 	}}
 	SetDefaults(pod)
@@ -58,6 +60,8 @@ func TestSetDefaultsFillsWhatTheAPIServerWould(t *testing.T) {
 		{"emptyDir medium", spec.Volumes[0].EmptyDir.Medium, v1.StorageMediumDefault},
 		{"hostPath type", *spec.Volumes[1].HostPath.Type, v1.HostPathUnset},
 		{"configMap defaultMode", *spec.Volumes[2].ConfigMap.DefaultMode, int32(0o644)},
+		{"image volume pullPolicy untagged", spec.Volumes[3].Image.PullPolicy, v1.PullAlways},
+		{"image volume pullPolicy tagged", spec.Volumes[4].Image.PullPolicy, v1.PullIfNotPresent},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -27,7 +27,7 @@ func TestRestrictAPIServerOnlyFields(t *testing.T) {
 	}, {
 		name: "other volume types are named",
 		spec: "  volumes:\n  - {name: share, nfs: {server: s, path: /x}}\n" + container,
-		want: []string{`bad.yaml: spec.volumes[0].nfs: static pods cannot use nfs volumes: only emptyDir, hostPath and downwardAPI are supported`},
+		want: []string{`bad.yaml: spec.volumes[0].nfs: static pods cannot use nfs volumes: only emptyDir, hostPath, downwardAPI and image are supported`},
 	}, {
 		name: "two types in one volume",
 		spec: "  volumes:\n  - {name: both, emptyDir: {}, hostPath: {path: /x}}\n" + container,

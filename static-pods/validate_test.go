@@ -99,6 +99,16 @@ func TestValidationProblems(t *testing.T) {
 			`p.yaml: spec.containers[0].resources.requests[cpu]: must not be above the limit 1`,
 		},
 	}, {
+		name: "image volumes: a reference, a known pull policy, a bounded length",
+		manifest: podManifest(plainMeta, "  volumes:\n  - {name: a, image: {pullPolicy: Always}}\n  - {name: b, image: {reference: x, pullPolicy: Sometimes}}\n"+
+			"  - {name: c, image: {reference: \"x \"}}\n  - {name: d, image: {reference: "+strings.Repeat("r", 1025)+"}}\n  containers:\n  - {name: a, image: x}\n"),
+		want: []string{
+			`p.yaml: spec.volumes[0].image.reference: is required (the image whose files the volume holds, e.g. "registry.example/data:1.0")`,
+			`p.yaml: spec.volumes[1].image.pullPolicy: "Sometimes" is not supported (use one of "Always", "IfNotPresent", "Never")`,
+			`p.yaml: spec.volumes[2].image.reference: must not contain spaces or control characters; give the image's name, e.g. "registry.example/data:1.0"`,
+			`p.yaml: spec.volumes[3].image.reference: is 1025 characters long, more than the 1024 an image reference may have; give the image's name, tag or digest`,
+		},
+	}, {
 		name: "subPathExpr: not with subPath, not absolute, no ..",
 		manifest: podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts:\n"+
 			"    - {name: d, mountPath: /a, subPath: a, subPathExpr: $(POD)}\n"+
@@ -136,6 +146,8 @@ func TestValidPodsPass(t *testing.T) {
 	manifests := []string{
 		podManifest(plainMeta, "  containers:\n  - {name: a, image: x, ports: [{containerPort: 80}, {containerPort: 80, protocol: UDP}]}\n  - {name: b, image: z, ports: [{containerPort: 81}]}\n"),
 		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {medium: Memory}}\n  - {name: h, hostPath: {path: /srv, type: Directory}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts: [{name: d, mountPath: /d}, {name: h, mountPath: /h, subPath: sub}]\n    readinessProbe: {httpGet: {port: http}}\n    ports: [{name: http, containerPort: 8080}]\n    env: [{name: IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}]\n"),
+		// An image volume, mounted whole and at a sub-path.
+		podManifest(plainMeta, "  volumes:\n  - {name: i, image: {reference: registry.example/data:1.0}}\n  containers:\n  - name: a\n    image: x\n    volumeMounts: [{name: i, mountPath: /i}, {name: i, mountPath: /j, subPath: etc}]\n"),
 		podManifest(plainMeta, "  volumes:\n  - {name: d, emptyDir: {}}\n  containers:\n  - name: a\n    image: x\n    env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]\n    volumeMounts: [{name: d, mountPath: /d, subPathExpr: logs/$(POD)}, {name: d, mountPath: /e, subPath: a..b}]\n"),
 		// A sidecar, with the hooks and probes only a sidecar may have,
 		// under a pod restartPolicy of Never (a Job's).

@@ -141,7 +141,7 @@ func Run(ctx context.Context, opts Options) error {
 		onEvent = podEvents(events, opts.NodeName)
 	}
 	kl, err = kubelet.New(kubelet.Config{
-		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(),
+		Runtime: runtime, Images: runtime, Events: runtime, RuntimeName: runtime.RuntimeName(), RuntimeVersion: runtime.RuntimeVersion(),
 		NodeName: opts.NodeName, NodeIPs: nodeIPs(cluster, log), RootDir: opts.RootDir, PodLogDir: opts.PodLogDir,
 		CgroupParent: opts.CgroupParent, RelistPeriod: opts.RelistPeriod, MaxPods: opts.MaxPods,
 		Allocatable:  node.Allocatable(node.LinuxHost{RootDir: opts.RootDir}.Observe(), opts.MaxPods),

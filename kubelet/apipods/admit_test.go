@@ -31,7 +31,10 @@ func TestRefusal(t *testing.T) {
 					{ServiceAccountToken: &v1.ServiceAccountTokenProjection{Path: "token"}}}}}}}
 		}, ""},
 		{"claim volume", withVolume(v1.VolumeSource{PersistentVolumeClaim: &v1.PersistentVolumeClaimVolumeSource{ClaimName: "x"}}),
-			`spec.volumes[0].persistentVolumeClaim: persistentVolumeClaim volumes are not supported (this node sets up emptyDir, hostPath, downwardAPI, configMap, secret, projected) (volume "v")`},
+			`spec.volumes[0].persistentVolumeClaim: persistentVolumeClaim volumes are not supported (this node sets up emptyDir, hostPath, downwardAPI, configMap, secret, projected, image) (volume "v")`},
+		{"image volume", withVolume(v1.VolumeSource{Image: &v1.ImageVolumeSource{Reference: "registry.example/data:1.0", PullPolicy: v1.PullAlways}}), ""},
+		{"image volume past the reference bound", withVolume(v1.VolumeSource{Image: &v1.ImageVolumeSource{Reference: strings.Repeat("r", 2000)}}),
+			"spec.volumes[0].image.reference: is 2000 characters long, more than the 1024 an image reference may have"},
 		{"cluster trust bundle", withVolume(v1.VolumeSource{Projected: &v1.ProjectedVolumeSource{Sources: []v1.VolumeProjection{
 			{ClusterTrustBundle: &v1.ClusterTrustBundleProjection{Path: "ca"}}}}}),
 			"spec.volumes[0].projected.sources[0].clusterTrustBundle: clusterTrustBundle projections are not supported"},

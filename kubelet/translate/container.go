@@ -16,6 +16,9 @@ type ContainerStart struct {
 	// the running instance of that container whose process namespace it
 	// joins, so a debugger sees the target's processes.
 	TargetID string
+	// VolumeImages are the images of the image volumes the instance
+	// mounts, by volume name, as the pull step before it resolved them.
+	VolumeImages map[string]*runtimeapi.ImageSpec
 }
 
 // ContainerConfig describes one container instance to the runtime. env is

@@ -33,6 +33,16 @@ func TestMount(t *testing.T) {
 	}
 }
 
+// An image volume's mount names the image and never a host path, and is
+// read-only whatever the volume mount says.
+func TestImageMount(t *testing.T) {
+	image := VolumeImage(&v1.ImageVolumeSource{Reference: "registry.example/data:1.0"}, "sha256:abc")
+	assertProto(t, "image spec", image, &runtimeapi.ImageSpec{Image: "sha256:abc", UserSpecifiedImage: "registry.example/data:1.0"})
+	m := &v1.VolumeMount{Name: "data", MountPath: "/data", ReadOnly: false, MountPropagation: ptr(v1.MountPropagationHostToContainer)}
+	assertProto(t, "mount", ImageMount(m, image, "etc/conf"), &runtimeapi.Mount{ContainerPath: "/data", Image: image, ImageSubPath: "etc/conf",
+		Readonly: true, Propagation: runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER})
+}
+
 func TestMountsAt(t *testing.T) {
 	c := &v1.Container{VolumeMounts: []v1.VolumeMount{{MountPath: "/data"}, {MountPath: "/etc/hosts"}}}
 	if !MountsAt(c, "/etc/hosts") || MountsAt(c, "/etc") || MountsAt(&v1.Container{}, "/etc/hosts") {

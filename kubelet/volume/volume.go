@@ -50,7 +50,7 @@ type Problem struct {
 
 // supported are the types this agent sets up, in the order checked;
 // static pods may not use those that read from the API server (refused.go).
-var supported = []Type{emptyDir{}, hostPath{}, downwardAPI{}, configMap{}, secret{}, projected{}}
+var supported = []Type{emptyDir{}, hostPath{}, downwardAPI{}, configMap{}, secret{}, projected{}, image{}}
 
 // For returns the supported type of source, or nil.
 func For(source *v1.VolumeSource) Type {

@@ -32,6 +32,14 @@ func TestCheckFindsWhatIsWrongWithASource(t *testing.T) {
 			"spec.volumes[0].hostPath.path: is required (the host directory or file to mount)",
 			`spec.volumes[0].hostPath.type: "Pipe" is not supported (use one of "", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice")`,
 		}},
+		{"image", v1.VolumeSource{Image: &v1.ImageVolumeSource{Reference: "registry.example/data:1.0", PullPolicy: v1.PullNever}}, nil},
+		{"image without reference, with a bad pull policy", v1.VolumeSource{Image: &v1.ImageVolumeSource{PullPolicy: "Sometimes"}}, []string{
+			`spec.volumes[0].image.reference: is required (the image whose files the volume holds, e.g. "registry.example/data:1.0")`,
+			`spec.volumes[0].image.pullPolicy: "Sometimes" is not supported (use one of "Always", "IfNotPresent", "Never")`,
+		}},
+		{"image reference past the bound", v1.VolumeSource{Image: &v1.ImageVolumeSource{Reference: strings.Repeat("r", MaxImageReferenceLength+1)}}, []string{
+			"spec.volumes[0].image.reference: is 1025 characters long, more than the 1024 an image reference may have; give the image's name, tag or digest",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +67,7 @@ func TestRefusalNamesWhyAndWhatToUse(t *testing.T) {
 		"hostPath":    "",
 		"configMap":   "static pods cannot use configMap volumes (the API server does not let a static pod's mirror refer to ConfigMaps); use hostPath or bake the file into the image",
 		"downwardAPI": "",
-		"nfs":         "static pods cannot use nfs volumes: only emptyDir, hostPath and downwardAPI are supported",
+		"nfs":         "static pods cannot use nfs volumes: only emptyDir, hostPath, downwardAPI and image are supported",
 	}
 	for source, want := range tests {
 		if got := Refusal(source); got != want {

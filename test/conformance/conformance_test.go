@@ -42,7 +42,8 @@ const (
 // TestConformance joins two minikubelet nodes to the test bed's control
 // plane and runs the upstream e2e suite (built by `test/testbed/build.sh
 // conformance`) against the cluster. Each node is a network namespace with
-// its own containerd and agent, on one bridge with the host, so nodes
+// its own containerd (1.6, or the containerd 2 build in
+// CONFORMANCE_CONTAINERD_BIN) and agent, on one bridge with the host, so nodes
 // reach each other's pods by the routes the agents learn from the Nodes,
 // and kube-apiserver on the host reaches each node's endpoint (logs, exec,
 // port-forward) and, by a host route, its pods (the API server's pod
@@ -100,9 +101,14 @@ func TestConformance(t *testing.T) {
 		}
 		return errors.Join(errs...)
 	})
+	// CONFORMANCE_CONTAINERD_BIN (run.sh's RUNTIME=containerd2) runs the
+	// nodes on the test bed's containerd 2 build instead of 1.6.
+	containerdBin := os.Getenv("CONFORMANCE_CONTAINERD_BIN")
+	nodeRuntime := env.Runtime
 	for i := range 2 {
 		checkInterrupt()
-		node := framework.StartNode(t, framework.NodeConfig{PodCIDR: fmt.Sprintf("10.67.%d.0/24", i+1)})
+		node := framework.StartNode(t, framework.NodeConfig{PodCIDR: fmt.Sprintf("10.67.%d.0/24", i+1), ContainerdBinDir: containerdBin})
+		nodeRuntime = node.Env().Runtime
 		ip := fmt.Sprintf("192.168.77.%d", i+2)
 		hostIf := fmt.Sprintf("%s-%d", bridge, i)
 		framework.LinkHost(t, node.Netns, hostIf, "", "eth0", ip+"/24")
@@ -136,7 +142,7 @@ func TestConformance(t *testing.T) {
 	checkInterrupt()
 	summary := runSuite(t, interrupted, suiteTimeout, suiteBin, resultsDir, cluster.Kubeconfig, repoList)
 	header := fmt.Sprintf("# Conformance run, %s\n\nkube-apiserver %s, 2 minikubelet nodes on %s; focus `%s`, skip `%s`.",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), "v1.37.2", env.Runtime, focus(), skip())
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), "v1.37.2", nodeRuntime, focus(), skip())
 	if err := WriteMarkdown(filepath.Join(resultsDir, "summary.md"), summary, header); err != nil {
 		t.Error(err)
 	}

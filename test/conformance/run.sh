@@ -12,8 +12,11 @@
 #     build.sh suite-debian extracts) and pause (ours); the suite finds
 #     them through KUBE_TEST_REPO_LIST;
 #  3. runs TestConformance (conformance_test.go): two network-namespace
-#     nodes with their own containerd 1.6 and agent, then e2e.test.
+#     nodes with their own containerd and agent, then e2e.test.
 #
+# RUNTIME is the nodes' containerd: containerd (Debian's 1.6, the default)
+# or containerd2 (the test bed's 2.4 build, `build.sh containerd2`, cached),
+# which mounts image volumes.
 # The Makefile brings the test bed and the control plane up first
 # (make testbed-up CLUSTER=1). FOCUS and SKIP are ginkgo regexps replacing
 # the default selection (the node conformance tests); PROCS is how many
@@ -39,6 +42,16 @@ debian_root=$(cache_dir suite-debian "$(suite_debian_version)")/root
 step "pushing the suite's images to $REGISTRY"
 (cd "$REPO_ROOT" && go run ./test/images/build -registry "$REGISTRY" -suite-bin "$suite" -busybox /bin/busybox -shell /bin/bash-static -debian-root "$debian_root")
 
+node_containerd_bin=
+case ${RUNTIME:-containerd} in
+containerd) ;;
+containerd2)
+	nice -n 10 "$REPO_ROOT/test/testbed/build.sh" containerd2
+	node_containerd_bin=$(cache_dir containerd2 "$CONTAINERD2_VERSION")/bin
+	;;
+*) die "RUNTIME=$RUNTIME: the conformance nodes run containerd (1.6) or containerd2 (2.4)" ;;
+esac
+
 results=$CONFORMANCE_DIR/results
 mkdir -p "$results"
 rm -f "$results"/{junit.xml,report.json,e2e.log,*.log}
@@ -47,6 +60,7 @@ cd "$REPO_ROOT"
 status=0
 CONFORMANCE_SUITE=$suite/e2e.test CONFORMANCE_RESULTS=$results \
 	CONFORMANCE_FOCUS=${FOCUS:-} CONFORMANCE_SKIP=${SKIP:-} CONFORMANCE_TIMEOUT=${TIMEOUT:-} CONFORMANCE_PROCS=${PROCS:-} \
+	CONFORMANCE_CONTAINERD_BIN=$node_containerd_bin \
 	MINIKUBELET_BIN=${MINIKUBELET_BIN:-$REPO_ROOT/bin/minikubelet} MINIKUBELET_E2E_RUNTIME=containerd \
 	MINIKUBELET_E2E_CLUSTER=1 go test -tags conformance -count=1 -timeout 0 -v -run '^TestConformance$' ./test/conformance/ \
 	>"$results/harness.log" 2>&1 || status=$?

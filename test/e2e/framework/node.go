@@ -22,6 +22,11 @@ type NodeConfig struct {
 	// find the CNI plugins, instead of the test bed's: a test that takes
 	// a plugin away must not take it from every runtime on the machine.
 	CNIBinDir string
+	// ContainerdBinDir, when set, holds a containerd 2 build (containerd,
+	// containerd-shim-runc-v2, ctr; test/testbed/build.sh containerd2) the
+	// node runs instead of the PATH's containerd 1.6: for what only 2.x
+	// does, such as image volumes.
+	ContainerdBinDir string
 }
 
 // Node is a private "machine" for tests that must crash the runtime or run
@@ -46,6 +51,8 @@ type Node struct {
 	CNIDataDir string
 	CNIBinDir  string
 	LogFile    string
+	// ContainerdBinDir is NodeConfig's: "" for containerd 1.6.
+	ContainerdBinDir string
 
 	containerd *exec.Cmd
 	exited     chan struct{}
@@ -72,6 +79,8 @@ func StartNode(t testing.TB, cfg NodeConfig) *Node {
 		CNIDataDir: filepath.Join(dir, "cni-data"),
 		CNIBinDir:  cfg.CNIBinDir,
 		LogFile:    filepath.Join(dir, "containerd.log"),
+
+		ContainerdBinDir: cfg.ContainerdBinDir,
 	}
 	if n.CNIBinDir == "" {
 		n.CNIBinDir = env.CNIBinDir
@@ -105,7 +114,7 @@ func (n *Node) Env() *Env {
 	// in the selected test bed runtime's own directory.
 	env.CNICacheDir, env.CNIDataDir = "", n.CNIDataDir
 	env.RuntimeLog = n.LogFile
-	env.Runtime = "containerd"
+	env.Runtime = n.runtimeName()
 	env.privateNode = true
 	env.TestbedRoot = n.Dir
 	return &env
@@ -173,7 +182,11 @@ func (n *Node) startContainerd() error {
 		return err
 	}
 	defer log.Close()
-	cmd := n.Netns.Command(context.Background(), "containerd", "--config", filepath.Join(n.Dir, "config.toml"))
+	cmd := n.Netns.Command(context.Background(), n.containerdBinary("containerd"), "--config", filepath.Join(n.Dir, "config.toml"))
+	if n.ContainerdBinDir != "" {
+		// containerd 2 finds its own programs on its PATH first.
+		cmd.Env = append(os.Environ(), "PATH="+n.ContainerdBinDir+":"+os.Getenv("PATH"))
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	// Its own session, like up.sh's setsid: a signal to the test's process
 	// group must not reach it.

@@ -100,6 +100,8 @@ type suiteSources struct {
 	// fakeRegistry is /var/registry of agnhost's image: what its
 	// fake-registry-server serves (fakeRegistryEntries).
 	fakeRegistry []tarEntry
+	// kitten are the files upstream's kitten image adds to agnhost's.
+	kitten kittenFiles
 	// debian is a root of Debian bookworm packages extracted side by side
 	// (test/testbed/build.sh suite-debian), for the glibc-dns-testing and
 	// nginx images.
@@ -112,17 +114,24 @@ type agnhostCerts struct{ crt, key []byte }
 // conformance); its k8s.io/kubernetes holds agnhost's certificates.
 const suiteModule = "test/conformance/suite"
 
-// readAgnhostCerts reads localhost.crt and localhost.key from the
-// k8s.io/kubernetes module the suite was built from, as upstream's agnhost
-// Dockerfile copies them.
-func readAgnhostCerts(ctx context.Context) (agnhostCerts, error) {
+// suiteKubernetesDir is the directory of the k8s.io/kubernetes module the
+// suite was built from, which holds the files upstream's images copy in.
+func suiteKubernetesDir(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/kubernetes")
 	cmd.Dir = suiteModule
 	out, err := cmd.Output()
 	if err != nil {
-		return agnhostCerts{}, fmt.Errorf("finding k8s.io/kubernetes of %s for agnhost's certificates (run from the repository root): %w", suiteModule, err)
+		return "", fmt.Errorf("finding k8s.io/kubernetes of %s for the files of the suite's images (run from the repository root): %w", suiteModule, err)
 	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "test", "images", "agnhost", "porter")
+	return strings.TrimSpace(string(out)), nil
+}
+
+// readAgnhostCerts reads localhost.crt and localhost.key from the
+// k8s.io/kubernetes module at k8sDir, as upstream's agnhost Dockerfile
+// copies them.
+func readAgnhostCerts(k8sDir string) (agnhostCerts, error) {
+	dir := filepath.Join(k8sDir, "test", "images", "agnhost", "porter")
+	var err error
 	var certs agnhostCerts
 	if certs.crt, err = os.ReadFile(filepath.Join(dir, "localhost.crt")); err != nil {
 		return agnhostCerts{}, fmt.Errorf("read agnhost's certificate: %w", err)
@@ -171,12 +180,20 @@ func readSuiteSources(ctx context.Context, binDir, busyboxPath, shellPath, debia
 	if err != nil {
 		return nil, err
 	}
-	certs, err := readAgnhostCerts(ctx)
+	k8sDir, err := suiteKubernetesDir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := readAgnhostCerts(k8sDir)
+	if err != nil {
+		return nil, err
+	}
+	kitten, err := readKittenFiles(k8sDir)
 	if err != nil {
 		return nil, err
 	}
 	return &suiteSources{agnhost: agnhost, nnp: nnp, busybox: busybox, applets: applets, shell: shell, tools: tools, certs: certs,
-		debian: os.DirFS(debianRoot)}, nil
+		kitten: kitten, debian: os.DirFS(debianRoot)}, nil
 }
 
 // suiteImage is one image of the suite, already made.
@@ -186,8 +203,8 @@ type suiteImage struct {
 }
 
 // buildSuiteImages makes the busybox, agnhost, nonewprivs, nonroot,
-// glibc-dns-testing and nginx images, each as upstream's Dockerfile makes
-// it on its base; all are busybox underneath.
+// glibc-dns-testing, nginx and kitten images, each as upstream's
+// Dockerfile makes it on its base; all are busybox underneath.
 func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 	agnhostFiles := append([]tarEntry{
 		fileEntry("agnhost", 0o755, src.agnhost),
@@ -242,6 +259,8 @@ func buildSuiteImages(src *suiteSources) ([]suiteImage, error) {
 		{"glibc-dns-testing", suiteGlibcDNSTag, "Debian bookworm hostname and getent with glibc",
 			suiteConfig(nil, []string{"bash"}, nil, ""), glibcFiles},
 		{"nginx", suiteNginxTag, "Debian bookworm nginx", nginxConfig, nginxFiles},
+		{"kitten", suiteKittenTag, "kitten.jpg and data.json from k8s.io/kubernetes/test/images/kitten on agnhost",
+			suiteConfig([]string{"/agnhost"}, []string{"test-webserver"}, agnhostPorts, ""), kittenEntries(agnhostFiles, src.kitten)},
 	}
 	var out []suiteImage
 	for _, image := range images {

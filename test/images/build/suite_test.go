@@ -21,6 +21,7 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		applets: []string{"bin/sh", "bin/ls", "bin/hostname", "bin/sleep", "usr/bin/wget", "usr/bin/nc", "sbin/ifconfig"},
 		tools: []toolFile{{"usr/local/bin/curl", 0o755, []byte("curl")}, {"usr/local/bin/nc", 0o755, []byte("nc")},
 			{"lib/x86_64-linux-gnu/libcurl.so.4", 0o755, []byte("libcurl")}, {"lib64/ld-linux-x86-64.so.2", 0o755, []byte("ld.so")}},
+		kitten: kittenFiles{jpg: []byte("kitten"), json: []byte(`{"image": "kitten.jpg"}`)},
 		debian: suiteDebianFS(),
 	}
 	images, err := buildSuiteImages(src)
@@ -44,6 +45,9 @@ func TestSuiteImagesHaveWhatTheSuiteRuns(t *testing.T) {
 		// The hostname override tests run sh -c 'echo $(hostname)...$(hostname -f)'.
 		"e2e-test-images/glibc-dns-testing:2.1.1": {"", "bash", "", []string{"bin/hostname", "usr/bin/getent", "etc/nsswitch.conf", "bin/sh"}},
 		// A pod updated to nginx keeps its command: /bin/sh -c "sleep 5".
+		// The ImageVolume test mounts kitten and reads data.json and
+		// etc/os-release; it serves its files as upstream's does.
+		"e2e-test-images/kitten:1.8":     {"/agnhost", "test-webserver", "", []string{"agnhost", "kitten.jpg", "data.json", "etc/os-release", "bin/sh"}},
 		"e2e-test-images/nginx:1.27.0-2": {"", "nginx", "", []string{"usr/sbin/nginx", "etc/nginx/nginx.conf", "etc/nginx/mime.types", "usr/share/nginx/html/index.html", "var/lib/nginx/", "var/log/nginx/", "run/", "bin/sh", "bin/sleep"}},
 	} {
 		img := byRepo[repo]
