@@ -158,16 +158,16 @@ func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
 		return sum
 	}
 	if !rec.allocationLoaded {
-		rec.allocation, rec.allocationLoaded = k.loadPendingAllocation(pod.UID), true
+		rec.allocation, rec.allocationLoaded = k.loadAllocation(pod.UID), true
 		rec.allocationSaved = rec.allocation != nil
 	}
 	alloc, pending := allocate(pod, rec.allocation, k.cfg.Allocatable, others)
-	if pending != nil && !rec.allocationSaved || pending == nil && rec.allocationSaved {
-		if err := k.savePendingAllocation(pod.UID, alloc, pending != nil); err != nil {
-			k.log.Warn("a pending resize may not survive an agent restart", "pod", podRef(pod, pod.UID), "err", err)
-		} else {
-			rec.allocationSaved = pending != nil
+	if !rec.allocationSaved || !equality.Semantic.DeepEqual(alloc, rec.allocation) {
+		err := k.saveAllocation(pod.UID, alloc)
+		if err != nil {
+			k.log.Warn("a resize may be granted unchecked after an agent restart", "pod", podRef(pod, pod.UID), "err", err)
 		}
+		rec.allocationSaved = err == nil // else tried again at the next sync
 	}
 	now := k.cfg.Now()
 	if rec.allocation != nil && !equality.Semantic.DeepEqual(alloc, rec.allocation) {

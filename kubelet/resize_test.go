@@ -254,3 +254,38 @@ func TestResizeByRestartGivesThePodCgroupItsNewLimits(t *testing.T) {
 		t.Errorf("pod CPU quota %q after the resize, want 6000 (60m)", got)
 	}
 }
+
+// A resize made while the agent is down is checked like any other when
+// it is back: the restarted agent reads the allocation it kept, not the
+// spec alone, and a resize beyond the node stays Infeasible.
+func TestResizeWhileTheAgentIsDownIsChecked(t *testing.T) {
+	rt := newFakeRuntime()
+	root := t.TempDir()
+	edit := func(c *Config) {
+		c.RootDir = root
+		c.Allocatable = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1"), v1.ResourceMemory: resource.MustParse("1Gi")}
+	}
+	pod := resizedPod("20m", "35Mi")
+	pod.Generation = 1
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("2")
+
+	k, stop := runKubelet(t, rt, edit)
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	stop()
+
+	k, stop = runKubelet(t, rt, edit)
+	defer stop()
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize Infeasible after a restart", func() bool {
+		_, p := viewPhase(k, "web")
+		c := resizeCondition(p, v1.PodResizePending)
+		return p != nil && p.Status.Phase == v1.PodRunning && c != nil && c.Reason == v1.PodReasonInfeasible
+	})
+	_, p := viewPhase(k, "web")
+	if cs := p.Status.ContainerStatuses[0]; cs.AllocatedResources.Cpu().MilliValue() != 20 {
+		t.Errorf("after a restart the container is allocated %v, want the old 20m CPU", cs.AllocatedResources)
+	}
+}
