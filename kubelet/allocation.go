@@ -2,10 +2,12 @@ package kubelet
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -84,8 +86,19 @@ type podRequests struct {
 	MilliCPU, MemoryBytes int64
 }
 
+// add saturates at math.MaxInt64: a sum that wrapped around would turn
+// negative and fit any node, so that a pod asking for absurd amounts (a
+// resize is checked by nothing but this) got them, and the other pods'
+// resizes were measured against a negative total.
 func (r podRequests) add(o podRequests) podRequests {
-	return podRequests{r.MilliCPU + o.MilliCPU, r.MemoryBytes + o.MemoryBytes}
+	return podRequests{saturatingAdd(r.MilliCPU, o.MilliCPU), saturatingAdd(r.MemoryBytes, o.MemoryBytes)}
+}
+
+func saturatingAdd(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 func (r podRequests) atLeast(o podRequests) podRequests {
@@ -93,7 +106,20 @@ func (r podRequests) atLeast(o podRequests) podRequests {
 }
 
 func containerRequests(c *v1.Container) podRequests {
-	return podRequests{c.Resources.Requests.Cpu().MilliValue(), c.Resources.Requests.Memory().Value()}
+	return podRequests{scaled(c.Resources.Requests.Cpu(), resource.Milli), scaled(c.Resources.Requests.Memory(), 0)}
+}
+
+// scaled is q in units of 10^scale, saturated to [0, math.MaxInt64]:
+// Quantity.MilliValue wraps around for quantities past 9.2e15 (the API
+// accepts far larger ones), which would make them negative or small.
+func scaled(q *resource.Quantity, scale resource.Scale) int64 {
+	if q.Sign() <= 0 {
+		return 0
+	}
+	if q.Cmp(*resource.NewScaledQuantity(math.MaxInt64, scale)) >= 0 {
+		return math.MaxInt64
+	}
+	return q.ScaledValue(scale)
 }
 
 // requestsOf is the scheduler's sum: app containers and sidecars run
@@ -132,16 +158,16 @@ func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
 		return sum
 	}
 	if !rec.allocationLoaded {
-		rec.allocation, rec.allocationLoaded = k.loadPendingAllocation(pod.UID), true
+		rec.allocation, rec.allocationLoaded = k.loadAllocation(pod.UID), true
 		rec.allocationSaved = rec.allocation != nil
 	}
 	alloc, pending := allocate(pod, rec.allocation, k.cfg.Allocatable, others)
-	if pending != nil && !rec.allocationSaved || pending == nil && rec.allocationSaved {
-		if err := k.savePendingAllocation(pod.UID, alloc, pending != nil); err != nil {
-			k.log.Warn("a pending resize may not survive an agent restart", "pod", podRef(pod, pod.UID), "err", err)
-		} else {
-			rec.allocationSaved = pending != nil
+	if !rec.allocationSaved || !equality.Semantic.DeepEqual(alloc, rec.allocation) {
+		err := k.saveAllocation(pod.UID, alloc)
+		if err != nil {
+			k.log.Warn("a resize may be granted unchecked after an agent restart", "pod", podRef(pod, pod.UID), "err", err)
 		}
+		rec.allocationSaved = err == nil // else tried again at the next sync
 	}
 	now := k.cfg.Now()
 	if rec.allocation != nil && !equality.Semantic.DeepEqual(alloc, rec.allocation) {

@@ -1,6 +1,7 @@
 package kubelet
 
 import (
+	"math"
 	"testing"
 
 	v1 "k8s.io/api/core/v1"
@@ -73,5 +74,38 @@ func TestRequestsOf(t *testing.T) {
 	set(&pod.Spec.Containers[0], "600m")
 	if got := requestsOf(pod); got.MilliCPU != 800 {
 		t.Errorf("requests %dm CPU, want 800m (the apps beside the sidecar)", got.MilliCPU)
+	}
+}
+
+// Requests past what an int64 holds in millicores or bytes (the API
+// accepts them) saturate instead of wrapping around to a negative total
+// that fits any node: such a resize is Infeasible, not granted.
+func TestAllocateHugeRequests(t *testing.T) {
+	allocatable := v1.ResourceList{v1.ResourceCPU: resource.MustParse("2"), v1.ResourceMemory: resource.MustParse("1Gi")}
+	before := allocationOf(resizedPod("100m", "100Mi"))
+	twoHuge := func(cpu, memory string) *v1.Pod {
+		pod := testPod(v1.RestartPolicyAlways, nil, "a", "b")
+		for i := range pod.Spec.Containers {
+			pod.Spec.Containers[i].Resources.Requests = v1.ResourceList{v1.ResourceCPU: resource.MustParse(cpu), v1.ResourceMemory: resource.MustParse(memory)}
+		}
+		return pod
+	}
+	for name, pod := range map[string]*v1.Pod{
+		"one CPU request past 2^63 millicores":  resizedPod("9223372036854776", "100Mi"),
+		"two CPU requests summing past 2^63":    twoHuge("5e15", "10Mi"),
+		"two memory requests summing past 2^63": twoHuge("100m", "5Ei"),
+	} {
+		got, pending := allocate(pod, before, allocatable, func() podRequests { return podRequests{} })
+		if pending == nil || pending.Reason != v1.PodReasonInfeasible {
+			t.Errorf("%s: pending %+v, want Infeasible", name, pending)
+		}
+		if !equality.Semantic.DeepEqual(got, before) {
+			t.Errorf("%s: allocated %v, want the previous allocation kept", name, got)
+		}
+	}
+	// Other pods' huge requests leave no room, rather than negative room.
+	others := podRequests{MilliCPU: math.MaxInt64}.add(podRequests{MilliCPU: 1})
+	if others.MilliCPU != math.MaxInt64 {
+		t.Errorf("sum of requests wrapped to %d", others.MilliCPU)
 	}
 }

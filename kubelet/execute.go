@@ -74,7 +74,7 @@ func (k *Kubelet) execute(ctx context.Context, uid types.UID, pod *v1.Pod, obs *
 	if stopFailed || plan.Deleted || plan.Terminal || pod == nil {
 		return res
 	}
-	k.resizeContainers(ctx, pod, plan.ContainersToResize, &res)
+	k.resizeContainers(ctx, pod, plan.ContainersToResize, plan.Resizing, &res)
 
 	sb, ok := k.sandboxForStart(ctx, pod, obs, plan, &res)
 	if !ok {

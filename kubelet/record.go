@@ -67,9 +67,9 @@ type podRecord struct {
 	resizePending *resizePending
 	// resizeError is why applying the allocation last failed.
 	resizeError string
-	// allocationLoaded says allocation was read back from a pending
-	// resize's saved allocation, if any (allocation_state.go), and
-	// allocationSaved that one is saved.
+	// allocationLoaded says allocation was read back from the pod's
+	// saved allocation, if any (allocation_state.go), and
+	// allocationSaved that it is saved as it is.
 	allocationLoaded, allocationSaved bool
 	// version is the agent-wide change counter when this pod last changed;
 	// it becomes the pod's resourceVersion for API watchers.

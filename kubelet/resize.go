@@ -14,9 +14,14 @@ import (
 // that neither the containers' old settings nor their new ones exceed it,
 // and its new limits once every container has its own. A container that
 // cannot be resized is retried at the next sync, its pod cgroup left loose
-// until then.
-func (k *Kubelet) resizeContainers(ctx context.Context, pod *v1.Pod, resizes []containerResize, res *execResult) {
-	if len(resizes) == 0 {
+// until then. resizing (the plan's Resizing) says a resize is being
+// applied, perhaps only by restarting containers, which were killed
+// before this: the pod cgroup takes its new limits all the same, before
+// they start again, or a restarted container would be held to the old
+// ones (and cgroup v1 refuses to create it with a CFS quota above its
+// pod's).
+func (k *Kubelet) resizeContainers(ctx context.Context, pod *v1.Pod, resizes []containerResize, resizing bool, res *execResult) {
+	if len(resizes) == 0 && !resizing {
 		return
 	}
 	if err := k.loosenPodCgroup(pod); err != nil {

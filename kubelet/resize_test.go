@@ -2,6 +2,8 @@ package kubelet
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -192,5 +194,98 @@ func TestDeferredResizeIsAppliedOnceRoomIsFreed(t *testing.T) {
 	})
 	if n := rt.callCount("UpdateContainerResources"); n != 1 {
 		t.Errorf("UpdateContainerResources called %d times, want once", n)
+	}
+}
+
+// A resize whose resizePolicy restarts the container gives the pod's own
+// cgroup its new limits too, before the container starts again: else the
+// restarted container, whose status shows the new memory limit, would
+// still be held to the old one by its pod (and cgroup v1 would refuse
+// its CFS quota above the pod's).
+func TestResizeByRestartGivesThePodCgroupItsNewLimits(t *testing.T) {
+	cgroupRoot := filepath.Join(t.TempDir(), "cgroup")
+	for _, controller := range []string{"cpu", "memory"} {
+		if err := os.MkdirAll(filepath.Join(cgroupRoot, controller), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cgroupRoot, controller, "cgroup.procs"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rt := newFakeRuntime()
+	k := startKubeletWith(t, rt, func(c *Config) {
+		c.Allocatable = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1"), v1.ResourceMemory: resource.MustParse("1Gi")}
+		c.CgroupRoot, c.CgroupParent = cgroupRoot, "/minikubelet"
+	})
+	pod := resizedPod("20m", "35Mi")
+	pod.Generation = 1
+	pod.Spec.Containers[0].Resources.Limits = v1.ResourceList{v1.ResourceCPU: resource.MustParse("30m"), v1.ResourceMemory: resource.MustParse("64Mi")}
+	pod.Spec.Containers[0].ResizePolicy = []v1.ContainerResizePolicy{
+		{ResourceName: v1.ResourceCPU, RestartPolicy: v1.RestartContainer},
+		{ResourceName: v1.ResourceMemory, RestartPolicy: v1.RestartContainer},
+	}
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	podCgroup := filepath.Join("minikubelet", "pod"+string(pod.UID))
+	read := func(file string) string {
+		controller, name, _ := strings.Cut(file, "/")
+		data, _ := os.ReadFile(filepath.Join(cgroupRoot, controller, podCgroup, name))
+		return string(data)
+	}
+	if got := read("memory/memory.limit_in_bytes"); got != "67108864" {
+		t.Fatalf("pod memory limit %q before the resize, want 67108864", got)
+	}
+
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Limits[v1.ResourceCPU] = resource.MustParse("60m")
+	resized.Spec.Containers[0].Resources.Limits[v1.ResourceMemory] = resource.MustParse("128Mi")
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the container restarted for the resize", func() bool {
+		_, p := viewPhase(k, "web")
+		cs := p.Status.ContainerStatuses[0]
+		return rt.callCount("CreateContainer") == 2 && cs.State.Running != nil && cs.Resources != nil &&
+			cs.Resources.Limits.Memory().Value() == 128<<20
+	})
+	if got := read("memory/memory.limit_in_bytes"); got != "134217728" {
+		t.Errorf("pod memory limit %q after the resize, want 134217728 (128Mi)", got)
+	}
+	if got := read("cpu/cpu.cfs_quota_us"); got != "6000" {
+		t.Errorf("pod CPU quota %q after the resize, want 6000 (60m)", got)
+	}
+}
+
+// A resize made while the agent is down is checked like any other when
+// it is back: the restarted agent reads the allocation it kept, not the
+// spec alone, and a resize beyond the node stays Infeasible.
+func TestResizeWhileTheAgentIsDownIsChecked(t *testing.T) {
+	rt := newFakeRuntime()
+	root := t.TempDir()
+	edit := func(c *Config) {
+		c.RootDir = root
+		c.Allocatable = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1"), v1.ResourceMemory: resource.MustParse("1Gi")}
+	}
+	pod := resizedPod("20m", "35Mi")
+	pod.Generation = 1
+	resized := pod.DeepCopy()
+	resized.Generation = 2
+	resized.Spec.Containers[0].Resources.Requests[v1.ResourceCPU] = resource.MustParse("2")
+
+	k, stop := runKubelet(t, rt, edit)
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: pod}}})
+	eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+	stop()
+
+	k, stop = runKubelet(t, rt, edit)
+	defer stop()
+	k.SetSourcePods(SourceUpdate{Source: SourceAPI, Pods: []DesiredPod{{Pod: resized}}})
+	eventually(t, "the resize Infeasible after a restart", func() bool {
+		_, p := viewPhase(k, "web")
+		c := resizeCondition(p, v1.PodResizePending)
+		return p != nil && p.Status.Phase == v1.PodRunning && c != nil && c.Reason == v1.PodReasonInfeasible
+	})
+	_, p := viewPhase(k, "web")
+	if cs := p.Status.ContainerStatuses[0]; cs.AllocatedResources.Cpu().MilliValue() != 20 {
+		t.Errorf("after a restart the container is allocated %v, want the old 20m CPU", cs.AllocatedResources)
 	}
 }

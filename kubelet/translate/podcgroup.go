@@ -56,7 +56,7 @@ func PodCgroupLimits(node Node, pod *v1.Pod) CgroupLimits {
 			allMemLimited = false
 		}
 	}
-	limits := CgroupLimits{CPUShares: cpuShares(cpuRequest.MilliValue())}
+	limits := CgroupLimits{CPUShares: cpuShares(milliCPU(cpuRequest))}
 	if len(pod.Spec.Containers) == 0 {
 		return limits
 	}

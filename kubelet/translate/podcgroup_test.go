@@ -42,6 +42,11 @@ func TestContainerResources(t *testing.T) {
 			want: &runtimeapi.LinuxContainerResources{CpuShares: 2, CpuPeriod: 100000, CpuQuota: 1000}},
 		{name: "the memory limit; a memory request sets nothing", res: resources("", "", "32Mi", "64Mi"),
 			want: &runtimeapi.LinuxContainerResources{CpuShares: 2, MemoryLimitInBytes: 64 << 20}},
+		// runc refuses more shares than the kernel takes; the kubelet clamps.
+		{name: "a request past 256 CPUs gets the kernel's most shares", res: resources("300", "", "", ""),
+			want: &runtimeapi.LinuxContainerResources{CpuShares: 262144}},
+		{name: "a request past 2^63 millicores does not wrap around to few shares", res: resources("9223372036854776", "", "", ""),
+			want: &runtimeapi.LinuxContainerResources{CpuShares: 262144}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
