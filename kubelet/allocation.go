@@ -144,10 +144,17 @@ func requestsOf(pod *v1.Pod) podRequests {
 // allocateLocked decides rec's allocation for pod (allocate), against
 // what the node's other running pods are allocated, records it, tells a
 // new verdict on a resize as the kubelet's events do, and returns the spec
-// the sync acts on, and whether a resize is Deferred (it is retried after
-// deferredResizeRetry: the pods that take the room may go meanwhile).
-// Callers hold k.mu.
-func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
+// the sync acts on, whether a resize is Deferred (it is retried after
+// deferredResizeRetry: the pods that take the room may go meanwhile), and
+// the allocation to checkpoint (nil when the saved one stands), which the
+// caller saves once it has let go of k.mu (saveAllocationOf): a write and
+// two fsyncs must not hold every other pod's sync. A static pod is never
+// resized (an edited manifest is a new pod), so it has no allocation to
+// keep. Callers hold k.mu.
+func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool, allocation) {
+	if rec.source != SourceAPI {
+		return pod, false, nil
+	}
 	others := func() podRequests { // only a resize needs them
 		var sum podRequests
 		for _, r := range k.pods {
@@ -162,12 +169,10 @@ func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
 		rec.allocationSaved = rec.allocation != nil
 	}
 	alloc, pending := allocate(pod, rec.allocation, k.cfg.Allocatable, others)
+	var toSave allocation
 	if !rec.allocationSaved || !equality.Semantic.DeepEqual(alloc, rec.allocation) {
-		err := k.saveAllocation(pod.UID, alloc)
-		if err != nil {
-			k.log.Warn("a resize may be granted unchecked after an agent restart", "pod", podRef(pod, pod.UID), "err", err)
-		}
-		rec.allocationSaved = err == nil // else tried again at the next sync
+		toSave = alloc
+		rec.allocationSaved = true // until saveAllocationOf says otherwise
 	}
 	now := k.cfg.Now()
 	if rec.allocation != nil && !equality.Semantic.DeepEqual(alloc, rec.allocation) {
@@ -183,7 +188,23 @@ func (k *Kubelet) allocateLocked(rec *podRecord, pod *v1.Pod) (*v1.Pod, bool) {
 			Message: fmt.Sprintf("Pod resize %s: generation %d: %s", pending.Reason, pod.Generation, pending.Message)})
 	}
 	rec.allocation, rec.resizePending = alloc, pending
-	return withAllocation(pod, alloc), pending != nil && pending.Reason == v1.PodReasonDeferred
+	return withAllocation(pod, alloc), pending != nil && pending.Reason == v1.PodReasonDeferred, toSave
+}
+
+// saveAllocationOf checkpoints a, the allocation allocateLocked decided
+// for pod; a save that fails is tried again at the pod's next sync.
+// Callers do not hold k.mu.
+func (k *Kubelet) saveAllocationOf(pod *v1.Pod, a allocation) {
+	err := k.saveAllocation(pod.UID, a)
+	if err == nil {
+		return
+	}
+	k.log.Warn("a resize may be granted unchecked after an agent restart", "pod", podRef(pod, pod.UID), "err", err)
+	k.mu.Lock()
+	if rec, ok := k.pods[pod.UID]; ok {
+		rec.allocationSaved = false
+	}
+	k.mu.Unlock()
 }
 
 // deferredResizeRetry is how soon a Deferred resize is tried again, the

@@ -289,3 +289,25 @@ func TestResizeWhileTheAgentIsDownIsChecked(t *testing.T) {
 		t.Errorf("after a restart the container is allocated %v, want the old 20m CPU", cs.AllocatedResources)
 	}
 }
+
+// Only an API pod keeps an allocation: a static pod is never resized in
+// place (an edited manifest is a new pod), so starting one writes nothing
+// beside its files, while an API pod's is checkpointed at its first sync.
+func TestOnlyAnAPIPodsAllocationIsCheckpointed(t *testing.T) {
+	for _, source := range []string{SourceFile, SourceAPI} {
+		rt := newFakeRuntime()
+		root := t.TempDir()
+		k, stop := runKubelet(t, rt, func(c *Config) {
+			c.RootDir = root
+			c.Allocatable = v1.ResourceList{v1.ResourceCPU: resource.MustParse("1"), v1.ResourceMemory: resource.MustParse("1Gi")}
+		})
+		pod := resizedPod("20m", "35Mi")
+		k.SetSourcePods(SourceUpdate{Source: source, Pods: []DesiredPod{{Pod: pod}}})
+		eventually(t, "running", func() bool { phase, _ := viewPhase(k, "web"); return phase == v1.PodRunning })
+		_, err := os.Stat(filepath.Join(k.podDir(pod.UID), allocationFile))
+		stop()
+		if kept := err == nil; kept != (source == SourceAPI) {
+			t.Errorf("a pod from %s: %s kept = %v (%v), want it only for an API pod", source, allocationFile, kept, err)
+		}
+	}
+}

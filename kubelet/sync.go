@@ -46,6 +46,7 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		k.notReadyWhileTerminatingLocked(rec)
 	}
 	resizeDeferred := false
+	var allocationToSave allocation
 	if pod != nil && finished == "" {
 		// A pod beyond maxPods gets nothing, not even a runtime call. A
 		// finished one starts nothing, so it needs no slot.
@@ -55,11 +56,14 @@ func (k *Kubelet) syncPod(ctx context.Context, uid types.UID) (time.Duration, bo
 		}
 		// From here on the sync acts on the allocated spec, which differs
 		// from the source's while a resize waits for room.
-		pod, resizeDeferred = k.allocateLocked(rec, pod)
+		pod, resizeDeferred, allocationToSave = k.allocateLocked(rec, pod)
 	}
 	fresh := rec.fresh
 	rec.fresh = false
 	k.mu.Unlock()
+	if allocationToSave != nil {
+		k.saveAllocationOf(pod, allocationToSave)
+	}
 
 	operation := "sync"
 	if pod == nil {
