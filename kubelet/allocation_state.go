@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"k8s.io/apimachinery/pkg/types"
 
@@ -28,12 +30,9 @@ const maxAllocationFile = 1 << 20
 // nothing (or nothing readable) was kept.
 func (k *Kubelet) loadAllocation(uid types.UID) allocation {
 	path := filepath.Join(k.podDir(uid), allocationFile)
-	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	data, err := readAtMost(path, maxAllocationFile)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
-	case err == nil && len(data) > maxAllocationFile:
-		err = fmt.Errorf("%d bytes, more than %d", len(data), maxAllocationFile)
 	}
 	var a allocation
 	if err == nil {
@@ -59,4 +58,22 @@ func (k *Kubelet) saveAllocation(uid types.UID, a allocation) error {
 		return fmt.Errorf("saving a pod's allocation: %w", err)
 	}
 	return nil
+}
+
+// readAtMost reads the regular file at path, not through a symlink, and
+// refuses one longer than limit without reading past it.
+func readAtMost(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%v)", path, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("more than %d bytes", limit)
+	}
+	return data, err
 }

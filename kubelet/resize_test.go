@@ -10,6 +10,7 @@ import (
 
 	v1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func resizeCondition(p *v1.Pod, t v1.PodConditionType) *v1.PodCondition {
@@ -309,5 +310,36 @@ func TestOnlyAnAPIPodsAllocationIsCheckpointed(t *testing.T) {
 		if kept := err == nil; kept != (source == SourceAPI) {
 			t.Errorf("a pod from %s: %s kept = %v (%v), want it only for an API pod", source, allocationFile, kept, err)
 		}
+	}
+}
+
+// A saved allocation is read only from the regular file itself, never
+// through a symlink planted in its place, and not past its bound.
+func TestSavedAllocationIsReadNoFollowAndBounded(t *testing.T) {
+	root := t.TempDir()
+	k, stop := runKubelet(t, newFakeRuntime(), func(c *Config) { c.RootDir = root })
+	defer stop()
+	uid := types.UID("pod-1")
+	dir := k.podDir(uid)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(root, "elsewhere.json")
+	if err := os.WriteFile(elsewhere, []byte(`{"app":{"requests":{"cpu":"2"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, allocationFile)
+	if err := os.Symlink(elsewhere, path); err != nil {
+		t.Fatal(err)
+	}
+	if a := k.loadAllocation(uid); a != nil {
+		t.Errorf("read through a symlink: %v", a)
+	}
+	os.Remove(path)
+	if err := os.WriteFile(path, []byte(`{"app":{}}`+strings.Repeat(" ", maxAllocationFile)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if a := k.loadAllocation(uid); a != nil {
+		t.Errorf("read a file past the bound: %v", a)
 	}
 }
